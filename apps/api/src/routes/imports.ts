@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { IMPORT_STATUSES, type ImportsRepository } from '@importer/db';
+import { getProfile, importOptionsSchema, PROFILE_NAMES } from '@importer/imports';
+import { enqueueImport, type ImportsQueue } from '@importer/queue';
+import { badRequest, HttpError, notFound } from '../errors';
+import { requireRole } from '../middleware/auth';
+import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
+
+export interface ImportsRouteDeps {
+  imports: ImportsRepository;
+  queue: ImportsQueue;
+  logger: Logger;
+  storageDir: string;
+  maxFileBytes: number;
+  importAttempts: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const listQuery = z.object({
+  status: z.enum(IMPORT_STATUSES).optional(),
+  profile: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+});
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+    throw badRequest('invalid_query', `Invalid query: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+  }
+  return result.data;
+}
+
+export function importsRouter(deps: ImportsRouteDeps): Router {
+  const router = Router();
+  const { imports } = deps;
+  const findImport = async (id: string) => {
+    const found = UUID.test(id) ? await imports.find(id) : null;
+    if (!found) throw notFound(`Import ${id}`);
+    return found;
+  };
+
+  router.post('/', requireRole('admin', 'operator'), uploadMiddleware(deps.storageDir, deps.maxFileBytes), async (req, res) => {
+    const file = uploadedFile(req);
+    if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
+    try {
+      if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
+      const fields = req.body as Record<string, string | undefined>;
+      const profile = fields.profile?.trim();
+      if (!profile || !getProfile(profile)) {
+        throw badRequest('unknown_profile', `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`, {
+          profiles: PROFILE_NAMES,
+        });
+      }
+      const parsed = importOptionsSchema.safeParse({
+        mode: fields.mode || undefined,
+        dryRun: fields.dryRun,
+        sheet: fields.sheet || undefined,
+        createMissingCategories: fields.createMissingCategories,
+        webhookUrl: fields.webhookUrl || undefined,
+      });
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+        throw badRequest('invalid_options', `Invalid options: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+      }
+      const format = await detectFormat(file);
+      const created = await imports.create({
+        id: randomUUID(),
+        profile,
+        options: parsed.data,
+        fileName: file.originalname,
+        fileSize: file.size,
+        fileSha256: file.sha256,
+        fileKey: file.key,
+        fileFormat: format,
+        createdBy: req.principal?.name ?? null,
+      });
+      // The import is committed before its job exists; should Redis be down now, the worker's reconciler
+      // enqueues it later, so the upload still succeeds.
+      try {
+        await enqueueImport(deps.queue, created.id, deps.importAttempts);
+      } catch (error) {
+        deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
+      }
+      res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
+    } catch (error) {
+      await unlink(file.path).catch(() => undefined);
+      throw error;
+    }
+  });
+
+  router.get('/', async (req, res) => {
+    const query = parseQuery(listQuery, req.query);
+    res.json(await imports.list(query));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(await findImport(req.params.id));
+  });
+
+  router.get('/:id/errors', async (req, res) => {
+    const query = parseQuery(pageQuery, req.query);
+    const found = await findImport(req.params.id);
+    res.json(await imports.listErrors(found.id, query));
+  });
+
+  return router;
+}
+
+export { HttpError };

@@ -1,0 +1,105 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
+import multer from 'multer';
+import type { FileFormat } from '@importer/imports';
+import { HttpError } from './errors';
+
+/** What the storage engine adds to multer's file: where it went and its SHA-256, computed on the way. */
+export interface StoredFile extends Express.Multer.File {
+  key: string;
+  sha256: string;
+}
+
+/**
+ * Multer storage that streams the upload to `dir` under a generated name, hashing it as it passes, so a
+ * 100 MB file never sits in memory.
+ */
+function hashingDiskStorage(dir: string): multer.StorageEngine {
+  return {
+    _handleFile(_req, file, callback) {
+      const key = randomUUID();
+      const destination = path.join(dir, key);
+      const hash = createHash('sha256');
+      let size = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      });
+      mkdir(dir, { recursive: true })
+        .then(() => pipeline(file.stream, tap, createWriteStream(destination)))
+        .then(() => callback(null, { key, path: destination, size, sha256: hash.digest('hex') } as Partial<StoredFile>))
+        .catch((error: Error) => {
+          unlink(destination).catch(() => undefined);
+          callback(error);
+        });
+    },
+    _removeFile(_req, file, callback) {
+      unlink(file.path).then(() => callback(null), () => callback(null));
+    },
+  };
+}
+
+export function uploadMiddleware(storageDir: string, maxFileBytes: number) {
+  return multer({
+    storage: hashingDiskStorage(storageDir),
+    limits: { fileSize: maxFileBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
+  }).single('file');
+}
+
+export const uploadedFile = (req: Request) => req.file as StoredFile | undefined;
+
+const TEXT_EXTENSIONS = new Set(['.csv', '.tsv', '.txt']);
+
+/** True when the head of a file looks like text: no NUL bytes, unless it is UTF-16 with a byte-order mark. */
+function looksLikeText(head: Buffer): boolean {
+  const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  return utf16 || !head.includes(0);
+}
+
+/**
+ * Decides the format from the content (magic bytes, read by `file-type`), then checks that the file name's
+ * extension agrees: a disguised file is refused with 415.
+ */
+export async function detectFormat(file: StoredFile): Promise<FileFormat> {
+  const { fileTypeFromFile } = await import('file-type');
+  const detected = await fileTypeFromFile(file.path);
+  const extension = path.extname(file.originalname).toLowerCase();
+  let format: FileFormat | null = null;
+  if (detected?.ext === 'xlsx') format = 'xlsx';
+  else if (detected?.ext === 'cfb' || detected?.ext === 'xls') format = 'xls';
+  else if (!detected) {
+    const handle = await open(file.path, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+      if (looksLikeText(buffer.subarray(0, bytesRead))) format = 'csv';
+    } finally {
+      await handle.close();
+    }
+  }
+  const what = detected ? `${detected.mime} (.${detected.ext})` : format ? 'text' : 'binary data';
+  if (!format) {
+    throw new HttpError(415, 'unsupported_media_type', `The file is ${what}; expected CSV, XLSX or XLS.`, { detected: detected?.ext ?? null });
+  }
+  const agrees =
+    extension === '' ||
+    (format === 'csv' && TEXT_EXTENSIONS.has(extension)) ||
+    (format === 'xlsx' && extension === '.xlsx') ||
+    (format === 'xls' && extension === '.xls');
+  if (!agrees) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `The file is named "${file.originalname}" but its content is ${what}; the extension must match the content.`,
+      { extension, detected: format },
+    );
+  }
+  return format;
+}

@@ -1,0 +1,115 @@
+/**
+ * The only reader of `process.env`. Each process parses its configuration once, at start-up, through one
+ * zod schema; a bad value stops the process with a message naming the variable.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The repository root (where `.env`, `.data/` and `storage/` live by default). */
+export const projectRoot = path.resolve(__dirname, '../../..');
+
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/importer';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+/** Connections and limits every process shares. */
+const baseSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** PostgreSQL connection string. */
+  DATABASE_URL: z.string().url().default(DEFAULT_DATABASE_URL),
+  /** Redis connection string (BullMQ). */
+  REDIS_URL: z.string().url().default(DEFAULT_REDIS_URL),
+  /** Prefix of every BullMQ key; tests use a unique one each. */
+  QUEUE_PREFIX: z.string().min(1).default('importer'),
+  /** Where uploaded files are kept. */
+  STORAGE_DIR: z.string().min(1).default(path.join(projectRoot, 'storage')),
+  /** Largest accepted upload, in megabytes. */
+  MAX_FILE_MB: z.coerce.number().positive().default(100),
+  /** Most data rows one import may hold. */
+  MAX_ROWS: int(1_000_000, 1),
+  /** Most columns a file may have. */
+  MAX_COLUMNS: int(200, 1),
+  /** Largest cell, in kilobytes. */
+  MAX_CELL_KB: z.coerce.number().positive().default(32),
+  /** Row errors stored per import; beyond that they are only counted. */
+  MAX_STORED_ERRORS: int(100_000),
+  /** Rows validated and written per database transaction. */
+  CHUNK_SIZE: int(2_000, 1),
+  /** Attempts an import gets (the first run and its retries). */
+  IMPORT_ATTEMPTS: int(3, 1),
+});
+
+const apiSchema = baseSchema.extend({
+  /** HTTP port of the API and admin UI. */
+  PORT: int(3000),
+  /** When set, accepted as an admin API token. */
+  IMPORTER_BOOTSTRAP_TOKEN: z.string().min(16).optional(),
+});
+
+const workerSchema = baseSchema.extend({
+  /** Imports one worker process runs at once. */
+  WORKER_CONCURRENCY: int(2, 1),
+  /** Minutes an import may run before it fails with `timeout`. */
+  IMPORT_TIMEOUT_MIN: z.coerce.number().positive().default(30),
+  /** Imports started per minute across all workers. */
+  IMPORTS_PER_MINUTE: int(10, 1),
+});
+
+export type BaseConfig = z.infer<typeof baseSchema>;
+export type ApiConfig = z.infer<typeof apiSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` at the project root into `process.env` once, without overriding what is already set. */
+function loadDotEnv(): void {
+  const file = path.join(projectRoot, '.env');
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  // Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+function environment(env?: Env): Env {
+  if (env) return env;
+  loadDotEnv();
+  return process.env;
+}
+
+export const loadBaseConfig = (env?: Env): BaseConfig => parse(baseSchema, environment(env));
+export const loadApiConfig = (env?: Env): ApiConfig => parse(apiSchema, environment(env));
+export const loadWorkerConfig = (env?: Env): WorkerConfig => parse(workerSchema, environment(env));
+
+/** Byte and count limits derived from the configuration (SPEC §3). */
+export interface ImportLimits {
+  maxFileBytes: number;
+  maxRows: number;
+  maxColumns: number;
+  maxCellChars: number;
+  maxStoredErrors: number;
+}
+
+export function importLimits(config: BaseConfig): ImportLimits {
+  return {
+    maxFileBytes: Math.floor(config.MAX_FILE_MB * 1024 * 1024),
+    maxRows: config.MAX_ROWS,
+    maxColumns: config.MAX_COLUMNS,
+    maxCellChars: Math.floor(config.MAX_CELL_KB * 1024),
+    maxStoredErrors: config.MAX_STORED_ERRORS,
+  };
+}

@@ -1,0 +1,12 @@
+export { createPool, withTransaction, type Pool, type PoolClient, type Queryable } from './pool';
+export { createPrisma, type PrismaClient } from './prisma';
+export { runMigrations, MIGRATIONS_DIR, type MigrationResult } from './migrate';
+export * from './repositories/imports';
+export * from './repositories/api-tokens';
+export * from './sql/upsert';
+export * from './sql/upsert-categories';
+export * from './sql/upsert-subcategories';
+export * from './sql/upsert-companies';
+export * from './sql/lookup-categories';
+export * from './sql/lookup-subcategories';
+export * from './sql/record-chunk';

@@ -1,0 +1,43 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../prisma';
+
+export const ROLES = ['admin', 'operator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: resolved from a token (and, later, a session). */
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function createApiTokensRepository(prisma: PrismaClient) {
+  return {
+    /** Creates a token; the clear value is returned once and never stored. */
+    async create(name: string, role: Role): Promise<{ token: string; id: string }> {
+      const token = `imp_${randomBytes(32).toString('base64url')}`;
+      const id = randomUUID();
+      await prisma.apiToken.create({ data: { id, name, role, tokenHash: hashToken(token) } });
+      return { token, id };
+    },
+
+    async authenticate(token: string): Promise<Principal | null> {
+      const row = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
+      if (!row || row.revokedAt) return null;
+      // Last use is informative only: record it at most once a minute per token.
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+        await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+      }
+      return { id: row.id, name: row.name, role: row.role as Role };
+    },
+
+    async revoke(id: string): Promise<boolean> {
+      const { count } = await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+      return count === 1;
+    },
+  };
+}
+
+export type ApiTokensRepository = ReturnType<typeof createApiTokensRepository>;

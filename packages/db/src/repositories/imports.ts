@@ -1,0 +1,256 @@
+import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
+import type { PrismaClient } from '../prisma';
+
+export const IMPORT_STATUSES = [
+  'queued',
+  'processing',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+export const FINISHED_STATUSES: readonly ImportStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+
+/** The import record as the API shows it (SPEC §5). */
+export interface ImportView {
+  id: string;
+  profile: string;
+  options: Record<string, unknown>;
+  status: ImportStatus;
+  file: {
+    name: string;
+    size: number;
+    sha256: string;
+    format: string;
+    encoding: string | null;
+    delimiter: string | null;
+    sheet: string | null;
+    headers: string[];
+    unknownColumns: string[];
+    purged: boolean;
+  };
+  totals: {
+    rows: number;
+    created: number;
+    updated: number;
+    unchanged: number;
+    skipped: number;
+    failed: number;
+    warnings: number;
+  };
+  progress: { processedRows: number; percent: number; rowsPerSecond: number | null; etaSeconds: number | null };
+  attempts: number;
+  error: { code: string; message: string } | null;
+  createdBy: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RowErrorView {
+  row: number;
+  level: string;
+  column: string | null;
+  code: string;
+  message: string;
+  value: string | null;
+}
+
+export interface NewImport {
+  id: string;
+  profile: string;
+  options: Record<string, unknown>;
+  fileName: string;
+  fileSize: number;
+  fileSha256: string;
+  fileKey: string;
+  fileFormat: string;
+  createdBy: string | null;
+}
+
+export interface FileDialect {
+  encoding: string | null;
+  delimiter: string | null;
+  sheet: string | null;
+  headers: string[];
+  unknownColumns: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function toImportView(row: Import): ImportView {
+  return {
+    id: row.id,
+    profile: row.profile,
+    options: (row.options ?? {}) as Record<string, unknown>,
+    status: row.status as ImportStatus,
+    file: {
+      name: row.fileName,
+      size: Number(row.fileSize),
+      sha256: row.fileSha256,
+      format: row.fileFormat,
+      encoding: row.fileEncoding,
+      delimiter: row.fileDelimiter,
+      sheet: row.fileSheet,
+      headers: row.fileHeaders,
+      unknownColumns: row.unknownColumns,
+      purged: row.filePurgedAt !== null,
+    },
+    totals: {
+      rows: row.rowsTotal,
+      created: row.created,
+      updated: row.updated,
+      unchanged: row.unchanged,
+      skipped: row.skipped,
+      failed: row.failed,
+      warnings: row.warnings,
+    },
+    progress: {
+      processedRows: row.rowsTotal,
+      percent: Math.round(row.progressPercent * 10) / 10,
+      rowsPerSecond: row.rowsPerSecond === null ? null : Math.round(row.rowsPerSecond),
+      etaSeconds: row.etaSeconds,
+    },
+    attempts: row.attempts,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+  };
+}
+
+/** Opaque keyset cursors: base64url of the last item's sort key. */
+const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+function decodeCursor(cursor: string | undefined): unknown[] | null {
+  if (!cursor) return null;
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(parts) ? parts : null;
+  } catch {
+    return null;
+  }
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+export function createImportsRepository(prisma: PrismaClient) {
+  return {
+    async create(input: NewImport): Promise<ImportView> {
+      const row = await prisma.import.create({
+        data: { ...input, options: input.options as Prisma.InputJsonValue, fileSize: BigInt(input.fileSize) },
+      });
+      return toImportView(row);
+    },
+
+    async get(id: string): Promise<Import | null> {
+      return prisma.import.findUnique({ where: { id } });
+    },
+
+    async find(id: string): Promise<ImportView | null> {
+      const row = await prisma.import.findUnique({ where: { id } });
+      return row ? toImportView(row) : null;
+    },
+
+    /** Newest first, by (createdAt, id) keyset. */
+    async list(filter: { status?: string; profile?: string; limit: number; cursor?: string }): Promise<Page<ImportView>> {
+      const after = decodeCursor(filter.cursor);
+      if (filter.cursor && (!after || typeof after[0] !== 'string' || typeof after[1] !== 'string')) {
+        throw new InvalidCursorError('cursor is not one this API returned');
+      }
+      const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile };
+      if (after) {
+        const createdAt = new Date(after[0] as string);
+        where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: after[1] as string } }];
+      }
+      const rows = await prisma.import.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: filter.limit + 1,
+      });
+      const items = rows.slice(0, filter.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(toImportView),
+        nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      };
+    },
+
+    /** Row errors in row order, by (row, id) keyset. */
+    async listErrors(importId: string, page: { limit: number; cursor?: string }): Promise<Page<RowErrorView>> {
+      const after = decodeCursor(page.cursor);
+      if (page.cursor && (!after || typeof after[0] !== 'number' || typeof after[1] !== 'string')) {
+        throw new InvalidCursorError('cursor is not one this API returned');
+      }
+      const where: Prisma.ImportRowErrorWhereInput = { importId };
+      if (after) {
+        const row = after[0] as number;
+        where.OR = [{ row: { gt: row } }, { row, id: { gt: BigInt(after[1] as string) } }];
+      }
+      const rows: ImportRowError[] = await prisma.importRowError.findMany({
+        where,
+        orderBy: [{ row: 'asc' }, { id: 'asc' }],
+        take: page.limit + 1,
+      });
+      const items = rows.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(({ row, level, column, code, message, value }) => ({ row, level, column, code, message, value })),
+        nextCursor: rows.length > page.limit && last ? encodeCursor([last.row, last.id.toString()]) : null,
+      };
+    },
+
+    /**
+     * Claims an import for a delivery of its job: `queued` or `processing` (a resumed attempt) becomes
+     * `processing` and counts the attempt. Returns null when it is already finished (a duplicate delivery).
+     */
+    async claim(id: string): Promise<Import | null> {
+      const rows = await prisma.$queryRaw<{ id: string }[]>`
+        UPDATE "imports" SET "status" = 'processing', "attempts" = "attempts" + 1,
+          "started_at" = COALESCE("started_at", now()), "updated_at" = now()
+        WHERE "id" = ${id}::uuid AND "status" IN ('queued', 'processing')
+        RETURNING "id"`;
+      return rows.length === 1 ? prisma.import.findUnique({ where: { id } }) : null;
+    },
+
+    async recordDialect(id: string, dialect: FileDialect): Promise<void> {
+      await prisma.import.update({
+        where: { id },
+        data: {
+          fileEncoding: dialect.encoding,
+          fileDelimiter: dialect.delimiter,
+          fileSheet: dialect.sheet,
+          fileHeaders: dialect.headers,
+          unknownColumns: dialect.unknownColumns,
+        },
+      });
+    },
+
+    /** Sets a final status; only an import still `processing` moves (a cancelled one stays cancelled). */
+    async finish(id: string, status: ImportStatus, error?: { code: string; message: string }): Promise<boolean> {
+      const { count } = await prisma.import.updateMany({
+        where: { id, status: 'processing' },
+        data: {
+          status,
+          errorCode: error?.code ?? null,
+          errorMessage: error?.message ?? null,
+          finishedAt: new Date(),
+          etaSeconds: status === 'completed' || status === 'completed_with_errors' ? 0 : null,
+          progressPercent: status === 'completed' || status === 'completed_with_errors' ? 100 : undefined,
+          updatedAt: new Date(),
+        },
+      });
+      return count === 1;
+    },
+  };
+}
+
+export type ImportsRepository = ReturnType<typeof createImportsRepository>;

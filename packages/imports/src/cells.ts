@@ -1,0 +1,166 @@
+/**
+ * Cell parsers: pure functions from what a reader produced (CSV text, or a typed spreadsheet value) to a
+ * column value or a row error. A blank cell never reaches a parser: blanks are handled by the caller.
+ */
+
+/** What a reader yields for one cell: CSV gives text; spreadsheets also give numbers and booleans (dates
+ * arrive as `yyyy-mm-dd` text). */
+export type Cell = string | number | boolean | null;
+
+export interface CellIssue {
+  code: string;
+  message: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; issue: CellIssue };
+export type CellParser<T> = (cell: Exclude<Cell, null>) => Parsed<T>;
+
+export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+export const fail = (code: string, message: string): Parsed<never> => ({ ok: false, issue: { code, message } });
+
+/** Cell as text, as a spreadsheet program would show a plain number. */
+export function cellText(cell: Exclude<Cell, null>): string {
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'boolean') return cell ? 'true' : 'false';
+  return Number.isInteger(cell) ? cell.toFixed(0) : String(cell);
+}
+
+export const isBlank = (cell: Cell | undefined): cell is null | undefined =>
+  cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '');
+
+export function text(options: { max?: number } = {}): CellParser<string> {
+  return (cell) => {
+    const value = cellText(cell).trim();
+    if (options.max !== undefined && value.length > options.max) {
+      return fail('too_long', `must be at most ${options.max} characters, got ${value.length}`);
+    }
+    return ok(value);
+  };
+}
+
+export function integer(options: { min?: number; max?: number } = {}): CellParser<number> {
+  const min = options.min ?? -2_147_483_648;
+  const max = options.max ?? 2_147_483_647;
+  return (cell) => {
+    const value = typeof cell === 'number' ? cell : /^\s*[+-]?\d+\s*$/.test(cellText(cell)) ? Number(cellText(cell)) : NaN;
+    if (!Number.isInteger(value)) return fail('invalid_integer', 'must be a whole number');
+    if (value < min || value > max) return fail('out_of_range', `must be between ${min} and ${max}`);
+    return ok(value);
+  };
+}
+
+const TRUE_WORDS = new Set(['oui', 'true', 'yes', '1', 'vrai', 'o', 'y']);
+const FALSE_WORDS = new Set(['non', 'false', 'no', '0', 'faux', 'n']);
+
+export const boolean: CellParser<boolean> = (cell) => {
+  if (typeof cell === 'boolean') return ok(cell);
+  const word = cellText(cell).trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return ok(true);
+  if (FALSE_WORDS.has(word)) return ok(false);
+  return fail('invalid_boolean', 'must be one of oui/non, true/false, yes/no, 1/0');
+};
+
+/** Luhn checksum over a string of digits (SIREN and SIRET use it). */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+const digitsOf = (cell: Exclude<Cell, null>) => cellText(cell).replace(/\s+/g, '');
+
+export const siren: CellParser<string> = (cell) => {
+  const value = digitsOf(cell);
+  if (!/^\d{9}$/.test(value)) return fail('invalid_siren', 'must be 9 digits');
+  if (!luhnValid(value)) return fail('invalid_siren', 'must have a valid SIREN checksum (Luhn)');
+  return ok(value);
+};
+
+export const siret: CellParser<string> = (cell) => {
+  const value = digitsOf(cell);
+  if (!/^\d{14}$/.test(value)) return fail('invalid_siret', 'must be 14 digits');
+  // La Poste's establishments (SIREN 356000000) use a sum-of-digits rule instead of Luhn.
+  const laPoste = value.startsWith('356000000') && [...value].reduce((s, d) => s + Number(d), 0) % 5 === 0;
+  if (!luhnValid(value) && !laPoste) return fail('invalid_siret', 'must have a valid SIRET checksum (Luhn)');
+  return ok(value);
+};
+
+/** Five characters; a numeric spreadsheet cell such as 1000 becomes `01000`. */
+export const postalCode: CellParser<string> = (cell) => {
+  const raw = typeof cell === 'number' && Number.isInteger(cell) && cell >= 0 ? cell.toFixed(0).padStart(5, '0') : cellText(cell).trim();
+  const value = /^\d{4}$/.test(raw) ? `0${raw}` : raw.toUpperCase();
+  // Corsica uses 2A/2B in department codes but postal codes are digits; DOM-TOM start with 97/98.
+  if (!/^(\d{5}|2[AB]\d{3})$/.test(value)) return fail('invalid_postal_code', 'must be 5 characters, e.g. 75001');
+  return ok(value);
+};
+
+/** NAF (APE) code normalised to `NN.NNL`: `6201Z`, `62.01z` and `62 01 Z` all become `62.01Z`. */
+export function normaliseNaf(text: string): string | null {
+  const compact = text.replace(/[\s.]/g, '').toUpperCase();
+  const match = /^(\d{2})(\d{2})([A-Z])$/.exec(compact);
+  return match ? `${match[1]}.${match[2]}${match[3]}` : null;
+}
+
+export const nafCode: CellParser<string> = (cell) => {
+  const value = normaliseNaf(cellText(cell));
+  return value ? ok(value) : fail('invalid_naf_code', 'must be a NAF code such as 62.01Z or 6201Z');
+};
+
+/** A list of NAF codes separated by `,` or `;`. */
+export const nafList: CellParser<string[]> = (cell) => {
+  const parts = cellText(cell)
+    .split(/[,;]/)
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const codes: string[] = [];
+  for (const part of parts) {
+    const code = normaliseNaf(part);
+    if (!code) return fail('invalid_naf_code', `"${part}" is not a NAF code such as 62.01Z or 6201Z`);
+    if (!codes.includes(code)) codes.push(code);
+  }
+  return ok(codes);
+};
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/;
+
+export const email: CellParser<string> = (cell) => {
+  const value = cellText(cell).trim();
+  if (value.length > 320 || !EMAIL.test(value)) return fail('invalid_email', 'must be an e-mail address such as contact@example.fr');
+  return ok(value);
+};
+
+export const url: CellParser<string> = (cell) => {
+  const value = cellText(cell).trim();
+  try {
+    const parsed = new URL(value);
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.includes('.')) return ok(value);
+  } catch {
+    // fall through
+  }
+  return fail('invalid_url', 'must be an http(s) URL such as https://example.fr');
+};
+
+function isoDate(year: number, month: number, day: number): string | null {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** dd/mm/yyyy, yyyy-mm-dd, or a spreadsheet date (readers turn those into yyyy-mm-dd). */
+export const date: CellParser<string> = (cell) => {
+  const value = cellText(cell).trim();
+  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$/.exec(value);
+  let iso = match ? isoDate(Number(match[1]), Number(match[2]), Number(match[3])) : null;
+  if (!match) {
+    match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
+    iso = match ? isoDate(Number(match[3]), Number(match[2]), Number(match[1])) : null;
+  }
+  return iso ? ok(iso) : fail('invalid_date', 'must be a date as dd/mm/yyyy or yyyy-mm-dd');
+};
