@@ -41,7 +41,7 @@ export const SUBCATEGORY_HEADERS = ['nom', 'categorie', 'description', 'meta_des
 
 export type FixtureRow = Record<string, string | number | boolean | null>;
 
-const NAF = ['62.01Z', '47.11B', '56.10A', '43.21A', '70.22Z'];
+const NAF = ['6201Z', '47.11B', '5610A', '43.21A', '7022Z'];
 
 /** The n-th company as a FoxReviews export would hold it (text cells). */
 export function companyRow(n: number, overrides: FixtureRow = {}): FixtureRow {
@@ -54,7 +54,7 @@ export function companyRow(n: number, overrides: FixtureRow = {}): FixtureRow {
     adresse: `${(n % 200) + 1} rue de la République`,
     code_postal: String(1000 + (n % 90000)).padStart(5, '0'),
     ville_nom: `Ville ${n % 500}`,
-    naf_code: NAF[n % NAF.length] ?? '62.01Z',
+    naf_code: NAF[n % NAF.length] ?? '6201Z',
     naf_libelle: 'Programmation informatique',
     telephone: `01 23 45 ${String(n % 100).padStart(2, '0')} 00`,
     email_contact: `contact${n}@example.fr`,

@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+import type { QueueEvents } from 'bullmq';
+import { createApp } from '@importer/api';
+import type { ImportLimits } from '@importer/config';
+import { createApiTokensRepository, createImportsRepository, createPrisma, type ImportView, type Queryable } from '@importer/db';
+import { createImportsQueue, createRedis } from '@importer/queue';
+import { createTestDatabase, importsQueueEvents, redisUrl, uniquePrefix, waitForJob } from '@importer/testing';
+import { createImportWorker } from '../src/worker';
+
+export const TEST_LIMITS: ImportLimits = {
+  maxFileBytes: 5 * 1024 * 1024,
+  maxRows: 1_000_000,
+  maxColumns: 200,
+  maxCellChars: 32 * 1024,
+  maxStoredErrors: 100_000,
+};
+
+export interface HarnessOptions {
+  chunkSize?: number;
+  limits?: Partial<ImportLimits>;
+  /** Wraps the pool the worker's engine writes through (to count statements). */
+  wrapEnginePool?: <P extends Queryable>(pool: P) => P;
+}
+
+/**
+ * The whole path in one process, on the real services: the API app (supertest), a worker on a queue
+ * prefix of its own, a database of its own cloned from the migrated template.
+ */
+export async function startHarness(options: HarnessOptions = {}) {
+  const db = await createTestDatabase();
+  const prisma = createPrisma(db.pool);
+  const imports = createImportsRepository(prisma);
+  const tokens = createApiTokensRepository(prisma);
+  const prefix = uniquePrefix();
+  const redis = createRedis(redisUrl());
+  const queue = createImportsQueue({ connection: redis, prefix });
+  const events: QueueEvents = importsQueueEvents(prefix);
+  await events.waitUntilReady();
+  const storageDir = await mkdtemp(path.join(tmpdir(), 'importer-test-'));
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const limits = { ...TEST_LIMITS, ...options.limits };
+
+  const app = createApp({
+    pool: db.pool,
+    redis,
+    imports,
+    tokens,
+    queue,
+    logger,
+    storageDir,
+    maxFileBytes: limits.maxFileBytes,
+    importAttempts: 1,
+  });
+  const enginePool = options.wrapEnginePool ? options.wrapEnginePool(db.pool) : db.pool;
+  const worker = createImportWorker(
+    { imports, logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
+    { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
+  );
+  void worker.run();
+  const { token } = await tokens.create('test', 'admin');
+  const http = request(app);
+
+  return {
+    db,
+    imports,
+    tokens,
+    queue,
+    http,
+    token,
+    auth: { Authorization: `Bearer ${token}` },
+
+    /** Uploads a file and returns the API's answer. */
+    upload(content: Buffer | string, filename: string, fields: Record<string, string> = {}) {
+      const req = http.post('/api/v1/imports').set('Authorization', `Bearer ${token}`);
+      for (const [name, value] of Object.entries(fields)) req.field(name, value);
+      return req.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), filename);
+    },
+
+    /** Uploads a file, waits for its job to finish, and returns the final import record. */
+    async importFile(content: Buffer | string, filename: string, fields: Record<string, string> = {}): Promise<ImportView> {
+      const response = await this.upload(content, filename, fields);
+      if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${JSON.stringify(response.body)}`);
+      const id = (response.body as ImportView).id;
+      await waitForJob(queue, events, id);
+      const { body } = await http.get(`/api/v1/imports/${id}`).set('Authorization', `Bearer ${token}`);
+      return body as ImportView;
+    },
+
+    async errorsOf(id: string) {
+      const { body } = await http.get(`/api/v1/imports/${id}/errors?limit=1000`).set('Authorization', `Bearer ${token}`);
+      return body.items as { row: number; level: string; column: string | null; code: string; message: string; value: string | null }[];
+    },
+
+    async close() {
+      await worker.close();
+      await events.close();
+      await queue.close();
+      redis.disconnect();
+      await prisma.$disconnect();
+      await db.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
