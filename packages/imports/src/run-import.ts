@@ -21,6 +21,15 @@ export interface ImportEngineDeps {
   onProgress?: (importId: string) => void;
 }
 
+export interface RunOptions {
+  /**
+   * Stops the import at the next chunk boundary: the chunk being written commits (or rolls back), then
+   * `signal.reason` is thrown. The checkpoint stays where the last commit left it, so a later attempt
+   * resumes there (timeouts, graceful shutdown).
+   */
+  signal?: AbortSignal;
+}
+
 export type ImportOutcome =
   | { status: 'completed' | 'completed_with_errors' | 'cancelled' }
   /** The import was already finished, or another delivery of its job is ahead: nothing to do here. */
@@ -46,7 +55,7 @@ interface PreparedChunk {
  * counts. Bad rows become row errors; a bad file throws `BadFileError`; anything else is transient and
  * thrown for the queue to retry.
  */
-export async function runImport(deps: ImportEngineDeps, importId: string): Promise<ImportOutcome> {
+export async function runImport(deps: ImportEngineDeps, importId: string, run: RunOptions = {}): Promise<ImportOutcome> {
   const record = await deps.imports.claim(importId);
   if (!record) return { status: 'skipped', reason: 'already finished' };
   const profile = getProfile(record.profile);
@@ -66,7 +75,16 @@ export async function runImport(deps: ImportEngineDeps, importId: string): Promi
       headers: source.headers,
       unknownColumns: headerMap.unknown,
     });
-    const ran = await importChunks(deps, { importId, profile, options, source, columns: headerMap.columns, from: record.checkpointRow, rowsBefore: record.rowsTotal });
+    const ran = await importChunks(deps, {
+      importId,
+      profile,
+      options,
+      source,
+      columns: headerMap.columns,
+      from: record.checkpointRow,
+      rowsBefore: record.rowsTotal,
+      signal: run.signal,
+    });
     if (ran === 'fenced') return settleFenced(deps, importId);
     const after = await deps.imports.get(importId);
     const status = after && after.failed > 0 ? 'completed_with_errors' : 'completed';
@@ -87,6 +105,7 @@ interface ChunkLoop {
   /** Checkpoint to resume after. */
   from: number;
   rowsBefore: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -103,6 +122,10 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
   let writing: Promise<boolean> = Promise.resolve(true);
 
   for await (const batch of source.batches(deps.chunkSize, loop.from)) {
+    if (loop.signal?.aborted) {
+      await writing;
+      loop.signal.throwIfAborted();
+    }
     const chunk = await prepareChunk(deps, profile, options, columns, cache, batch, checkpoint);
     checkpoint = chunk.toRow;
     rowsSeen += chunk.rows;
