@@ -266,7 +266,7 @@ const API = [bin('tsx'), ['apps/api/src/main.ts']];
 const WORKER = [bin('tsx'), ['apps/worker/src/main.ts']];
 function announce() {
   const url = `http://localhost:${process.env.PORT || 3000}`;
-  log(`API on ${url} (admin at ${url}/admin, Bull Board at ${url}/admin/queues)`);
+  log(`API on ${url}`);
 }
 
 const COMMANDS = {
