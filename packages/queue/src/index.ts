@@ -8,6 +8,9 @@ import { z } from 'zod';
 
 export const IMPORTS_QUEUE = 'imports';
 export const IMPORT_FILE_JOB = 'import-file';
+/** The nightly cleanup's queue and job (SPEC §8). */
+export const CLEANUP_QUEUE = 'cleanup';
+export const CLEANUP_JOB = 'cleanup';
 
 export const importFilePayload = z.object({ importId: z.string().uuid() });
 export type ImportFilePayload = z.infer<typeof importFilePayload>;
