@@ -267,14 +267,19 @@ const WORKER = [bin('tsx'), ['apps/worker/src/main.ts']];
 function announce() {
   const url = `http://localhost:${process.env.PORT || 3000}`;
   log(`API on ${url}`);
+  log(`admin UI on ${url}/admin`);
+  log(`Bull Board on ${url}/admin/queues`);
 }
 
+/** The API serves the admin UI from apps/admin/dist: build it when missing or made from older sources. */
+const ensureAdminUi = () => step('admin UI build', process.execPath, ['apps/admin/scripts/build.mjs']);
+
 const COMMANDS = {
-  start: () => { announce(); return supervise([API, WORKER]); },
-  api: () => { announce(); return supervise([API]); },
+  start: async () => { await ensureAdminUi(); announce(); return supervise([API, WORKER]); },
+  api: async () => { await ensureAdminUi(); announce(); return supervise([API]); },
   worker: () => supervise([WORKER]),
   cli: (args) => supervise([[bin('tsx'), ['apps/cli/src/main.ts', ...args]]]),
-  test: (args) => supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]),
+  test: async (args) => { await ensureAdminUi(); return supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]); },
   bench: (args) => supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]),
   migrate: async () => 0,
 };

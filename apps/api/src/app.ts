@@ -1,12 +1,32 @@
-import express, { type Express } from 'express';
+import type { Queue } from 'bullmq';
+import cookieParser from 'cookie-parser';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { ApiTokensRepository, ImportsRepository, Pool } from '@importer/db';
-import type { ImportsQueue } from '@importer/queue';
+import {
+  createSessionsRepository,
+  createUsersRepository,
+  type ApiTokensRepository,
+  type ImportsRepository,
+  type Pool,
+  type SessionsRepository,
+  type UsersRepository,
+} from '@importer/db';
+import { createCleanupQueue, type ImportsQueue, type ProgressSubscriber } from '@importer/queue';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
+import { loginRateLimit, uploadRateLimit } from './middleware/rate-limit';
+import { adminRouter } from './routes/admin';
+import { importEventsRouter } from './routes/events';
+import { cleanupRunsRouter } from './routes/cleanup-runs';
 import { healthRouter } from './routes/health';
+import { importActionsRouter } from './routes/import-actions';
 import { importsRouter } from './routes/imports';
+import { profilesRouter } from './routes/profiles';
+import { logInRoute, sessionRouter } from './routes/session';
+import { statsRouter } from './routes/stats';
+import { tokensRouter } from './routes/tokens';
+import { createSessionLayer, randomSecret } from './sessions';
 
 export interface AppDeps {
   pool: Pool;
@@ -19,6 +39,26 @@ export interface AppDeps {
   maxFileBytes: number;
   importAttempts: number;
   bootstrapToken?: string;
+  /** Accounts of the admin UI; default: built on `pool`. */
+  users?: UsersRepository;
+  /** Sessions of the admin UI; default: built on `pool`. */
+  sessions?: SessionsRepository;
+  /** `SESSION_SECRET`: signs session cookies and CSRF tokens; default: random per process. */
+  sessionSecret?: string;
+  /** Idle lifetime of an admin UI session, in ms; default 12 hours. */
+  sessionTtlMs?: number;
+  /** `UPLOADS_PER_HOUR`: uploads per user or token per hour; unset: unlimited. */
+  uploadsPerHour?: number;
+  /** Wakes progress streams (SSE) when a worker commits a chunk; without it they poll PostgreSQL. */
+  progress?: ProgressSubscriber;
+  /** Re-read interval of progress streams, in ms (default 2 s). */
+  progressPollMs?: number;
+  /** The cleanup queue, shown in Bull Board; default: a handle on `redis` with the imports queue's prefix. */
+  cleanupQueue?: Queue;
+  /** Folder of the built admin UI; default apps/admin/dist. */
+  adminDir?: string;
+  /** How long `GET /stats` answers from its cache, in ms (default 5 s). */
+  statsCacheMs?: number;
 }
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
@@ -36,11 +76,38 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(healthRouter(deps));
 
+  // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
+  const prefix = deps.queue.opts.prefix ?? 'bull';
+  const users = deps.users ?? createUsersRepository(deps.pool);
+  const sessions = createSessionLayer({
+    sessions: deps.sessions ?? createSessionsRepository(deps.pool),
+    users,
+    secret: deps.sessionSecret ?? randomSecret(),
+    ttlMs: deps.sessionTtlMs ?? 12 * 3_600_000,
+  });
+  const withSession: RequestHandler = (req, res, next) => (req.get('authorization') ? next() : sessions.middleware(req, res, next));
+  app.use(['/api', '/admin'], cookieParser(), withSession);
+
   const api = express.Router();
   api.use(express.json({ limit: '2mb' }));
-  api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken }));
+  api.use(logInRoute({ users, sessions, limit: loginRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix }) }));
+  api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken, users }));
+  api.use(sessions.requireCsrfToken);
+  api.use('/session', sessionRouter({ sessions }));
+  if (deps.uploadsPerHour) {
+    api.post('/imports', uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour }));
+  }
+  api.use('/imports', importEventsRouter({ imports: deps.imports, logger: deps.logger, progress: deps.progress, pollMs: deps.progressPollMs }));
   api.use('/imports', importsRouter(deps));
+  api.use('/imports', importActionsRouter(deps));
+  api.use('/cleanup-runs', cleanupRunsRouter(deps));
+  api.use('/tokens', tokensRouter(deps));
+  api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
+  api.use('/profiles', profilesRouter());
   app.use('/api/v1', api);
+
+  const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
+  app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, { maxFileBytes: deps.maxFileBytes }));

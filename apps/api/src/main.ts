@@ -2,8 +2,8 @@
 import { once } from 'node:events';
 import pino from 'pino';
 import { importLimits, loadApiConfig } from '@importer/config';
-import { createApiTokensRepository, createImportsRepository, createPool, createPrisma } from '@importer/db';
-import { createImportsQueue, createRedis } from '@importer/queue';
+import { createApiTokensRepository, createImportsRepository, createPool, createPrisma, createUsersRepository } from '@importer/db';
+import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis } from '@importer/queue';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -14,6 +14,19 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, { failFast: true });
   const queue = createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
+  const cleanupQueue = createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
+  cleanupQueue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
+  // A subscribed connection can run nothing else: progress messages get one of their own.
+  const progress = createProgressSubscriber(createRedis(config.REDIS_URL), config.QUEUE_PREFIX);
+  const users = createUsersRepository(pool);
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const { created } = await users.ensure({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, role: 'admin' });
+    if (created) logger.info({ email: config.ADMIN_EMAIL }, 'created the first admin from ADMIN_EMAIL');
+  }
+  if ((await users.list()).length === 0) {
+    logger.warn('no admin UI account yet: set ADMIN_EMAIL and ADMIN_PASSWORD, or run `npm run cli -- user create --email you@example.com`');
+  }
+  if (!config.SESSION_SECRET) logger.warn('SESSION_SECRET is not set: admin UI sessions end when this process stops');
 
   const app = createApp({
     pool,
@@ -26,19 +39,29 @@ async function main(): Promise<void> {
     maxFileBytes: importLimits(config).maxFileBytes,
     importAttempts: config.IMPORT_ATTEMPTS,
     bootstrapToken: config.IMPORTER_BOOTSTRAP_TOKEN,
+    users,
+    sessionSecret: config.SESSION_SECRET,
+    sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+    uploadsPerHour: config.UPLOADS_PER_HOUR,
+    progress,
+    cleanupQueue,
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
-  logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+  logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT} (admin UI: /admin)`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    const closed = once(server, 'close');
     server.close();
     server.closeIdleConnections();
-    await once(server, 'close');
+    await progress.close(); // ends the progress streams, which would otherwise hold the server open
+    server.closeIdleConnections();
+    await closed;
+    await cleanupQueue.close();
     await queue.close();
     redis.disconnect();
     await prisma.$disconnect();

@@ -58,32 +58,32 @@ export const uploadedFile = (req: Request) => req.file as StoredFile | undefined
 
 const TEXT_EXTENSIONS = new Set(['.csv', '.tsv', '.txt']);
 
-/** True when the head of a file looks like text: no NUL bytes, unless it is UTF-16 with a byte-order mark. */
-function looksLikeText(head: Buffer): boolean {
-  const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
-  return utf16 || !head.includes(0);
-}
+const hasTextBom = (head: Buffer) =>
+  (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) ||
+  (head[0] === 0xff && head[1] === 0xfe) ||
+  (head[0] === 0xfe && head[1] === 0xff);
 
 /**
  * Decides the format from the content (magic bytes, read by `file-type`), then checks that the file name's
- * extension agrees: a disguised file is refused with 415.
+ * extension agrees: a disguised file is refused with 415. A byte-order mark means text before anything
+ * else: `file-type` reads UTF-16's `FF FE` (Excel's "Unicode text") as an MPEG frame.
  */
 export async function detectFormat(file: StoredFile): Promise<FileFormat> {
+  const handle = await open(file.path, 'r');
+  let head: Buffer;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
   const { fileTypeFromFile } = await import('file-type');
-  const detected = await fileTypeFromFile(file.path);
+  const detected = hasTextBom(head) ? undefined : await fileTypeFromFile(file.path);
   const extension = path.extname(file.originalname).toLowerCase();
   let format: FileFormat | null = null;
   if (detected?.ext === 'xlsx') format = 'xlsx';
   else if (detected?.ext === 'cfb' || detected?.ext === 'xls') format = 'xls';
-  else if (!detected) {
-    const handle = await open(file.path, 'r');
-    try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
-      if (looksLikeText(buffer.subarray(0, bytesRead))) format = 'csv';
-    } finally {
-      await handle.close();
-    }
-  }
+  else if (!detected && (hasTextBom(head) || !head.includes(0))) format = 'csv';
   const what = detected ? `${detected.mime} (.${detected.ext})` : format ? 'text' : 'binary data';
   if (!format) {
     throw new HttpError(415, 'unsupported_media_type', `The file is ${what}; expected CSV, XLSX or XLS.`, { detected: detected?.ext ?? null });

@@ -1,49 +1,111 @@
-/** Worker process: parse configuration, connect, run the imports worker and the reconciler, stop cleanly. */
+/**
+ * Worker process: parse configuration, connect, run the imports worker, the cleanup worker and its
+ * schedule, and the reconciler; on SIGTERM/SIGINT stop taking jobs, let each running import commit (or
+ * roll back) its current chunk, hand its job back to the queue, and close connections in order.
+ */
 import pino from 'pino';
 import { importLimits, loadWorkerConfig } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
-import { createImportsQueue, createRedis } from '@importer/queue';
+import { createCleanupQueue, createImportsQueue, createProgressPublisher, createRedis, sweepFinishedJobs } from '@importer/queue';
+import { watchEventLoop } from './event-loop';
+import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
+import { createCleanupWorker, registerSchedules } from './schedules';
 import { createImportWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
-  // Each running import holds one connection for its chunk transaction and one for look-ups ahead of it.
-  const pool = createPool(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 2, applicationName: 'importer-worker' });
+  // Each running import holds one connection for its chunk transaction and one for look-ups ahead of it;
+  // the cleanup holds one for its lock and one for its statements.
+  const pool = createPool(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4, applicationName: 'importer-worker' });
+  // A connection PostgreSQL drops while a transaction holds it (restart, pg_terminate_backend) must fail
+  // that transaction, which is retried, not crash the process.
+  pool.on('connect', (client) => client.on('error', (error) => logger.warn({ err: error }, 'database connection lost')));
   const prisma = createPrisma(pool);
   const imports = createImportsRepository(prisma);
   const connection = createRedis(config.REDIS_URL);
   const queue = createImportsQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
+  const shutdown = new AbortController();
 
   const worker = createImportWorker(
     {
       imports,
       logger,
-      engine: { pool, imports, storageDir: config.STORAGE_DIR, limits: importLimits(config), chunkSize: config.CHUNK_SIZE },
+      timeoutMs: config.IMPORT_TIMEOUT_MIN * 60_000,
+      shutdown: shutdown.signal,
+      engine: {
+        pool,
+        imports,
+        storageDir: config.STORAGE_DIR,
+        limits: importLimits(config),
+        chunkSize: config.CHUNK_SIZE,
+        onProgress: (importId) => {
+          logger.debug({ importId }, 'chunk committed');
+          progress.publish(importId); // wakes the admin UI's live progress (SSE)
+        },
+      },
     },
     {
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       importsPerMinute: config.IMPORTS_PER_MINUTE,
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: config.WORKER_MAX_STALLED,
     },
   );
-  const reconciler = createReconciler({ pool, queue, logger, importAttempts: config.IMPORT_ATTEMPTS, intervalMs: 60_000 });
+  const cleanupWorker = createCleanupWorker(
+    {
+      logger,
+      cleanup: {
+        pool,
+        storageDir: config.STORAGE_DIR,
+        retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
+        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue], now),
+        signal: shutdown.signal,
+      },
+    },
+    { connection, prefix: config.QUEUE_PREFIX },
+  );
+  const reconciler = createReconciler({
+    pool,
+    queue,
+    logger,
+    importAttempts: config.IMPORT_ATTEMPTS,
+    intervalMs: config.RECONCILE_INTERVAL_MS,
+  });
+  const eventLoop = watchEventLoop(logger, { lockDurationMs: config.WORKER_LOCK_DURATION_MS });
 
-  const running = worker.run();
+  const running = Promise.all([worker.run(), cleanupWorker.run()]);
   reconciler.start();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, 'worker started');
+  eventLoop.start();
+  // Not awaited: with Redis down at start-up this waits for it, while the rest of the worker carries on.
+  registerSchedules(cleanupQueue, { cron: config.CLEANUP_CRON, tz: config.CLEANUP_TZ }).then(
+    () => logger.info({ cron: config.CLEANUP_CRON, tz: config.CLEANUP_TZ }, 'cleanup scheduled'),
+    (error: unknown) => logger.error({ err: error }, 'could not schedule the cleanup'),
+  );
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX, pid: process.pid }, 'worker started');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing the current chunks');
+    // Past the grace period, exit anyway: the jobs' locks expire and other workers resume them.
+    setTimeout(() => {
+      logger.error({ seconds: config.SHUTDOWN_TIMEOUT_S }, 'shutdown took too long; exiting with jobs still held');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_S * 1000).unref();
+    logger.info({ signal }, 'shutting down: no new jobs; running imports stop after their current chunk');
+    shutdown.abort(new WorkerShutdownError());
     await reconciler.stop();
-    await worker.close();
+    await Promise.all([worker.close(), cleanupWorker.close()]);
     await running;
-    await queue.close();
+    eventLoop.stop();
+    await Promise.all([queue.close(), cleanupQueue.close()]);
     connection.disconnect();
     await prisma.$disconnect();
     await pool.end();

@@ -1,57 +1,95 @@
 import type { Logger } from 'pino';
 import type { Pool } from '@importer/db';
-import { enqueueImport, type ImportsQueue } from '@importer/queue';
+import { requeueImport, type ImportsQueue } from '@importer/queue';
 
 export interface ReconcilerDeps {
   pool: Pool;
   queue: ImportsQueue;
   logger: Logger;
   importAttempts: number;
-  /** How often to look, in milliseconds. */
+  /** How often to look, in milliseconds (`RECONCILE_INTERVAL_MS`). */
   intervalMs: number;
 }
 
+export interface ReconcileResult {
+  /** Imports looked at: `queued` or `processing`, untouched for the grace period. */
+  checked: number;
+  /** Jobs added for imports that had none. */
+  added: number;
+  /** Finished jobs replaced for imports that still need work. */
+  replaced: number;
+}
+
+/** Imports looked at per query; a pass pages through all of them. */
+const PAGE = 500;
+
 /**
  * PostgreSQL is the source of truth: an import still `queued` or `processing` whose job is missing from
- * Redis (Redis was down at upload, or lost its data) is enqueued again. The job id is the import id, so
- * an import whose job exists is left alone.
+ * Redis (Redis was down at the upload, lost its data, or was flushed), or whose job has finished while the
+ * import has not, gets a new job; the job id is the import id, so an import whose job waits or runs is left
+ * alone. Runs at start-up and then every `intervalMs`, one pass at a time.
+ *
+ * Only imports untouched for a grace period (the interval, at most 10 s) are considered: a running import
+ * commits a chunk (and touches its row) far more often, and the grace leaves an upload time to add its own
+ * job. A redundant job would be harmless anyway: adding is idempotent and the chunk fence keeps a second
+ * delivery from double counting.
  */
 export function createReconciler(deps: ReconcilerDeps) {
+  const graceMs = Math.min(10_000, deps.intervalMs);
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = false;
 
-  async function reconcileOnce(): Promise<number> {
-    const { rows } = await deps.pool.query<{ id: string }>(
-      `SELECT "id" FROM "imports" WHERE "status" IN ('queued', 'processing') AND "updated_at" < now() - interval '10 seconds'
-       ORDER BY "created_at" LIMIT 1000`,
-    );
-    let enqueued = 0;
-    for (const { id } of rows) {
-      if (await deps.queue.getJob(id)) continue;
-      await enqueueImport(deps.queue, id, deps.importAttempts);
-      enqueued++;
+  async function reconcileOnce(): Promise<ReconcileResult> {
+    const result: ReconcileResult = { checked: 0, added: 0, replaced: 0 };
+    let after: [Date, string] | null = null;
+    while (!stopped) {
+      const { rows }: { rows: { id: string; created_at: Date }[] } = await deps.pool.query(
+        `SELECT "id", "created_at" FROM "imports"
+         WHERE "status" IN ('queued', 'processing') AND "updated_at" < now() - make_interval(secs => $1)
+           AND ($2::timestamptz IS NULL OR ("created_at", "id") > ($2, $3::uuid))
+         ORDER BY "created_at", "id" LIMIT $4`,
+        [graceMs / 1000, after?.[0] ?? null, after?.[1] ?? null, PAGE],
+      );
+      for (const { id } of rows) {
+        if (stopped) break;
+        result.checked++;
+        const outcome = await requeueImport(deps.queue, id, deps.importAttempts);
+        if (outcome === 'added') result.added++;
+        if (outcome === 'replaced') result.replaced++;
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) break;
+      after = [last.created_at, last.id];
     }
-    if (enqueued > 0) deps.logger.info({ enqueued }, 'reconciler enqueued imports missing from the queue');
-    return enqueued;
+    if (result.added + result.replaced > 0) {
+      deps.logger.info(result, 'reconciler re-enqueued imports PostgreSQL has but the queue had lost');
+    }
+    return result;
   }
 
   const tick = () => {
-    running = reconcileOnce().catch((error: unknown) => {
-      deps.logger.warn({ err: error }, 'reconciler pass failed');
-      return 0;
-    });
+    if (running || stopped) return; // one pass at a time: a pass waiting on a Redis that is down is not stacked
+    running = reconcileOnce()
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'reconciler pass failed; the next one retries'))
+      .finally(() => {
+        running = undefined;
+      });
   };
 
   return {
     reconcileOnce,
     start() {
+      stopped = false;
       tick();
       timer = setInterval(tick, deps.intervalMs);
       timer.unref();
     },
+    /** Stops the timer and lets a pass in progress end at its next import (without waiting on a Redis that is down). */
     async stop() {
+      stopped = true;
       clearInterval(timer);
-      await running;
+      if (running) await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     },
   };
 }

@@ -17,6 +17,7 @@ export const TEST_LIMITS: ImportLimits = {
   maxColumns: 200,
   maxCellChars: 32 * 1024,
   maxStoredErrors: 100_000,
+  maxInflatedBytes: 64 * 1024 * 1024,
 };
 
 export interface HarnessOptions {

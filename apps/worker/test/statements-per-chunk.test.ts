@@ -3,26 +3,51 @@ import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
 import { startHarness } from './harness';
 
 /**
- * Counts the SQL statements the import engine sends, grouped by chunk: every chunk checks out one client
- * for its transaction; look-ups sent through the pool before it belong to it.
+ * Records the SQL statements the import engine sends for its chunks — look-ups (on the pool), the chunk's
+ * write, and, when a chunk needs a transaction, BEGIN, the undo statement and COMMIT (on the connection the
+ * engine holds for the import) — and cuts them into chunks: a chunk ends with its write, or with the
+ * COMMIT after it.
  */
 function countingPool(chunks: number[]) {
-  let lookupsSinceLastChunk = 0;
+  let current = 0;
+  let inTransaction = false;
+  const record = (query: unknown) => {
+    // A COPY is a stream object carrying its statement in `text`.
+    const text = typeof query === 'string' ? query.trim() : ((query as { text?: string }).text ?? '');
+    const name = typeof query === 'string' ? '' : ((query as { name?: string }).name ?? '');
+    if (text === 'BEGIN') {
+      inTransaction = true;
+      current++;
+    } else if (text === 'COMMIT' || text === 'ROLLBACK') {
+      current++;
+      if (inTransaction) {
+        chunks.push(current);
+        current = 0;
+      }
+      inTransaction = false;
+    } else if (/^(lookup_|undo_superseded_)/.test(name) || text.startsWith('COPY ')) {
+      current++;
+    } else if (name.startsWith('write_chunk_')) {
+      current++;
+      if (!inTransaction) {
+        chunks.push(current);
+        current = 0;
+      }
+    }
+  };
   return <P>(pool: P): P => {
     const real = pool as unknown as Pool;
     const proxy = Object.create(real) as Pool;
     proxy.query = ((...args: Parameters<Pool['query']>) => {
-      lookupsSinceLastChunk++;
-      return (real.query as (...a: unknown[]) => unknown)(...args);
+      record(args[0]);
+      return (real.query as (...a: unknown[]) => unknown).apply(real, args);
     }) as Pool['query'];
     proxy.connect = (async () => {
       const client = await real.connect();
-      const index = chunks.push(lookupsSinceLastChunk) - 1;
-      lookupsSinceLastChunk = 0;
       const query = client.query.bind(client) as (...a: unknown[]) => unknown;
       const counted = Object.create(client) as PoolClient;
       counted.query = ((...args: unknown[]) => {
-        chunks[index] = (chunks[index] ?? 0) + 1;
+        record(args[0]);
         return query(...args);
       }) as PoolClient['query'];
       counted.release = client.release.bind(client);
@@ -51,7 +76,8 @@ describe('SQL statements per chunk', () => {
     const large = await statementsPerChunk(2_500, 10_000);
     expect(small).toHaveLength(20);
     expect(large).toHaveLength(4);
-    // BEGIN, upsert, record chunk (errors + totals + checkpoint), COMMIT; plus one look-up for unseen NAF codes.
+    // New companies are copied in: BEGIN, COPY, the statement that records the chunk (journal, row errors,
+    // totals, checkpoint), COMMIT; the first chunk also sends one look-up for its unseen NAF codes.
     expect(Math.max(...small)).toBeLessThanOrEqual(5);
     expect(Math.max(...large)).toBe(Math.max(...small));
     expect(small.slice(1).every((count) => count === 4)).toBe(true);

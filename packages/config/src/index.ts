@@ -14,6 +14,15 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Connections and limits every process shares. */
 const baseSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -36,10 +45,20 @@ const baseSchema = z.object({
   MAX_CELL_KB: z.coerce.number().positive().default(32),
   /** Row errors stored per import; beyond that they are only counted. */
   MAX_STORED_ERRORS: int(100_000),
+  /** Inflated bytes, in megabytes, all the parts read from one XLSX may add up to (zip-bomb guard). */
+  MAX_XLSX_INFLATED_MB: z.coerce.number().positive().default(1024),
   /** Rows validated and written per database transaction. */
   CHUNK_SIZE: int(2_000, 1),
   /** Attempts an import gets (the first run and its retries). */
   IMPORT_ATTEMPTS: int(3, 1),
+  /** Cron pattern of the nightly cleanup (SPEC §8). */
+  CLEANUP_CRON: z.string().min(1).default('0 3 * * *'),
+  /** Time zone the cleanup's cron pattern is read in (an IANA name, e.g. Europe/Paris). */
+  CLEANUP_TZ: z.string().min(1).default('UTC').refine(isTimeZone, 'not a time zone name, e.g. UTC or Europe/Paris'),
+  /** Days an import record (and its row errors) is kept. */
+  RETAIN_IMPORTS_DAYS: int(90, 1),
+  /** Days an uploaded file is kept; the import then keeps a `purged` mark. */
+  RETAIN_FILES_DAYS: int(30, 1),
 });
 
 const apiSchema = baseSchema.extend({
@@ -47,6 +66,19 @@ const apiSchema = baseSchema.extend({
   PORT: int(3000),
   /** When set, accepted as an admin API token. */
   IMPORTER_BOOTSTRAP_TOKEN: z.string().min(16).optional(),
+  /** E-mail of the first admin of the admin UI, created at start when no user has it. */
+  ADMIN_EMAIL: z.string().email().optional(),
+  /** That admin's password (at least 8 characters); set both or neither. */
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Signs session cookies (at least 32 characters); unset: a random one per start, so restarts log everyone out. */
+  SESSION_SECRET: z.string().min(32).optional(),
+  /** Hours an idle admin UI session lasts. */
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  /** Uploads one user (or API token) may make per hour. */
+  UPLOADS_PER_HOUR: int(10, 1),
+}).refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
+  message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',
+  path: ['ADMIN_PASSWORD'],
 });
 
 const workerSchema = baseSchema.extend({
@@ -56,6 +88,16 @@ const workerSchema = baseSchema.extend({
   IMPORT_TIMEOUT_MIN: z.coerce.number().positive().default(30),
   /** Imports started per minute across all workers. */
   IMPORTS_PER_MINUTE: int(10, 1),
+  /** Milliseconds a worker's lock on a job lasts unless renewed; a killed worker's job is taken over after it. */
+  WORKER_LOCK_DURATION_MS: int(30_000, 1_000),
+  /** Milliseconds between checks for jobs whose worker died (stalled jobs). */
+  WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
+  /** Times a job may stall (its worker dying) before it fails as `worker_crashed`. */
+  WORKER_MAX_STALLED: int(5, 0),
+  /** Seconds a worker gives its chunks in flight at SIGTERM/SIGINT before it exits anyway. */
+  SHUTDOWN_TIMEOUT_S: z.coerce.number().positive().max(30).default(25),
+  /** Milliseconds between reconciler passes (imports PostgreSQL has but Redis lost). */
+  RECONCILE_INTERVAL_MS: int(60_000, 100),
 });
 
 export type BaseConfig = z.infer<typeof baseSchema>;
@@ -102,6 +144,8 @@ export interface ImportLimits {
   maxColumns: number;
   maxCellChars: number;
   maxStoredErrors: number;
+  /** Inflated bytes one XLSX may expand to (declared and actual sizes are both checked). */
+  maxInflatedBytes: number;
 }
 
 export function importLimits(config: BaseConfig): ImportLimits {
@@ -111,5 +155,6 @@ export function importLimits(config: BaseConfig): ImportLimits {
     maxColumns: config.MAX_COLUMNS,
     maxCellChars: Math.floor(config.MAX_CELL_KB * 1024),
     maxStoredErrors: config.MAX_STORED_ERRORS,
+    maxInflatedBytes: Math.floor(config.MAX_XLSX_INFLATED_MB * 1024 * 1024),
   };
 }

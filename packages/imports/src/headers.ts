@@ -1,5 +1,6 @@
 import { BadFileError } from './errors';
 import type { ColumnSpec, Profile } from './profiles/profile';
+import { columnName } from './readers/spreadsheet-values';
 import { foldHeader } from './text';
 
 export interface MappedColumn {
@@ -17,7 +18,8 @@ export interface HeaderMap {
 /**
  * Matches a file's header row to a profile's columns by canonical name or alias, ignoring case, accents,
  * surrounding spaces and the difference between space, `_` and `-`. Fails the file when a required column
- * is missing or two headers name the same column.
+ * is missing or two headers are the same once folded (`Nom` and `NOM`), or name the same column (`Nom` and
+ * `name`). Headers are only ever compared through maps, so `__proto__` or `constructor` are plain text.
  */
 export function mapHeaders(profile: Profile, headers: readonly string[]): HeaderMap {
   const byName = new Map<string, ColumnSpec>();
@@ -26,27 +28,28 @@ export function mapHeaders(profile: Profile, headers: readonly string[]): Header
   }
   const columns: MappedColumn[] = [];
   const unknown: string[] = [];
-  const seen = new Map<string, string>();
+  /** Folded header, or column name for mapped headers → where it was first seen. */
+  const seen = new Map<string, { header: string; index: number }>();
+  const duplicate = (earlier: { header: string; index: number }, header: string, index: number, target: string | null) =>
+    new BadFileError(
+      'duplicate_header',
+      `Columns ${columnName(earlier.index)} ("${earlier.header}") and ${columnName(index)} ("${header}") ` +
+        (target ? `both name the column "${target}"` : 'have the same header') +
+        '; each column needs its own header, so rename or remove one of them.',
+      { column: target, headers: [earlier.header, header], positions: [earlier.index + 1, index + 1] },
+    );
   headers.forEach((header, index) => {
     const folded = foldHeader(header);
     if (folded === '') return;
     const spec = byName.get(folded);
-    if (!spec) {
-      unknown.push(header);
-      return;
-    }
-    const earlier = seen.get(spec.name);
-    if (earlier !== undefined) {
-      throw new BadFileError(
-        'duplicate_header',
-        `Columns "${earlier}" and "${header}" both name the column "${spec.name}"; keep only one of them.`,
-        { column: spec.name, headers: [earlier, header] },
-      );
-    }
-    seen.set(spec.name, header);
-    columns.push({ spec, index });
+    const key = spec ? `column:${spec.name}` : `header:${folded}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) throw duplicate(earlier, header, index, spec?.name ?? null);
+    seen.set(key, { header, index });
+    if (spec) columns.push({ spec, index });
+    else unknown.push(header);
   });
-  const missing = profile.columns.filter((spec) => spec.required && !seen.has(spec.name)).map((spec) => spec.name);
+  const missing = profile.columns.filter((spec) => spec.required && !seen.has(`column:${spec.name}`)).map((spec) => spec.name);
   if (missing.length > 0) {
     const expected = profile.columns.map((spec) => (spec.required ? `${spec.name} (required)` : spec.name));
     throw new BadFileError(

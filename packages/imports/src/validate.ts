@@ -1,7 +1,7 @@
-import { cellText, isBlank, type Cell } from './cells';
+import { cellText, type Cell } from './cells';
 import type { MappedColumn } from './headers';
 import type { Profile, RowIssue, ValidRow } from './profiles/profile';
-import { isEmptyRecord, type SourceRecord } from './readers/source';
+import type { SourceRecord } from './readers/source';
 
 const MAX_VALUE_CHARS = 1_000;
 
@@ -21,9 +21,43 @@ export function issueValue(cell: Cell | undefined): string | null {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
 }
 
+/** Blank: null, or text made only of white space. Checks the first character before trimming. */
+function isBlankCell(cell: Cell | undefined): boolean {
+  if (cell === null || cell === undefined) return true;
+  if (typeof cell !== 'string') return false;
+  if (cell.length === 0) return true;
+  const first = cell.charCodeAt(0);
+  if (first > 32 && first !== 160 && first < 0x1680) return false;
+  return cell.trim() === '';
+}
+
+function isEmpty(cells: readonly Cell[]): boolean {
+  for (let i = 0; i < cells.length; i++) if (!isBlankCell(cells[i])) return false;
+  return true;
+}
+
+/**
+ * An object holding every column of the profile, added in the same order each time, so every row's values
+ * share one shape (fast property access, no dictionary-mode objects). Unset columns stay `undefined`.
+ */
+function valuesFactory(profile: Profile): () => Record<string, unknown> {
+  const names = profile.columns.map((spec) => spec.name);
+  return () => {
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) values[names[i] as string] = undefined;
+    return values;
+  };
+}
+const factories = new WeakMap<Profile, () => Record<string, unknown>>();
+
+function issue(row: number, column: string, code: string, message: string, value: string | null): RowIssue {
+  return { row, column, code, message: `${column}: ${message}`, value, level: 'error' };
+}
+
 /**
  * Checks every cell of every record against its column's rule, then the profile's cross-column rules.
  * Pure: bad rows become issues, never exceptions. Empty records are not rows and are skipped silently.
+ * This loop runs for every cell of a million-row file: no closures or throw-away arrays per row.
  */
 export function validateRecords(
   profile: Profile,
@@ -31,67 +65,44 @@ export function validateRecords(
   records: readonly SourceRecord[],
   maxCellChars: number,
 ): Validated {
+  let make = factories.get(profile);
+  if (!make) factories.set(profile, (make = valuesFactory(profile)));
   const result: Validated = { rows: 0, valid: [], failed: 0, issues: [] };
-  for (const { row, cells } of records) {
-    if (isEmptyRecord(cells)) continue;
+  for (let r = 0; r < records.length; r++) {
+    const { row, cells } = records[r] as SourceRecord;
+    if (isEmpty(cells)) continue;
     result.rows++;
-    const values: Record<string, unknown> = Object.create(null);
-    const issues: RowIssue[] = [];
-    const fail = (column: string, code: string, message: string, value: string | null) =>
-      issues.push({ row, column, code, message: `${column}: ${message}`, value, level: 'error' });
-    for (const { spec, index } of columns) {
+    const values = make();
+    const before = result.issues.length;
+    for (let c = 0; c < columns.length; c++) {
+      const { spec, index } = columns[c] as MappedColumn;
       const cell = cells[index];
-      if (isBlank(cell)) {
-        if (spec.required) fail(spec.name, 'required', 'is required', null);
+      if (isBlankCell(cell)) {
+        if (spec.required) result.issues.push(issue(row, spec.name, 'required', 'is required', null));
         continue;
       }
-      if (typeof cell === 'string' && cell.length > maxCellChars) {
-        fail(spec.name, 'cell_too_large', `is ${cell.length} characters long; at most ${maxCellChars} are allowed`, issueValue(cell));
-        continue;
+      if (typeof cell === 'string') {
+        if (cell.length > maxCellChars) {
+          result.issues.push(issue(row, spec.name, 'cell_too_large', `is ${cell.length} characters long; at most ${maxCellChars} are allowed`, issueValue(cell)));
+          continue;
+        }
+        // PostgreSQL text cannot hold NUL; such a cell is a bad row, not a failed chunk.
+        if (cell.indexOf('\u0000') !== -1) {
+          result.issues.push(issue(row, spec.name, 'invalid_character', 'contains a NUL character (\\0), which text cannot hold', issueValue(cell.replaceAll('\u0000', '\\0'))));
+          continue;
+        }
       }
-      const parsed = spec.parse(cell);
+      const parsed = spec.parse(cell as Exclude<Cell, null>);
       if (parsed.ok) values[spec.name] = parsed.value;
-      else fail(spec.name, parsed.issue.code, parsed.issue.message, issueValue(cell));
+      else result.issues.push(issue(row, spec.name, parsed.issue.code, parsed.issue.message, issueValue(cell)));
     }
-    if (issues.length === 0 && profile.check) {
+    if (result.issues.length === before && profile.check) {
       for (const problem of profile.check(values)) {
-        fail(problem.column, problem.code, problem.message, issueValue(values[problem.column] as Cell | undefined));
+        result.issues.push(issue(row, problem.column, problem.code, problem.message, issueValue(values[problem.column] as Cell | undefined)));
       }
     }
-    if (issues.length > 0) {
-      result.failed++;
-      result.issues.push(...issues);
-    } else {
-      result.valid.push({ row, raw: cells, values });
-    }
+    if (result.issues.length > before) result.failed++;
+    else result.valid.push({ row, raw: cells, values });
   }
   return result;
-}
-
-/**
- * Keeps the last row of each natural key; the earlier ones are skipped with the warning `duplicate_key`.
- * `ON CONFLICT` cannot touch one row twice in a statement, so this also keeps each upsert valid.
- */
-export function dropDuplicateKeys(profile: Profile, rows: readonly ValidRow[]): { kept: ValidRow[]; issues: RowIssue[] } {
-  const last = new Map<string, ValidRow>();
-  for (const row of rows) last.set(profile.key(row.values), row);
-  if (last.size === rows.length) return { kept: [...rows], issues: [] };
-  const kept: ValidRow[] = [];
-  const issues: RowIssue[] = [];
-  for (const row of rows) {
-    const winner = last.get(profile.key(row.values)) as ValidRow;
-    if (winner === row) {
-      kept.push(row);
-    } else {
-      issues.push({
-        row: row.row,
-        column: null,
-        code: 'duplicate_key',
-        message: `same key as row ${winner.row}, which comes later and wins; this row is skipped`,
-        value: null,
-        level: 'warning',
-      });
-    }
-  }
-  return { kept, issues };
 }

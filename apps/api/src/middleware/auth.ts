@@ -1,11 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import type { ApiTokensRepository, Principal, Role } from '@importer/db';
+import type { Request, RequestHandler } from 'express';
+import type { ApiTokensRepository, Principal, Role, UsersRepository } from '@importer/db';
 import { HttpError } from '../errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
+    /** How the principal was established: an `Authorization: Bearer` token or the admin UI's session cookie. */
+    authenticatedBy?: 'bearer' | 'session';
   }
 }
 
@@ -15,13 +17,34 @@ export interface AuthDeps {
   tokens: ApiTokensRepository;
   /** `IMPORTER_BOOTSTRAP_TOKEN`: accepted as an admin token when set. */
   bootstrapToken?: string;
+  /** Resolves the admin UI's session (a request without an Authorization header); absent: bearer only. */
+  users?: UsersRepository;
 }
 
-/** Requires `Authorization: Bearer <token>`: an API token (stored hashed) or the bootstrap token. */
-export function authenticate({ tokens, bootstrapToken }: AuthDeps): RequestHandler {
+/** The user of the request's session, when it has a live session whose user is still active. */
+export async function sessionPrincipal(req: Request, users: UsersRepository): Promise<Principal | null> {
+  const userId = req.session?.userId;
+  if (!userId) return null;
+  const user = await users.find(userId);
+  return user ? { id: user.id, name: user.email, role: user.role } : null;
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` (an API token, stored hashed, or the bootstrap token) or, for
+ * the admin UI, a session cookie. A request that sends an Authorization header is judged by it alone.
+ */
+export function authenticate({ tokens, bootstrapToken, users }: AuthDeps): RequestHandler {
   const bootstrap = bootstrapToken ? digest(bootstrapToken) : null;
   return async (req, res, next) => {
     const header = req.get('authorization');
+    if (!header && users) {
+      const principal = await sessionPrincipal(req, users);
+      if (principal) {
+        req.principal = principal;
+        req.authenticatedBy = 'session';
+        return next();
+      }
+    }
     if (!header) {
       res.set('WWW-Authenticate', 'Bearer');
       throw new HttpError(401, 'unauthenticated', 'Authentication required: send Authorization: Bearer <token>.');
@@ -31,6 +54,7 @@ export function authenticate({ tokens, bootstrapToken }: AuthDeps): RequestHandl
     if (!token) throw new HttpError(401, 'invalid_token', 'The Authorization header must be "Bearer <token>".');
     if (bootstrap && timingSafeEqual(digest(token), bootstrap)) {
       req.principal = { id: 'bootstrap', name: 'bootstrap', role: 'admin' };
+      req.authenticatedBy = 'bearer';
       return next();
     }
     const principal = await tokens.authenticate(token);
@@ -39,6 +63,7 @@ export function authenticate({ tokens, bootstrapToken }: AuthDeps): RequestHandl
       throw new HttpError(401, 'invalid_token', 'The token is unknown or revoked.');
     }
     req.principal = principal;
+    req.authenticatedBy = 'bearer';
     next();
   };
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { IMPORT_STATUSES, type ImportsRepository } from '@importer/db';
-import { getProfile, importOptionsSchema, PROFILE_NAMES } from '@importer/imports';
+import { IMPORT_STATUSES, rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
+import { csvLines, getProfile, importOptionsSchema, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
 import { badRequest, HttpError, notFound } from '../errors';
 import { requireRole } from '../middleware/auth';
@@ -12,6 +13,8 @@ import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
 
 export interface ImportsRouteDeps {
   imports: ImportsRepository;
+  /** Reads the rejected rows page by page for the CSV download. */
+  pool: Queryable;
   queue: ImportsQueue;
   logger: Logger;
   storageDir: string;
@@ -113,6 +116,41 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     const query = parseQuery(pageQuery, req.query);
     const found = await findImport(req.params.id);
     res.json(await imports.listErrors(found.id, query));
+  });
+
+  /**
+   * The rejected rows as CSV (errors only: rows with warnings were written or skipped, not rejected), each
+   * with its original cells and its errors, formula-like cells neutralised; in the file's delimiter, with
+   * a UTF-8 byte-order mark for spreadsheet programs. Streamed one page of errors at a time.
+   */
+  router.get('/:id/errors.csv', async (req, res) => {
+    const found = await findImport(req.params.id);
+    const { headers } = found.file;
+    const delimiter = found.file.delimiter ?? ',';
+    res.attachment(`${path.parse(found.file.name).name}-rejected-rows.csv`);
+    res.type('text/csv; charset=utf-8');
+    res.write(`\uFEFF${csvLines([rejectedRowsHeader(headers)], delimiter)}`);
+    try {
+      for await (const page of rejectedRowPages(deps.pool, found.id)) {
+        if (res.destroyed) return;
+        if (!res.write(csvLines(page.map((row) => rejectedRowCells(headers, row)), delimiter))) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        }
+      }
+      res.end();
+    } catch (error) {
+      // The status line is sent: the client can only see the download cut short.
+      deps.logger.error({ err: error, importId: found.id }, 'rejected-rows download failed');
+      res.destroy(error as Error);
+    }
   });
 
   return router;

@@ -1,33 +1,75 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ImportsRepository } from '@importer/db';
 import { BadFileError, runImport, type ImportEngineDeps, type ImportOutcome } from '@importer/imports';
 import { importFilePayload, type ImportFilePayload } from '@importer/queue';
+import { ImportTimeoutError, startDeadline, WorkerShutdownError, type Deadline } from '../interruptions';
 
 export interface ImportFileDeps {
   engine: ImportEngineDeps;
   imports: ImportsRepository;
   logger: Logger;
+  /** Time limit of one attempt (`IMPORT_TIMEOUT_MIN`), in milliseconds. */
+  timeoutMs?: number;
+  /**
+   * Aborted (with `WorkerShutdownError`) when the worker shuts down: running imports stop at their next
+   * chunk boundary and their jobs go back to the queue.
+   */
+  shutdown?: AbortSignal;
+  /** Starts an attempt's deadline; tests replace it to expire it at a chosen chunk. */
+  deadline?: (timeoutMs: number, importId: string) => Deadline;
 }
 
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
 /**
- * Processor of the `import-file` job. A bad file fails the import at once, without retries; any other
- * error is transient: it is thrown so BullMQ retries with backoff, and the import fails only when the
- * last attempt does. Every attempt resumes from the import's checkpoint.
+ * Processor of the `import-file` job. What happens next depends on why an attempt ends:
+ * - a bad file (or a stored file gone missing) fails the import at once, without retries
+ *   (`UnrecoverableError`);
+ * - the time limit fails it with code `timeout`, without retries, checkpoint kept: `POST /retry` resumes;
+ * - a worker shutdown puts the job back in the queue, no attempt counted, for another worker to resume;
+ * - anything else is transient: it is thrown so BullMQ retries with backoff, and the import fails only
+ *   when the last attempt does.
+ * Every attempt resumes from the import's checkpoint.
  */
 export function importFileProcessor(deps: ImportFileDeps) {
-  return async (job: Job<ImportFilePayload>): Promise<ImportOutcome> => {
+  return async (job: Job<ImportFilePayload>, token?: string): Promise<ImportOutcome> => {
     const { importId } = importFilePayload.parse(job.data);
     const log = deps.logger.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = (deps.deadline ?? startDeadline)(timeoutMs, importId);
+    const signal = deps.shutdown ? AbortSignal.any([deps.shutdown, deadline.signal]) : deadline.signal;
     try {
-      const outcome = await runImport(deps.engine, importId);
+      log.info('import started');
+      const outcome = await runImport(deps.engine, importId, { signal });
       log.info({ outcome }, 'import finished');
       return outcome;
     } catch (error) {
+      if (error instanceof WorkerShutdownError) {
+        // Released, not failed: another worker (or this one, restarted) resumes from the checkpoint.
+        try {
+          await job.moveToWait(token);
+          log.info('import released at shutdown; it resumes from its checkpoint on another worker');
+        } catch (moveError) {
+          log.warn({ err: moveError }, 'could not release the job; its lock expires and another worker takes it over');
+        }
+        throw new WaitingError();
+      }
+      if (error instanceof ImportTimeoutError) {
+        log.warn({ timeoutMs }, 'import failed: timeout');
+        await deps.imports.finish(importId, 'failed', { code: error.code, message: error.message });
+        throw new UnrecoverableError(`timeout: ${error.message}`);
+      }
       if (error instanceof BadFileError) {
         log.warn({ code: error.code, reason: error.message }, 'import failed: bad file');
         await deps.imports.finish(importId, 'failed', { code: error.code, message: error.message });
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        const message = 'The stored file of this import is missing (purged by the cleanup, or removed from STORAGE_DIR).';
+        log.warn({ err: error }, 'import failed: file missing');
+        await deps.imports.finish(importId, 'failed', { code: 'file_missing', message });
+        throw new UnrecoverableError(`file_missing: ${message}`);
       }
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
@@ -37,6 +79,8 @@ export function importFileProcessor(deps: ImportFileDeps) {
         await deps.imports.finish(importId, 'failed', { code: 'internal_error', message });
       }
       throw error;
+    } finally {
+      deadline.clear();
     }
   };
 }

@@ -11,6 +11,16 @@ export interface Principal {
   role: Role;
 }
 
+/** An API token as the admin UI lists it: never the token or its hash. */
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createApiTokensRepository(prisma: PrismaClient) {
@@ -31,6 +41,19 @@ export function createApiTokensRepository(prisma: PrismaClient) {
         await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
       }
       return { id: row.id, name: row.name, role: row.role as Role };
+    },
+
+    /** Every token, newest first, without its hash (the admin UI's list). */
+    async list(): Promise<ApiTokenView[]> {
+      const rows = await prisma.apiToken.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+      return rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        role: row.role as Role,
+        createdAt: row.createdAt.toISOString(),
+        lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+        revokedAt: row.revokedAt?.toISOString() ?? null,
+      }));
     },
 
     async revoke(id: string): Promise<boolean> {

@@ -17,6 +17,8 @@ const uniqueSlug = `CASE WHEN EXISTS (SELECT 1 FROM "categories" x WHERE x."slug
 export const categoriesTable: UpsertTable = {
   table: 'categories',
   key: ['nom_key'],
+  undoTable: 'import_undo_categories',
+  referenced: `EXISTS (SELECT 1 FROM "subcategories" d WHERE d."category_id" = t."id")`,
   columns: [
     { name: 'nom_key', type: 'text' },
     { name: 'nom', type: 'text' },

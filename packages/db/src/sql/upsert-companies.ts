@@ -25,9 +25,10 @@ const isActive = `COALESCE(i."is_active", (SELECT c."is_active" FROM "companies"
 export const companiesTable: UpsertTable = {
   table: 'companies',
   key: ['siren'],
+  undoTable: 'import_undo_companies',
   columns: [
-    { name: 'siren', type: 'text' },
-    { name: 'siret', type: 'text' },
+    { name: 'siren', type: 'bpchar' },
+    { name: 'siret', type: 'bpchar' },
     { name: 'nom', type: 'text' },
     { name: 'nom_commercial', type: 'text' },
     { name: 'adresse', type: 'text' },
@@ -38,7 +39,7 @@ export const companiesTable: UpsertTable = {
     { name: 'telephone', type: 'text' },
     { name: 'email_contact', type: 'text' },
     { name: 'site_web', type: 'text' },
-    { name: 'is_active', type: 'bool', insert: isActive },
+    { name: 'is_active', type: 'bool', insert: isActive, created: (value) => value ?? true },
     { name: 'subcategory_id', type: 'int8' },
     { name: 'date_creation', type: 'date' },
   ],

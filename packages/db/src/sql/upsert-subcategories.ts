@@ -28,6 +28,8 @@ const nafCodes = (mode: WriteMode) =>
 export const subcategoriesTable: UpsertTable = {
   table: 'subcategories',
   key: ['category_id', 'nom_key'],
+  undoTable: 'import_undo_subcategories',
+  referenced: `EXISTS (SELECT 1 FROM "companies" d WHERE d."subcategory_id" = t."id")`,
   columns: [
     { name: 'category_id', type: 'int8' },
     { name: 'nom_key', type: 'text' },

@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool';
+import { columnLiterals } from './pg-arrays';
 
 /** How a row whose key already exists is treated (SPEC §4). */
 export type WriteMode = 'upsert' | 'overwrite' | 'insert_only';
@@ -6,10 +7,16 @@ export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'overwrite', 'insert
 
 export interface UpsertColumn {
   name: string;
-  /** Element type of the parameter array that carries this column. */
-  type: 'text' | 'int4' | 'int8' | 'bool' | 'date';
+  /** Element type of the parameter array that carries this column: the column's own type, so that joins
+   * on it use the table's indexes (`bpchar` for CHAR(n) columns). */
+  type: 'text' | 'bpchar' | 'int4' | 'int8' | 'bool' | 'date';
   /** SQL inserted for this column, over the input row `i`; defaults to `i."<name>"`. */
   insert?: string | ((mode: WriteMode) => string);
+  /**
+   * What `insert` gives for a row whose key is absent, computed here: a column with an `insert` expression
+   * needs it for the table's rows to be copied in (`copyRows`); without it, they are always upserted.
+   */
+  created?: (value: unknown) => unknown;
   /** False for keys and for values fixed at creation (a slug). Defaults to true. */
   updatable?: boolean;
 }
@@ -20,98 +27,145 @@ export interface UpsertTable {
   /** Columns of the unique index that identifies a row. */
   key: readonly string[];
   columns: readonly UpsertColumn[];
+  /** Its undo table in the write journal (migration 20261122010000): key, updatable columns, updated_at. */
+  undoTable: string;
+  /**
+   * SQL over the table row `t` that is true when other rows reference it. Undoing a row this import
+   * created normally deletes it; a referenced one is kept (see `undoSuperseded`).
+   */
+  referenced?: string;
 }
+
+/** True when created rows can be copied in: every computed column says what it is for an absent key. */
+export const copyable = (spec: UpsertTable) => spec.columns.every((c) => c.insert === undefined || c.created !== undefined);
 
 export interface UpsertCounts {
   created: number;
   updated: number;
 }
 
-const q = (name: string) => `"${name}"`;
+export const q = (name: string) => `"${name}"`;
+
+const insertExpression = (c: UpsertColumn, mode: WriteMode) =>
+  typeof c.insert === 'function' ? c.insert(mode) : (c.insert ?? `i.${q(c.name)}`);
+
+export const updatableColumns = (spec: UpsertTable) =>
+  spec.columns.filter((c) => c.updatable !== false && !spec.key.includes(c.name));
+
+/** `a."k1" = b."k1" AND a."k2" = b."k2"` over the table's key. */
+export const keyMatch = (spec: UpsertTable, a: string, b: string) =>
+  spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
 
 /**
- * Builds `INSERT … SELECT … FROM unnest(…) ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM …`, counting
- * created rows (`xmax = 0`) and updated ones. Rows the update would not change are not touched, so they are
- * neither locked nor rewritten: an identical re-import writes nothing. In `upsert` mode a blank (null)
- * cell keeps the stored value; in `overwrite` mode it clears it; `insert_only` leaves existing keys alone.
+ * The CTE `input`: the chunk's rows, one array parameter per column (from `$first`), plus the file row
+ * number of each (`"row"`). `paramCount(spec)` parameters.
  */
-export function buildUpsertSql(spec: UpsertTable, mode: WriteMode): string {
+export function inputCte(spec: UpsertTable, first = 1): string {
+  const names = [...spec.columns.map((c) => q(c.name)), '"row"'];
+  const params = [...spec.columns.map((c, n) => `$${first + n}::${c.type}[]`), `$${first + spec.columns.length}::int4[]`];
+  return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${names.join(', ')}))`;
+}
+
+export const inputParamCount = (spec: UpsertTable) => spec.columns.length + 1;
+
+/** The values of `inputCte`'s parameters: one array literal per column, then the row numbers. */
+export function inputParams(spec: UpsertTable, rows: readonly Record<string, unknown>[], rowNumbers: readonly number[]): string[] {
+  return [...columnLiterals(rows, spec.columns.map((c) => c.name)), `{${rowNumbers.join(',')}}`];
+}
+
+/**
+ * SQL over the input row `i` and the stored row `t` (null when the key is absent): true when writing `i`
+ * would change `t` — what the upsert would set (its insert expressions, merged as the upsert merges) is
+ * distinct from what is stored. Never true in `insert_only` mode.
+ */
+function changedSql(spec: UpsertTable, mode: WriteMode): string {
+  if (mode === 'insert_only') return 'false';
+  const updatable = updatableColumns(spec);
+  const next = (c: UpsertColumn) =>
+    mode === 'upsert' ? `COALESCE(${insertExpression(c, mode)}, t.${q(c.name)})` : insertExpression(c, mode);
+  return `(${updatable.map((c) => `t.${q(c.name)}`).join(', ')}) IS DISTINCT FROM (${updatable.map(next).join(', ')})`;
+}
+
+/**
+ * The CTEs `todo` and `written`. `todo` keeps the input rows whose key is absent or whose stored row they
+ * would change, read through the key's index without locking anything: an identical re-import stops
+ * there, writing nothing (no row lock, no WAL). `written` is `INSERT … SELECT … FROM todo ON CONFLICT …
+ * DO UPDATE … WHERE … IS DISTINCT FROM …`, which stays right when another import writes the same keys
+ * meanwhile; it returns the key and whether the row was created (`xmax = 0`) of every row it created or
+ * updated. In `upsert` mode a blank (null) cell keeps the stored value; in `overwrite` mode it clears it;
+ * `insert_only` leaves existing keys alone.
+ */
+export function writtenCte(spec: UpsertTable, mode: WriteMode): string {
   const { table, key, columns } = spec;
   const names = columns.map((c) => q(c.name)).join(', ');
-  const params = columns.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ');
-  const inserted = columns
-    .map((c) => (typeof c.insert === 'function' ? c.insert(mode) : (c.insert ?? `i.${q(c.name)}`)))
-    .join(', ');
-  const updatable = columns.filter((c) => c.updatable !== false && !key.includes(c.name));
+  const inserted = columns.map((c) => insertExpression(c, mode)).join(', ');
+  const updatable = updatableColumns(spec);
   const next = (c: UpsertColumn) =>
     mode === 'upsert' ? `COALESCE(EXCLUDED.${q(c.name)}, t.${q(c.name)})` : `EXCLUDED.${q(c.name)}`;
   const onConflict =
     mode === 'insert_only'
       ? 'DO NOTHING'
       : `DO UPDATE SET ${updatable.map((c) => `${q(c.name)} = ${next(c)}`).join(', ')}, "updated_at" = now()
-         WHERE (${updatable.map((c) => `t.${q(c.name)}`).join(', ')})
-           IS DISTINCT FROM (${updatable.map(next).join(', ')})`;
-  return `
-    WITH written AS (
+         WHERE (${updatable.map((c) => `t.${q(c.name)}`).join(', ')}) IS DISTINCT FROM (${updatable.map(next).join(', ')})`;
+  return `todo AS (
+      SELECT i.* FROM input i LEFT JOIN ${q(table)} t ON ${keyMatch(spec, 't', 'i')}
+      WHERE t.${q(key[0] as string)} IS NULL OR ${changedSql(spec, mode)}
+    ),
+    written AS (
       INSERT INTO ${q(table)} AS t (${names})
-      SELECT ${inserted}
-      FROM unnest(${params}) AS i(${names})
+      SELECT ${inserted} FROM todo i
       ON CONFLICT (${key.map(q).join(', ')}) ${onConflict}
-      RETURNING (t.xmax = 0) AS created
-    )
-    SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated
-    FROM written`;
+      RETURNING ${key.map((k) => `t.${q(k)}`).join(', ')}, (t.xmax = 0) AS created)`;
 }
 
 /**
- * Counts what `buildUpsertSql` would do to the same rows, reading only: a row whose key is absent would be
- * created; one whose stored values differ from what the upsert would set would be updated (dry run).
+ * The CTE `judged`, for a dry run: what `writtenCte` would do to each input row, reading only. A row whose
+ * key is absent would be created; one whose stored values differ from what the upsert would set would be
+ * updated.
  */
-export function buildPreviewSql(spec: UpsertTable, mode: WriteMode): string {
-  const { table, key, columns } = spec;
-  const names = columns.map((c) => q(c.name)).join(', ');
-  const params = columns.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ');
-  // What the upsert proposes for a column is its insert expression (EXCLUDED), merged as the upsert would.
-  const proposed = (c: UpsertColumn) => (typeof c.insert === 'function' ? c.insert(mode) : (c.insert ?? `i.${q(c.name)}`));
-  const next = (c: UpsertColumn) => (mode === 'upsert' ? `COALESCE(${proposed(c)}, t.${q(c.name)})` : proposed(c));
-  const updatable = columns.filter((c) => c.updatable !== false && !key.includes(c.name));
-  const changed =
-    mode === 'insert_only'
-      ? 'false'
-      : `(${updatable.map((c) => `t.${q(c.name)}`).join(', ')}) IS DISTINCT FROM (${updatable.map(next).join(', ')})`;
-  const found = `t.${q(key[0] as string)} IS NOT NULL`;
-  return `
-    SELECT count(*) FILTER (WHERE NOT ${found})::int AS created,
-           count(*) FILTER (WHERE ${found} AND ${changed})::int AS updated
-    FROM unnest(${params}) AS i(${names})
-    LEFT JOIN ${q(table)} t ON ${key.map((k) => `t.${q(k)} = i.${q(k)}`).join(' AND ')}`;
+export function judgedCte(spec: UpsertTable, mode: WriteMode): string {
+  return `judged AS (
+      SELECT i."row", t.${q(spec.key[0] as string)} IS NULL AS created, ${changedSql(spec, mode)} AS changed
+      FROM input i LEFT JOIN ${q(spec.table)} t ON ${keyMatch(spec, 't', 'i')})`;
+}
+
+/** The CTE `outcome` ("row", created) of the rows created or updated (or, in a dry run, that would be). */
+export function outcomeCte(spec: UpsertTable, dryRun: boolean): string {
+  return dryRun
+    ? `outcome AS (SELECT "row", created FROM judged WHERE created OR changed)`
+    : `outcome AS (SELECT i."row", w.created FROM written w JOIN input i ON ${keyMatch(spec, 'w', 'i')})`;
 }
 
 const statements = new Map<string, string>();
 
-async function run(
-  kind: 'upsert' | 'preview',
+/** A statement's text, built once per name. */
+export function cachedSql(name: string, build: () => string): string {
+  let text = statements.get(name);
+  if (text === undefined) {
+    text = build();
+    statements.set(name, text);
+  }
+  return text;
+}
+
+/**
+ * Writes `rows` (objects keyed by column name; null = blank) in one statement, outside any import's
+ * journal (the look-up cache creating missing categories). Keys must be unique.
+ */
+export async function upsertRows(
   db: Queryable,
   spec: UpsertTable,
   mode: WriteMode,
   rows: readonly Record<string, unknown>[],
 ): Promise<UpsertCounts> {
   if (rows.length === 0) return { created: 0, updated: 0 };
-  const name = `${kind}_${spec.table}_${mode}`;
-  let text = statements.get(name);
-  if (text === undefined) {
-    text = kind === 'upsert' ? buildUpsertSql(spec, mode) : buildPreviewSql(spec, mode);
-    statements.set(name, text);
-  }
-  const values = spec.columns.map((c) => rows.map((row) => row[c.name] ?? null));
+  const name = `upsert_${spec.table}_${mode}`;
+  const text = cachedSql(
+    name,
+    () => `WITH ${inputCte(spec)}, ${writtenCte(spec, mode)}
+      SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated FROM written`,
+  );
+  const values = inputParams(spec, rows, rows.map((_, n) => n + 1));
   const { rows: result } = await db.query<UpsertCounts>({ name, text, values });
   return result[0] ?? { created: 0, updated: 0 };
 }
-
-/** Writes `rows` (objects keyed by column name; null = blank) in one statement. Keys must be unique. */
-export const upsertRows = (db: Queryable, spec: UpsertTable, mode: WriteMode, rows: readonly Record<string, unknown>[]) =>
-  run('upsert', db, spec, mode, rows);
-
-/** What `upsertRows` would create and update, without writing (one read-only statement). */
-export const previewRows = (db: Queryable, spec: UpsertTable, mode: WriteMode, rows: readonly Record<string, unknown>[]) =>
-  run('preview', db, spec, mode, rows);

@@ -25,7 +25,7 @@ export const categoriesProfile = defineProfile<CategoryRow>({
         ordre: valueOf(values, 'ordre'),
       };
     });
-    return { records, rejected: [], warnings: [] };
+    return { records, rows: rows.map((row) => row.row), rejected: [], warnings: [] };
   },
   table: categoriesTable,
 });

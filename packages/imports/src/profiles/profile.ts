@@ -36,6 +36,8 @@ export interface PrepareContext {
 /** Valid rows turned into table rows, with the rows lookups rejected and the warnings they raised. */
 export interface Prepared<R> {
   records: R[];
+  /** The file row of each record, ascending (rows rejected by look-ups have no record). */
+  rows: number[];
   rejected: RowIssue[];
   warnings: RowIssue[];
 }
@@ -47,7 +49,7 @@ export interface Prepared<R> {
 export interface Profile<R = unknown> {
   name: string;
   columns: readonly ColumnSpec[];
-  /** Natural key of a valid row; rows sharing one within a file are duplicates (the last wins). */
+  /** Natural key of a valid row; written rows sharing one within a file are duplicates (the last wins). */
   key(values: Readonly<Record<string, unknown>>): string;
   /** Rules that span columns, checked once each cell is valid. */
   check?(values: Readonly<Record<string, unknown>>): { column: string; code: string; message: string }[];

@@ -35,6 +35,7 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
       ids = await cache.categoryIds(db, []);
     }
     const records: SubcategoryRow[] = [];
+    const recordRows: number[] = [];
     const rejected: RowIssue[] = [];
     for (const { row, values } of rows) {
       const categoryId = ids.get(categoryKey(values)) ?? null;
@@ -51,6 +52,7 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
         continue;
       }
       const nom = valueOf<string>(values, 'nom') ?? '';
+      recordRows.push(row);
       records.push({
         category_id: categoryId,
         nom,
@@ -63,7 +65,7 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
         naf_codes: valueOf<string[]>(values, 'naf_codes')?.join(',') ?? null,
       });
     }
-    return { records, rejected, warnings: [] };
+    return { records, rows: recordRows, rejected, warnings: [] };
   },
   table: subcategoriesTable,
 });

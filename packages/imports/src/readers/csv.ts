@@ -3,10 +3,10 @@ import { stat } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
 import { BadFileError } from '../errors';
+import { readSepLine, sniffDelimiter } from './csv-dialect';
 import { detectEncoding } from './encoding';
-import { headerCells, isEmptyRecord, type ReadLimits, type Source, type SourceRecord } from './source';
+import { batchesOf, checkColumns, headerCells, isEmptyRecord, type ReadLimits, type Source, type SourceRecord } from './source';
 
-const DELIMITERS = [',', ';', '\t', '|'];
 const READ_CHUNK = 1 << 20;
 const SNIFF_CHARS = 64 * 1024;
 
@@ -48,18 +48,14 @@ async function sample(texts: AsyncGenerator<string>): Promise<{ head: string; do
   return { head, done: false };
 }
 
-/** Excel's `sep=;` first line names the delimiter. */
-const SEP_LINE = /^sep=(.)\n/i;
-
-function guessDelimiter(head: string): string {
-  const result = Papa.parse<string[]>(head, { preview: 50, delimitersToGuess: DELIMITERS });
-  const guessed = result.meta.delimiter;
-  return DELIMITERS.includes(guessed) ? guessed : ',';
-}
+const unterminated = (row: number) =>
+  new BadFileError('unterminated_quote', `Row ${row}: a quoted field is never closed (a closing " is missing).`, { row });
 
 /**
- * Opens a CSV file: detects its encoding and delimiter, reads its header row, and streams its records
- * through papaparse's parser, one decoded piece at a time.
+ * Opens a CSV file: detects its encoding (byte-order mark, UTF-8 validity, else Windows-1252) and
+ * delimiter (Excel's `sep=` line, else sniffed), reads its header row, and streams its records through
+ * papaparse's parser, one decoded piece at a time. Records are numbered as a spreadsheet shows them: a
+ * quoted newline does not start a row, an empty line does.
  */
 export async function openCsv(path: string, limits: ReadLimits): Promise<Source> {
   const { size } = await stat(path);
@@ -68,13 +64,13 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
   const texts = decodedText(path, encoding, bomLength, (n) => (bytesRead += n));
   let { head, done } = await sample(texts);
 
-  const sep = SEP_LINE.exec(head);
-  const delimiter = sep ? (sep[1] as string) : guessDelimiter(head);
-  if (sep) head = head.slice(sep[0].length);
+  const sep = readSepLine(head);
+  const delimiter = sep ? sep.delimiter : sniffDelimiter(head);
+  if (sep) head = head.slice(sep.length);
   const parser = new Parser({ delimiter, newline: '\n', quoteChar: '"' });
 
   let row = 0;
-  /** Every record of the file, header included, numbered as a spreadsheet program shows them. */
+  /** Every record of the file, header included. */
   async function* records(): AsyncGenerator<SourceRecord> {
     let pending = head;
     let finished = done;
@@ -84,52 +80,43 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
         if (next.done) finished = true;
         else pending += next.value;
       }
+      // The line break that ends the last line does not start one more (empty) row.
+      if (finished && pending.endsWith('\n')) pending = pending.slice(0, -1);
       const result = parser.parse(pending, 0, !finished);
-      for (const cells of result.data) yield { row: ++row, cells };
       const missingQuote = result.errors.find((error) => error.code === 'MissingQuotes');
-      if (missingQuote) {
-        throw new BadFileError('unterminated_quote', `Row ${row + 1}: a quoted field is never closed (missing ").`, { row: row + 1 });
+      if (missingQuote) throw unterminated(row + (missingQuote.row ?? 0) + 1);
+      for (const cells of result.data) {
+        const record = { row: ++row, cells };
+        checkColumns(record, limits.maxColumns);
+        yield record;
       }
       pending = pending.slice(result.meta.cursor);
       if (finished) return;
       if (pending.length > limits.maxRecordChars) {
-        throw new BadFileError(
-          'unterminated_quote',
-          `Row ${row + 1}: a quoted field runs past ${limits.maxRecordChars} characters; a closing " is probably missing.`,
-          { row: row + 1 },
-        );
+        if (pending.includes('"')) throw unterminated(row + 1);
+        throw new BadFileError('record_too_large', `Row ${row + 1} is longer than ${limits.maxRecordChars} characters.`, { row: row + 1 });
       }
     }
   }
 
   const all = records();
-  let first = await all.next();
-  while (!first.done && isEmptyRecord(first.value.cells)) first = await all.next();
-  if (first.done) throw new BadFileError('empty_file', 'The file has no header row.');
-  const headers = headerCells(first.value.cells);
-  if (headers.length > limits.maxColumns) {
-    throw new BadFileError('too_many_columns', `The file has ${headers.length} columns; at most ${limits.maxColumns} are allowed.`);
+  try {
+    let first = await all.next();
+    while (!first.done && isEmptyRecord(first.value.cells)) first = await all.next();
+    if (first.done) throw new BadFileError('empty_file', 'The file has no header row.');
+    return {
+      dialect: { format: 'csv', encoding, delimiter, sheet: null },
+      headers: headerCells(first.value.cells),
+      batches: (batchSize, after) => batchesOf(all, batchSize, after),
+      progress: () => (size === 0 ? 1 : Math.min(1, bytesRead / size)),
+      async close() {
+        await all.return(undefined);
+        await texts.return(undefined);
+      },
+    };
+  } catch (error) {
+    await all.return(undefined);
+    await texts.return(undefined);
+    throw error;
   }
-
-  return {
-    dialect: { format: 'csv', encoding, delimiter, sheet: null },
-    headers,
-    async *batches(batchSize, after) {
-      let batch: SourceRecord[] = [];
-      for await (const record of all) {
-        if (record.row <= after) continue;
-        batch.push(record);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield batch;
-    },
-    progress: () => (size === 0 ? 1 : Math.min(1, bytesRead / size)),
-    async close() {
-      await all.return(undefined);
-      await texts.return(undefined);
-    },
-  };
 }

@@ -1,11 +1,15 @@
 import type { ReadLimits, Source, FileFormat } from './source';
 import { openCsv } from './csv';
 import { openWorkbook } from './workbook';
+import { openXlsx } from './xlsx';
 
 export * from './source';
 export { detectEncoding } from './encoding';
+export { readSepLine, sniffDelimiter } from './csv-dialect';
 
 /** Opens a stored file with the reader for its detected format. */
 export function openSource(path: string, format: FileFormat, limits: ReadLimits, options: { sheet?: string } = {}): Promise<Source> {
-  return format === 'csv' ? openCsv(path, limits) : openWorkbook(path, format, limits, options.sheet);
+  if (format === 'csv') return openCsv(path, limits);
+  if (format === 'xlsx') return openXlsx(path, limits, options.sheet);
+  return openWorkbook(path, format, limits, options.sheet);
 }

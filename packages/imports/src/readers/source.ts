@@ -1,4 +1,5 @@
 import type { Cell } from '../cells';
+import { BadFileError } from '../errors';
 
 /** One record of a file: its spreadsheet row number (the header is row 1) and its cells. */
 export interface SourceRecord {
@@ -28,9 +29,13 @@ export interface Source {
 }
 
 export interface ReadLimits {
+  /** Most columns a record may have a value in (MAX_COLUMNS). */
   maxColumns: number;
-  /** Longest text a record may hold while its quotes are open before the file is rejected. */
+  /** Longest text a record may hold while its quotes are open before the file is rejected (also the longest
+   * value or tag an XLSX part may hold). */
   maxRecordChars: number;
+  /** Inflated bytes the parts of an XLSX may add up to (MAX_XLSX_INFLATED_MB): the zip-bomb guard. */
+  maxInflatedBytes: number;
 }
 
 export const isEmptyRecord = (cells: readonly Cell[]) =>
@@ -41,4 +46,52 @@ export function headerCells(cells: readonly Cell[]): string[] {
   const headers = cells.map((cell) => (cell === null ? '' : String(cell).trim()));
   while (headers.length > 0 && headers.at(-1) === '') headers.pop();
   return headers;
+}
+
+/**
+ * Batches of at most `size` records from `records`, skipping rows numbered `after` or less (a resumed
+ * import). Records are pulled only as batches are consumed.
+ */
+export async function* batchesOf(records: AsyncIterable<SourceRecord>, size: number, after: number): AsyncGenerator<SourceRecord[]> {
+  let batch: SourceRecord[] = [];
+  for await (const record of records) {
+    if (record.row <= after) continue;
+    batch.push(record);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Fails the file when a record has a value beyond the first `maxColumns` columns (MAX_COLUMNS). */
+export function checkColumns(record: SourceRecord, maxColumns: number): void {
+  const { cells } = record;
+  if (cells.length <= maxColumns) return;
+  let last = cells.length - 1;
+  while (last >= maxColumns && isEmptyRecord([cells[last] ?? null])) last--;
+  if (last < maxColumns) return;
+  throw new BadFileError(
+    'too_many_columns',
+    `Row ${record.row} has a value in column ${last + 1}; at most ${maxColumns} columns are allowed (MAX_COLUMNS).`,
+    { row: record.row, column: last + 1, maxColumns },
+  );
+}
+
+/**
+ * The sheet `wanted` names among a workbook's sheets: exactly, else ignoring case and surrounding spaces.
+ * An unknown name fails the file with the list of sheets.
+ */
+export function pickSheet(names: readonly string[], wanted: string): string {
+  const folded = wanted.trim().toLowerCase();
+  const found = names.find((name) => name === wanted) ?? names.find((name) => name.trim().toLowerCase() === folded);
+  if (found === undefined) {
+    throw new BadFileError(
+      'unknown_sheet',
+      `The workbook has no sheet "${wanted}"; its sheets are ${names.map((name) => `"${name}"`).join(', ') || 'none'}.`,
+      { sheet: wanted, sheets: [...names] },
+    );
+  }
+  return found;
 }

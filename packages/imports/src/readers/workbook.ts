@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
-import * as XLSX from '@e965/xlsx';
+import type * as XLSX from '@e965/xlsx';
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
-import { headerCells, isEmptyRecord, type FileFormat, type ReadLimits, type Source, type SourceRecord } from './source';
+import { batchesOf, checkColumns, headerCells, isEmptyRecord, pickSheet, type FileFormat, type ReadLimits, type Source, type SourceRecord } from './source';
+import { formatCodeKind, serialToIsoDate, serialToTime } from './spreadsheet-values';
 
 /** A spreadsheet cell as the profiles expect it: text keeps leading zeros, dates become `yyyy-mm-dd`. */
-function toCell(cell: XLSX.CellObject | undefined): Cell {
+function toCell(cell: XLSX.CellObject | undefined, date1904: boolean): Cell {
   if (!cell || cell.v === undefined || cell.v === null) return null;
   switch (cell.t) {
     case 's':
@@ -14,14 +15,11 @@ function toCell(cell: XLSX.CellObject | undefined): Cell {
       return Boolean(cell.v);
     case 'n': {
       const value = cell.v as number;
-      if (cell.z && XLSX.SSF.is_date(cell.z)) {
-        const parsed = XLSX.SSF.parse_date_code(value);
-        if (parsed) return `${String(parsed.y).padStart(4, '0')}-${String(parsed.m).padStart(2, '0')}-${String(parsed.d).padStart(2, '0')}`;
-      }
+      const kind = cell.z ? formatCodeKind(String(cell.z)) : 'number';
+      if (kind === 'date') return serialToIsoDate(value, date1904) ?? value;
+      if (kind === 'time') return serialToTime(value) ?? value;
       return value;
     }
-    case 'd':
-      return (cell.v as Date).toISOString().slice(0, 10);
     case 'e':
       return null;
     default:
@@ -30,48 +28,48 @@ function toCell(cell: XLSX.CellObject | undefined): Cell {
 }
 
 /**
- * Opens an XLSX or XLS workbook with SheetJS and reads one sheet: the one named, else the first that is not
- * empty. Formula cells give their cached values.
+ * Opens a legacy XLS (BIFF) workbook with SheetJS and reads one sheet: the one named, else the first that
+ * is not empty. Formula cells give their cached values. SheetJS parses the whole workbook in memory, so
+ * what bounds it is the upload limit (MAX_FILE_MB) and BIFF8's own limits (65,536 rows × 256 columns per
+ * sheet); XLSX files never come here (see `openXlsx`, which streams).
  */
 export async function openWorkbook(path: string, format: FileFormat, limits: ReadLimits, sheetName?: string): Promise<Source> {
   await stat(path);
+  // Loaded on first use: only legacy XLS files need SheetJS, and it is large.
+  const { readFile } = await import('@e965/xlsx');
   let workbook: XLSX.WorkBook;
   try {
-    workbook = XLSX.readFile(path, { dense: true, cellFormula: false, cellHTML: false, cellText: false, cellNF: false });
+    workbook = readFile(path, { dense: true, cellFormula: false, cellHTML: false, cellText: false, cellNF: true });
   } catch (error) {
     throw new BadFileError('unreadable_file', `The workbook cannot be read: ${(error as Error).message}`);
   }
+  const date1904 = Boolean(workbook.Workbook?.WBProps?.date1904);
   const rowsOf = (name: string) => (workbook.Sheets[name]?.['!data'] ?? []) as (XLSX.CellObject[] | undefined)[];
-  const name = sheetName ?? workbook.SheetNames.find((candidate) => rowsOf(candidate).some((r) => r && r.some((c) => toCell(c) !== null)));
-  if (sheetName && !workbook.SheetNames.includes(sheetName)) {
-    throw new BadFileError('unknown_sheet', `The workbook has no sheet "${sheetName}"; its sheets are ${workbook.SheetNames.join(', ')}.`);
-  }
+  const name =
+    (sheetName === undefined ? undefined : pickSheet(workbook.SheetNames, sheetName)) ??
+    workbook.SheetNames.find((candidate) => rowsOf(candidate).some((r) => r && r.some((c) => toCell(c, date1904) !== null)));
   if (!name) throw new BadFileError('empty_file', 'Every sheet of the workbook is empty.');
   const data = rowsOf(name);
-  const records: SourceRecord[] = data.map((cells, index) => ({
-    row: index + 1,
-    cells: Array.from(cells ?? [], (cell) => toCell(cell)),
-  }));
   let start = 0;
-  while (start < records.length && isEmptyRecord(records[start]?.cells ?? [])) start++;
-  const header = records[start];
-  if (!header) throw new BadFileError('empty_file', 'The sheet has no header row.');
-  const headers = headerCells(header.cells);
-  if (headers.length > limits.maxColumns) {
-    throw new BadFileError('too_many_columns', `The sheet has ${headers.length} columns; at most ${limits.maxColumns} are allowed.`);
-  }
+  const cellsOf = (index: number) => Array.from(data[index] ?? [], (cell) => toCell(cell, date1904));
+  while (start < data.length && isEmptyRecord(cellsOf(start))) start++;
+  if (start >= data.length) throw new BadFileError('empty_file', `The sheet "${name}" is empty.`, { sheet: name });
+  const header: SourceRecord = { row: start + 1, cells: cellsOf(start) };
+  checkColumns(header, limits.maxColumns);
   let position = start + 1;
+
+  async function* records(): AsyncGenerator<SourceRecord> {
+    for (; position < data.length; position++) {
+      const record = { row: position + 1, cells: cellsOf(position) };
+      checkColumns(record, limits.maxColumns);
+      yield record;
+    }
+  }
   return {
     dialect: { format, encoding: null, delimiter: null, sheet: name },
-    headers,
-    async *batches(size, after) {
-      while (position < records.length) {
-        const batch = records.slice(position, position + size).filter((record) => record.row > after);
-        position += size;
-        if (batch.length > 0) yield batch;
-      }
-    },
-    progress: () => (records.length === 0 ? 1 : Math.min(1, position / records.length)),
+    headers: headerCells(header.cells),
+    batches: (size, after) => batchesOf(records(), size, after),
+    progress: () => (data.length === 0 ? 1 : Math.min(1, position / data.length)),
     async close() {},
   };
 }

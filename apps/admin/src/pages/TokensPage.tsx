@@ -1,0 +1,182 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api';
+import { Alert } from '../components/Alert';
+import { formatAge, formatDateTime } from '../format';
+import { useNow } from '../hooks';
+import { can, useSession } from '../session';
+import type { ApiToken, Role } from '../types';
+
+const ROLES: Role[] = ['admin', 'operator', 'viewer'];
+
+function RevokeButton({ token, onRevoked }: { token: ApiToken; onRevoked(): void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const revoke = async () => {
+    try {
+      await api.delete(`/tokens/${token.id}`);
+      onRevoked();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  };
+  if (error) return <span className="text-bad">{error}</span>;
+  if (!confirming) {
+    return (
+      <button type="button" className="button button-small" onClick={() => setConfirming(true)} aria-label={`Revoke ${token.name}`}>
+        Revoke
+      </button>
+    );
+  }
+  return (
+    <span className="confirm">
+      <button type="button" className="button button-small button-danger" onClick={() => void revoke()} autoFocus>
+        Yes, revoke {token.name}
+      </button>
+      <button type="button" className="button button-small" onClick={() => setConfirming(false)}>
+        Keep
+      </button>
+    </span>
+  );
+}
+
+export function TokensPage() {
+  const { principal } = useSession();
+  const now = useNow();
+  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('operator');
+  const [created, setCreated] = useState<(ApiToken & { token: string }) | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const secret = useRef<HTMLInputElement>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setTokens((await api.get<{ items: ApiToken[] }>('/tokens')).items);
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  }, []);
+  useEffect(() => {
+    if (can.administer(principal?.role)) void load();
+  }, [load, principal]);
+
+  if (!can.administer(principal?.role)) {
+    return (
+      <>
+        <h1>API tokens</h1>
+        <Alert kind="info">Only admins manage API tokens.</Alert>
+      </>
+    );
+  }
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setCopied(false);
+    try {
+      const token = await api.post<ApiToken & { token: string }>('/tokens', { name, role });
+      setCreated(token);
+      setName('');
+      await load();
+      secret.current?.select();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  };
+
+  const copy = async () => {
+    if (!created) return;
+    try {
+      await navigator.clipboard.writeText(created.token);
+      setCopied(true);
+    } catch {
+      secret.current?.select();
+    }
+  };
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>API tokens</h1>
+      </div>
+      <p className="lead">Integrations call the API with a token: <code>Authorization: Bearer imp_…</code>. A token is shown once, when it is created.</p>
+      <form className="panel form form-inline" onSubmit={(event) => void create(event)}>
+        <h2>New token</h2>
+        {error && <Alert title="The token was not created">{error}</Alert>}
+        <div className="inline-fields">
+          <label className="field">
+            <span className="field-label">Name</span>
+            <input type="text" value={name} required maxLength={100} placeholder="e.g. nightly-sync" onChange={(event) => setName(event.target.value)} />
+          </label>
+          <label className="field">
+            <span className="field-label">Role</span>
+            <select value={role} onChange={(event) => setRole(event.target.value as Role)}>
+              {ROLES.map((value) => (
+                <option key={value} value={value}>
+                  {value}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="button button-primary" disabled={!name.trim()}>
+            Create token
+          </button>
+        </div>
+        {created && (
+          <div className="secret" role="status">
+            <label className="field">
+              <span className="field-label">
+                Token for {created.name} ({created.role}) — copy it now, it will not be shown again
+              </span>
+              <input ref={secret} type="text" readOnly value={created.token} className="mono" onFocus={(event) => event.target.select()} />
+            </label>
+            <button type="button" className="button" onClick={() => void copy()}>
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+          </div>
+        )}
+      </form>
+      <section className="panel" aria-labelledby="tokens-heading">
+        <h2 id="tokens-heading">Tokens</h2>
+        {tokens && tokens.length === 0 && <p className="empty">No API token yet.</p>}
+        {tokens && tokens.length > 0 && (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">State</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {tokens.map((token) => (
+                  <tr key={token.id} className={token.revokedAt ? 'row-muted' : undefined}>
+                    <td>{token.name}</td>
+                    <td>
+                      <span className={`role role-${token.role}`}>{token.role}</span>
+                    </td>
+                    <td>
+                      <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
+                        {formatAge(token.createdAt, now)}
+                      </time>
+                    </td>
+                    <td>{token.lastUsedAt ? formatAge(token.lastUsedAt, now) : 'never'}</td>
+                    <td>{token.revokedAt ? `revoked ${formatAge(token.revokedAt, now)}` : 'active'}</td>
+                    <td className="actions-cell">{!token.revokedAt && <RevokeButton token={token} onRevoked={() => void load()} />}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

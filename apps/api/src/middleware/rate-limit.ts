@@ -1,0 +1,96 @@
+/**
+ * Rate limits kept in Redis (express-rate-limit + rate-limit-redis), so that every API process shares the
+ * counts. Should Redis be unreachable, requests pass unlimited (logged): an outage must not block uploads,
+ * which survive it otherwise (the reconciler enqueues them later).
+ */
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { HttpError } from '../errors';
+
+/** rate-limit-redis loads its scripts once at start; should Redis be down then, load them on next use. */
+class ReconnectingRedisStore extends RedisStore {
+  override async increment(key: string) {
+    this.incrementScriptSha = this.incrementScriptSha.catch(() => this.loadIncrementScript());
+    return super.increment(key);
+  }
+  override async get(key: string) {
+    this.getScriptSha = this.getScriptSha.catch(() => this.loadGetScript());
+    return super.get(key);
+  }
+}
+
+export interface LimitOptions {
+  redis: Redis;
+  logger: Logger;
+  /** Redis key prefix of this limit (under the queue prefix). */
+  prefix: string;
+  limit: number;
+  windowMs: number;
+  key: (req: Request) => string;
+  /** Error code and message when the limit is reached. */
+  code: string;
+  message: (limit: number) => string;
+  /** Which requests use the allowance: all, only those that succeed, or only those that fail. */
+  count?: 'all' | 'successes' | 'failures';
+}
+
+export function redisRateLimit(options: LimitOptions): RequestHandler {
+  const redis = options.redis;
+  return rateLimit({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: options.key,
+    skipFailedRequests: options.count === 'successes',
+    skipSuccessfulRequests: options.count === 'failures',
+    passOnStoreError: true,
+    logger: {
+      warn: (error, message) => options.logger.warn({ err: error }, message ?? 'rate limit'),
+      error: (error, message) => options.logger.error({ err: error }, message ?? 'rate limit'),
+    },
+    store: new ReconnectingRedisStore({
+      prefix: options.prefix,
+      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<never>,
+    }),
+    handler: (req, res, next) => {
+      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
+      const retryAfter = info?.resetTime ? Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000)) : undefined;
+      if (retryAfter) res.set('Retry-After', String(retryAfter));
+      next(new HttpError(429, options.code, options.message(options.limit), { limit: options.limit, retryAfterSeconds: retryAfter ?? null }));
+    },
+  });
+}
+
+/** `UPLOADS_PER_HOUR`: uploads per user (or API token) per hour, counted when accepted. */
+export function uploadRateLimit(deps: { redis: Redis; logger: Logger; queuePrefix: string; uploadsPerHour: number }): RequestHandler {
+  return redisRateLimit({
+    redis: deps.redis,
+    logger: deps.logger,
+    prefix: `${deps.queuePrefix}:rate:uploads:`,
+    limit: deps.uploadsPerHour,
+    windowMs: 3_600_000,
+    key: (req) => req.principal?.id ?? ipKeyGenerator(req.ip ?? ''),
+    code: 'too_many_uploads',
+    message: (limit) => `You have reached the limit of ${limit} uploads per hour; try again later.`,
+    count: 'successes',
+  });
+}
+
+/** Failed log-in attempts per e-mail address and client address: slows password guessing. */
+export function loginRateLimit(deps: { redis: Redis; logger: Logger; queuePrefix: string }): RequestHandler {
+  return redisRateLimit({
+    redis: deps.redis,
+    logger: deps.logger,
+    prefix: `${deps.queuePrefix}:rate:login:`,
+    limit: 10,
+    windowMs: 15 * 60_000,
+    key: (req) => `${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}|${ipKeyGenerator(req.ip ?? '')}`,
+    code: 'too_many_attempts',
+    message: (limit) => `Too many failed log-in attempts (${limit} per 15 minutes); wait a few minutes and try again.`,
+    count: 'failures',
+  });
+}

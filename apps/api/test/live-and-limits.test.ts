@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createProgressPublisher, createProgressSubscriber, createRedis, type ProgressSubscriber } from '@importer/queue';
+import { COMPANY_HEADERS, companyRow, redisUrl, toCsv, uniquePrefix } from '@importer/testing';
+import { startApi, type ApiHarness } from './harness';
+
+const csv = toCsv(COMPANY_HEADERS, [companyRow(1)]);
+
+/** A Server-Sent Events client over a real socket: collects events and lets a test wait for one. */
+function openStream(port: number, path: string, headers: Record<string, string>) {
+  const events: { event: string; data: string }[] = [];
+  const waiters: { match: (e: { event: string; data: string }) => boolean; resolve: (e: { event: string; data: string }) => void }[] = [];
+  let status = 0;
+  let contentType = '';
+  let request: http.ClientRequest | undefined;
+  const closed = new Promise<void>((resolve, reject) => {
+    request = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
+      status = res.statusCode ?? 0;
+      contentType = String(res.headers['content-type']);
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (!event || data === undefined) continue;
+          const received = { event, data };
+          events.push(received);
+          for (const waiter of [...waiters]) {
+            if (waiter.match(received)) {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              waiter.resolve(received);
+            }
+          }
+        }
+      });
+      res.on('end', resolve);
+      res.on('close', resolve);
+    });
+    request.on('error', reject);
+  });
+  const stream = {
+    events,
+    closed,
+    status: () => status,
+    contentType: () => contentType,
+    abort: () => void request?.destroy(),
+    /** Resolves with the first event (already received or to come) that matches. */
+    next(match: (e: { event: string; data: unknown }) => boolean) {
+      const parsed = (e: { event: string; data: string }) => match({ event: e.event, data: JSON.parse(e.data) });
+      const seen = events.find(parsed);
+      if (seen) return Promise.resolve(JSON.parse(seen.data));
+      return new Promise((resolve) => waiters.push({ match: parsed, resolve: (e) => resolve(JSON.parse(e.data)) }));
+    },
+  };
+  return stream;
+}
+
+describe('GET /imports/:id/events (Server-Sent Events)', () => {
+  let api: ApiHarness;
+  let subscriber: ProgressSubscriber;
+  let server: http.Server;
+  let port: number;
+  const publisher = createRedis(redisUrl());
+  const progressPrefix = uniquePrefix();
+
+  beforeAll(async () => {
+    // The poll is an hour: every update below must arrive through the progress channel.
+    subscriber = createProgressSubscriber(createRedis(redisUrl()), progressPrefix);
+    api = await startApi({ app: { progress: subscriber, progressPollMs: 3_600_000 } });
+    server = api.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await subscriber.close();
+    server.close();
+    await once(server, 'close');
+    publisher.disconnect();
+    await api.close();
+  });
+
+  const newImport = async () => {
+    const id = randomUUID();
+    await api.imports.create({
+      id,
+      profile: 'companies',
+      options: {},
+      fileName: 'companies.csv',
+      fileSize: 10,
+      fileSha256: '0'.repeat(64),
+      fileKey: `${id}.csv`,
+      fileFormat: 'csv',
+      createdBy: 'test',
+    });
+    return id;
+  };
+  const auth = () => ({ Authorization: `Bearer ${api.token}` });
+  const publish = (id: string) => createProgressPublisher(publisher, progressPrefix).publish(id);
+
+  it('sends the record at once, each committed chunk as the worker publishes it, then the final status and `end`', async () => {
+    const id = await newImport();
+    const stream = openStream(port, `/api/v1/imports/${id}/events`, auth());
+    expect(await stream.next((e) => e.event === 'import')).toMatchObject({ id, status: 'queued' });
+    expect(stream.status()).toBe(200);
+    expect(stream.contentType()).toMatch(/^text\/event-stream/);
+
+    await api.db.pool.query(
+      `UPDATE "imports" SET "status" = 'processing', "rows_total" = 500, "progress_percent" = 50, "rows_per_second" = 250, "eta_seconds" = 2 WHERE "id" = $1`,
+      [id],
+    );
+    publish(id);
+    expect(await stream.next((e) => e.event === 'import' && (e.data as { status: string }).status === 'processing')).toMatchObject({
+      progress: { processedRows: 500, percent: 50, rowsPerSecond: 250, etaSeconds: 2 },
+    });
+
+    await api.db.pool.query(`UPDATE "imports" SET "status" = 'completed', "rows_total" = 1000, "progress_percent" = 100 WHERE "id" = $1`, [id]);
+    publish(id);
+    expect(await stream.next((e) => e.event === 'import' && (e.data as { status: string }).status === 'completed')).toMatchObject({
+      totals: { rows: 1000 },
+    });
+    await stream.next((e) => e.event === 'end');
+    await stream.closed;
+    expect(subscriber.watching()).toBe(0);
+  });
+
+  it('ends at once for a finished import, and answers 404 for an unknown one and 401 without credentials', async () => {
+    const id = await newImport();
+    await api.db.pool.query(`UPDATE "imports" SET "status" = 'failed' WHERE "id" = $1`, [id]);
+    const finished = openStream(port, `/api/v1/imports/${id}/events`, auth());
+    await finished.closed;
+    expect(finished.events.map((e) => e.event)).toEqual(['import', 'end']);
+
+    const unknown = openStream(port, `/api/v1/imports/${randomUUID()}/events`, auth());
+    await unknown.closed;
+    expect(unknown.status()).toBe(404);
+    const anonymous = openStream(port, `/api/v1/imports/${id}/events`, {});
+    await anonymous.closed;
+    expect(anonymous.status()).toBe(401);
+  });
+
+  it('stops watching when the client goes away, and closes open streams when the subscriber closes', async () => {
+    const id = await newImport();
+    const left = openStream(port, `/api/v1/imports/${id}/events`, auth());
+    await left.next((e) => e.event === 'import');
+    expect(subscriber.watching()).toBe(1);
+    left.abort();
+    await left.closed.catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    // The server learns of the closed socket asynchronously: no event to wait on, so poll the count.
+    while (subscriber.watching() > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(subscriber.watching()).toBe(0);
+
+    const open = openStream(port, `/api/v1/imports/${id}/events`, auth());
+    await open.next((e) => e.event === 'import');
+    await subscriber.close(); // what the API does at SIGTERM, so that the server can close
+    await open.closed;
+    expect(open.events.map((e) => e.event)).toEqual(['import']);
+  });
+});
+
+describe('GET /imports/:id/events without a progress channel', () => {
+  it('still follows status changes made elsewhere by re-reading the record', async () => {
+    const api = await startApi({ app: { progressPollMs: 50 } });
+    const server = api.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const upload = await api.http.post('/api/v1/imports').set('Authorization', `Bearer ${api.token}`).field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
+      const id = upload.body.id as string;
+      const stream = openStream((server.address() as AddressInfo).port, `/api/v1/imports/${id}/events`, { Authorization: `Bearer ${api.token}` });
+      await stream.next((e) => e.event === 'import');
+      await api.db.pool.query(`UPDATE "imports" SET "status" = 'cancelled' WHERE "id" = $1`, [id]);
+      expect(await stream.next((e) => e.event === 'import' && (e.data as { status: string }).status === 'cancelled')).toMatchObject({ id });
+      await stream.closed;
+    } finally {
+      server.close();
+      await api.close();
+    }
+  });
+});
+
+describe('GET /stats', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api.close());
+
+  it('gives totals by status and profile, rows by outcome over 24 h and 30 days, and the failure rate, cached briefly', async () => {
+    const rows: [string, string, number, number, number, string][] = [
+      // profile, status, rows, created, failed, age
+      ['companies', 'completed', 100, 90, 0, '1 hour'],
+      ['companies', 'completed_with_errors', 50, 40, 5, '2 hours'],
+      ['categories', 'failed', 0, 0, 0, '3 hours'],
+      ['companies', 'completed', 30, 30, 0, '3 days'],
+      ['categories', 'failed', 0, 0, 0, '40 days'],
+      ['companies', 'processing', 10, 10, 0, '1 minute'],
+    ];
+    for (const [profile, status, total, created, failed, age] of rows) {
+      await api.db.pool.query(
+        `INSERT INTO "imports" ("id", "profile", "status", "file_name", "file_size", "file_sha256", "file_key", "file_format",
+           "rows_total", "created", "failed", "created_at")
+         VALUES ($1, $2, $3, 'f.csv', 1, $4, 'k', 'csv', $5, $6, $7, now() - $8::interval)`,
+        [randomUUID(), profile, status, '0'.repeat(64), total, created, failed, age],
+      );
+    }
+    const response = await api.http.get('/api/v1/stats').set('Authorization', `Bearer ${api.token}`);
+    expect(response.status).toBe(200);
+    expect(response.body.imports).toEqual({
+      total: 6,
+      byStatus: { completed: 2, completed_with_errors: 1, failed: 2, processing: 1 },
+      byProfile: { companies: 4, categories: 2 },
+    });
+    expect(response.body.last24h).toEqual({
+      imports: 4,
+      rows: { total: 160, created: 140, updated: 0, unchanged: 0, skipped: 0, failed: 5 },
+      finishedImports: 3,
+      failedImports: 1,
+      failureRate: 1 / 3,
+    });
+    expect(response.body.last30d).toMatchObject({ imports: 5, finishedImports: 4, failedImports: 1, failureRate: 0.25 });
+
+    await api.db.pool.query(`DELETE FROM "imports"`);
+    const cached = await api.http.get('/api/v1/stats').set('Authorization', `Bearer ${api.token}`);
+    expect(cached.body).toEqual(response.body);
+  });
+});
+
+describe('UPLOADS_PER_HOUR', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ app: { uploadsPerHour: 2 } });
+  });
+  afterAll(() => api.close());
+
+  const upload = (token: string, content = csv) =>
+    api.http.post('/api/v1/imports').set('Authorization', `Bearer ${token}`).field('profile', 'companies').attach('file', Buffer.from(content), 'companies.csv');
+
+  it('refuses a user\'s upload beyond the hourly limit with 429 and Retry-After; refused uploads and other users are not counted', async () => {
+    expect((await upload(api.token, '')).status).toBe(400); // an empty file: refused, not counted
+    expect((await upload(api.token)).status).toBe(202);
+    expect((await upload(api.token)).status).toBe(202);
+    const limited = await upload(api.token);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toMatchObject({ code: 'too_many_uploads', details: { limit: 2 } });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+
+    const { token: other } = await api.tokens.create('other', 'operator');
+    expect((await upload(other)).status).toBe(202);
+    // Reads are not limited.
+    expect((await api.http.get('/api/v1/imports').set('Authorization', `Bearer ${api.token}`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,19 @@
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { runCleanup, type CleanupDeps, type CleanupRunView } from '@importer/db';
+import { cleanupPayload, type CleanupPayload } from '@importer/queue';
+
+export interface CleanupJobDeps {
+  cleanup: CleanupDeps;
+  logger: Logger;
+}
+
+/** Processor of the `cleanup` job (nightly, from its job scheduler): one recorded cleanup run. */
+export function cleanupProcessor(deps: CleanupJobDeps) {
+  return async (job: Job<CleanupPayload>): Promise<CleanupRunView> => {
+    const { trigger } = cleanupPayload.parse(job.data);
+    const run = await runCleanup(deps.cleanup, trigger);
+    deps.logger.info({ runId: run.id, status: run.status, counts: run.counts }, 'cleanup run finished');
+    return run;
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The nightly cleanup, with time moved by back-dating rows and files (and, for Redis jobs, by running it
+ * with a clock ahead): what it deletes and what it keeps, in statements of at most 1,000 rows, idempotent,
+ * each run recorded and listed at GET /api/v1/cleanup-runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { CLEANUP_BATCH, runCleanup, type CleanupDeps, type Pool } from '@importer/db';
+import { createCleanupQueue, createRedis, sweepFinishedJobs } from '@importer/queue';
+import { redisUrl } from '@importer/testing';
+import { startFaultHarness, type FaultHarness } from './support/fault-harness';
+
+const DAY = 24 * 3600 * 1000;
+
+let h: FaultHarness;
+beforeAll(async () => {
+  h = await startFaultHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Every statement the cleanup ran to delete or mark old data (not its own run record), with the rows it touched. */
+const writes: { statement: string; rows: number }[] = [];
+function recordingPool(pool: Pool): Pool {
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property === 'query') {
+        return async (query: { name?: string; text: string } | string, values?: unknown[]) => {
+          const result = await target.query(query as string, values);
+          const text = typeof query === 'string' ? query : query.text;
+          if (/^\s*(DELETE|UPDATE)/i.test(text) && !text.includes('"cleanup_runs"')) writes.push({ statement: typeof query === 'string' ? text : (query.name ?? text), rows: result.rowCount ?? 0 });
+          return result;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** An import as the API records it, with its stored file, then aged and moved to a status. */
+async function anImport(name: string, options: { status: string; ageDays: number; rowErrors?: number; purged?: boolean }) {
+  const id = randomUUID();
+  const fileKey = randomUUID();
+  if (!options.purged) await writeFile(path.join(h.storageDir, fileKey), `nom\n${name}\n`);
+  await h.imports.create({ id, profile: 'categories', options: {}, fileName: `${name}.csv`, fileSize: 10, fileSha256: '0'.repeat(64), fileKey, fileFormat: 'csv', createdBy: 'test' });
+  await h.db.pool.query(
+    `UPDATE imports SET status = $2, created_at = now() - make_interval(days => $3), file_purged_at = CASE WHEN $4 THEN now() - interval '1 day' END WHERE id = $1`,
+    [id, options.status, options.ageDays, options.purged ?? false],
+  );
+  if (options.rowErrors) {
+    await h.db.pool.query(
+      `INSERT INTO import_row_errors (import_id, row, level, code, message) SELECT $1, n + 1, 'error', 'required', 'nom is required' FROM generate_series(1, $2) n`,
+      [id, options.rowErrors],
+    );
+  }
+  return { id, fileKey, name };
+}
+
+async function state() {
+  const { rows } = await h.db.pool.query<{ id: string; purged: boolean; errors: number }>(
+    `SELECT i.id, i.file_purged_at IS NOT NULL AS purged, (SELECT count(*)::int FROM import_row_errors e WHERE e.import_id = i.id) AS errors FROM imports i ORDER BY i.id`,
+  );
+  return { imports: rows, files: (await readdir(h.storageDir)).sort() };
+}
+
+it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a second run changes nothing; both are recorded', async () => {
+  const oldWithErrors = await anImport('old-with-errors', { status: 'completed_with_errors', ageDays: 100, rowErrors: 2_500 });
+  const oldPurged = await anImport('old-purged', { status: 'failed', ageDays: 95, purged: true });
+  const filesOld = await anImport('files-old', { status: 'completed_with_errors', ageDays: 40, rowErrors: 10 });
+  const recent = await anImport('recent', { status: 'completed', ageDays: 10, rowErrors: 3 });
+  const stuck = await anImport('stuck', { status: 'processing', ageDays: 100 });
+  const waiting = await anImport('waiting', { status: 'queued', ageDays: 40 });
+  const orphanOld = randomUUID();
+  const orphanFresh = randomUUID();
+  for (const name of [orphanOld, orphanFresh, 'README.txt']) await writeFile(path.join(h.storageDir, name), 'x');
+  const threeDaysAgo = new Date(Date.now() - 3 * DAY);
+  await utimes(path.join(h.storageDir, orphanOld), threeDaysAgo, threeDaysAgo);
+  await utimes(path.join(h.storageDir, 'README.txt'), threeDaysAgo, threeDaysAgo);
+
+  const deps: CleanupDeps = { pool: recordingPool(h.db.pool), storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30 } };
+  const first = await runCleanup(deps, 'manual');
+
+  expect(first.status).toBe('completed');
+  expect(first.counts).toEqual({ importsDeleted: 2, rowErrorsDeleted: 2_500, filesPurged: 2, orphanFilesDeleted: 1, jobsRemoved: 0 });
+  const after = await state();
+  const byId = new Map(after.imports.map((row) => [row.id, row]));
+  expect(byId.has(oldWithErrors.id)).toBe(false);
+  expect(byId.has(oldPurged.id)).toBe(false);
+  expect(byId.get(filesOld.id)).toMatchObject({ purged: true, errors: 10 }); // the record stays, with a purged mark
+  expect(byId.get(recent.id)).toMatchObject({ purged: false, errors: 3 });
+  expect(byId.get(stuck.id)).toMatchObject({ purged: false }); // not finished: never deleted
+  expect(byId.get(waiting.id)).toMatchObject({ purged: false }); // still needs its file
+  expect(after.files).toEqual([recent.fileKey, stuck.fileKey, waiting.fileKey, orphanFresh, 'README.txt'].sort());
+  const purgedView = await h.http.get(`/api/v1/imports/${filesOld.id}`).set(h.auth);
+  expect(purgedView.body.file.purged).toBe(true);
+
+  // Bounded statements: no write touched more than 1,000 rows; 2,500 row errors took three deletes.
+  expect(Math.max(...writes.map((write) => write.rows))).toBeLessThanOrEqual(CLEANUP_BATCH);
+  expect(writes.filter((write) => write.statement === 'cleanup_delete_row_errors' && write.rows > 0)).toHaveLength(3);
+
+  writes.length = 0;
+  const second = await runCleanup(deps, 'manual');
+  expect(second.status).toBe('completed');
+  expect(second.counts).toEqual({ importsDeleted: 0, rowErrorsDeleted: 0, filesPurged: 0, orphanFilesDeleted: 0, jobsRemoved: 0 });
+  expect(await state()).toEqual(after);
+  expect(writes.every((write) => write.rows === 0)).toBe(true);
+
+  const listed = await h.http.get('/api/v1/cleanup-runs?limit=1').set(h.auth);
+  expect(listed.status).toBe(200);
+  expect(listed.body.items).toHaveLength(1);
+  expect(listed.body.items[0]).toMatchObject({ id: second.id, trigger: 'manual', status: 'completed', counts: second.counts });
+  const next = await h.http.get(`/api/v1/cleanup-runs?limit=1&cursor=${listed.body.nextCursor}`).set(h.auth);
+  expect(next.body.items[0]).toMatchObject({ id: first.id, counts: first.counts });
+  expect(next.body.items[0].finishedAt).not.toBeNull();
+  expect((await h.http.get('/api/v1/cleanup-runs?cursor=abc').set(h.auth)).status).toBe(400);
+});
+
+it('a run that finds another in progress is recorded as skipped and touches nothing', async () => {
+  const holder = await h.db.pool.connect();
+  try {
+    await holder.query(`SELECT pg_advisory_lock(hashtext('importer:cleanup'))`);
+    const skipped = await runCleanup({ pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1 } }, 'schedule');
+    expect(skipped).toMatchObject({ status: 'skipped', trigger: 'schedule', counts: { importsDeleted: 0, filesPurged: 0 } });
+  } finally {
+    await holder.query(`SELECT pg_advisory_unlock(hashtext('importer:cleanup'))`);
+    holder.release();
+  }
+});
+
+it('removes finished BullMQ jobs once they are old: completed after 7 days, failed after 30 (clock moved)', async () => {
+  const redis = createRedis(redisUrl());
+  const queue = createCleanupQueue({ connection: redis, prefix: h.prefix });
+  const worker = new Worker(queue.name, async (job) => {
+    if (job.data.trigger === 'manual') throw new UnrecoverableError('boom');
+    return 'ok';
+  }, { connection: { host: new URL(redisUrl()).hostname, port: Number(new URL(redisUrl()).port || 6379), maxRetriesPerRequest: null }, prefix: h.prefix });
+  try {
+    let finished = 0;
+    const allFinished = new Promise<void>((resolve) => {
+      const done = () => ++finished === 3 && resolve();
+      worker.on('completed', done);
+      worker.on('failed', done);
+    });
+    await queue.add('cleanup', { trigger: 'schedule' });
+    await queue.add('cleanup', { trigger: 'schedule' });
+    await queue.add('cleanup', { trigger: 'manual' });
+    await allFinished;
+    await worker.close();
+    const sweepAt = (days: number) => {
+      const now = new Date(Date.now() + days * DAY);
+      return runCleanup(
+        { pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30 }, now: () => now, sweepJobs: (at) => sweepFinishedJobs([queue], at) },
+        'manual',
+      );
+    };
+
+    expect((await sweepAt(0)).counts.jobsRemoved).toBe(0);
+    expect((await sweepAt(8)).counts.jobsRemoved).toBe(2);
+    expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 0, failed: 1 });
+    expect((await sweepAt(31)).counts.jobsRemoved).toBe(1);
+    expect((await sweepAt(31)).counts.jobsRemoved).toBe(0);
+  } finally {
+    await worker.close();
+    await queue.close();
+    redis.disconnect();
+  }
+});

@@ -1,0 +1,211 @@
+/**
+ * The stage of a fault-injection test: a database and a queue prefix of its own, the API in process
+ * (supertest) for uploads, and real worker processes started (and killed) by the test.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+import { createApp } from '@importer/api';
+import { createApiTokensRepository, createImportsRepository, createPrisma, type ImportView } from '@importer/db';
+import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
+import { createTestDatabase, importsQueueEvents, redisUrl, uniquePrefix } from '@importer/testing';
+import type { Worker } from 'bullmq';
+import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
+import type { ImportFileDeps } from '../../src/processors/import-file';
+import { spawnWorker, type WorkerProcess } from './processes';
+
+export interface FaultHarnessOptions {
+  /** Redis of the test (a throwaway server for Redis faults); default: the machine's, with a unique prefix. */
+  redisUrl?: string;
+  chunkSize?: number;
+  importAttempts?: number;
+  /** Extra environment of every worker process. */
+  workerEnv?: Record<string, string>;
+}
+
+/** Import statuses that end an import. */
+const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+
+export async function startFaultHarness(options: FaultHarnessOptions = {}) {
+  const db = await createTestDatabase();
+  const prisma = createPrisma(db.pool);
+  const imports = createImportsRepository(prisma);
+  const tokens = createApiTokensRepository(prisma);
+  const prefix = uniquePrefix();
+  const url = options.redisUrl ?? redisUrl();
+  const redis = createRedis(url, { failFast: true });
+  const queue = createImportsQueue({ connection: redis, prefix });
+  const cleanupQueue = createCleanupQueue({ connection: redis, prefix });
+  queue.on('error', () => undefined);
+  cleanupQueue.on('error', () => undefined);
+  const storageDir = await mkdtemp(path.join(tmpdir(), 'importer-faults-'));
+  const importAttempts = options.importAttempts ?? 3;
+  const app = createApp({
+    pool: db.pool,
+    redis,
+    imports,
+    tokens,
+    queue,
+    cleanupQueue,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    storageDir,
+    maxFileBytes: 100 * 1024 * 1024,
+    importAttempts,
+  });
+  const { token } = await tokens.create('faults', 'admin');
+  const http = request(app);
+  const workers: WorkerProcess[] = [];
+  const inProcess: Worker[] = [];
+  const events = importsQueueEvents(prefix);
+  await events.waitUntilReady();
+  const chunkSize = options.chunkSize ?? 1000;
+
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: db.url,
+    REDIS_URL: url,
+    QUEUE_PREFIX: prefix,
+    STORAGE_DIR: storageDir,
+    CHUNK_SIZE: String(chunkSize),
+    IMPORT_ATTEMPTS: String(importAttempts),
+    WORKER_CONCURRENCY: '1',
+    IMPORTS_PER_MINUTE: '1000',
+    // A killed worker's job is handed over after its lock expires and a stalled check runs.
+    WORKER_LOCK_DURATION_MS: '4000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    RECONCILE_INTERVAL_MS: '1000',
+    ...options.workerEnv,
+    ...extra,
+  });
+
+  return {
+    db,
+    imports,
+    queue,
+    events,
+    prefix,
+    storageDir,
+    http,
+    auth: { Authorization: `Bearer ${token}` },
+
+    /** Starts a worker process and waits until it is taking jobs. */
+    async startWorker(name: string, extra: Record<string, string> = {}): Promise<WorkerProcess> {
+      const worker = spawnWorker(name, env(extra));
+      workers.push(worker);
+      await worker.waitForLog((line) => line.msg === 'worker started', 'worker started', 60_000);
+      return worker;
+    },
+
+    /**
+     * Starts a worker in this process (for tests that count or inject rather than kill): the same factory
+     * the worker process uses, with deps and options the test may override.
+     */
+    async startInProcessWorker(
+      overrides: { deps?: Partial<Omit<ImportFileDeps, 'engine'>>; engine?: Partial<ImportFileDeps['engine']>; options?: Partial<ImportWorkerOptions> } = {},
+    ): Promise<Worker> {
+      const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+      const worker = createImportWorker(
+        {
+          imports,
+          logger,
+          ...overrides.deps,
+          engine: {
+            pool: db.pool,
+            imports,
+            storageDir,
+            limits: { maxFileBytes: 100 * 1024 * 1024, maxRows: 1_000_000, maxColumns: 200, maxCellChars: 32 * 1024, maxStoredErrors: 100_000, maxInflatedBytes: 64 * 1024 * 1024 },
+            chunkSize,
+            ...overrides.engine,
+          },
+        },
+        { connection: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379), maxRetriesPerRequest: null }, prefix, concurrency: 1, importsPerMinute: 1000, ...overrides.options },
+      );
+      inProcess.push(worker);
+      void worker.run();
+      await worker.waitUntilReady();
+      return worker;
+    },
+
+    /** Uploads through the API; the answer must be 202. */
+    async upload(content: Buffer | string, filename: string, fields: Record<string, string> = {}): Promise<ImportView> {
+      const req = http.post('/api/v1/imports').set('Authorization', `Bearer ${token}`);
+      for (const [name, value] of Object.entries(fields)) req.field(name, value);
+      const response = await req.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), filename);
+      if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body as ImportView;
+    },
+
+    async record(id: string): Promise<ImportView> {
+      const view = await imports.find(id);
+      if (!view) throw new Error(`no import ${id}`);
+      return view;
+    },
+
+    /**
+     * Waits until the import is finished in PostgreSQL, the source of truth. Polled (with a deadline):
+     * while Redis is flushed or down, queue events cannot be relied upon, and PostgreSQL has no event.
+     */
+    async waitUntilFinished(id: string, timeoutMs = 120_000): Promise<ImportView> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const view = await imports.find(id);
+        if (view && FINISHED.has(view.status)) return view;
+        if (Date.now() > deadline) throw new Error(`import ${id} not finished within ${timeoutMs} ms: ${JSON.stringify(view)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+
+    /** Every worker started by this harness that is still running is killed (SIGKILL) and awaited. */
+    async stopWorkers() {
+      for (const worker of workers) worker.signal('SIGKILL');
+      await Promise.all(workers.map((worker) => worker.exited));
+    },
+
+    async close() {
+      await this.stopWorkers();
+      await Promise.all(inProcess.map((worker) => worker.close(true)));
+      await events.close();
+      // Leave nothing under this test's prefix (only its own keys: obliterate works on one queue).
+      await Promise.all([queue.obliterate({ force: true }), cleanupQueue.obliterate({ force: true })]).catch(() => undefined);
+      await Promise.all([queue.close(), cleanupQueue.close()]).catch(() => undefined);
+      redis.disconnect();
+      await prisma.$disconnect();
+      await db.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type FaultHarness = Awaited<ReturnType<typeof startFaultHarness>>;
+
+/** A chunk of this import was committed by this worker (its debug log, written after each COMMIT). */
+export const chunkCommitted = (importId: string) => (line: { msg: string; importId?: string }) =>
+  line.msg === 'chunk committed' && line.importId === importId;
+
+/**
+ * Resolves with the worker that next commits `chunks` chunks of the import, whichever of `workers` runs it
+ * (at most one at a time does). Listens to the workers' logs; rejects after the deadline.
+ */
+export function nextChunksBy(workers: readonly WorkerProcess[], importId: string, chunks: number, timeoutMs = 60_000): Promise<WorkerProcess> {
+  const match = chunkCommitted(importId);
+  return new Promise((resolve, reject) => {
+    const counts = new Map<WorkerProcess, number>();
+    const stops = workers.map((worker) =>
+      worker.onLine((line) => {
+        if (!match(line)) return;
+        const count = (counts.get(worker) ?? 0) + 1;
+        counts.set(worker, count);
+        if (count >= chunks) finish(() => resolve(worker));
+      }),
+    );
+    const timer = setTimeout(() => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))), timeoutMs);
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      for (const stop of stops) stop();
+      settle();
+    };
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * Real processes for fault-injection tests: worker processes (`node --import tsx apps/worker/src/main.ts`,
+ * one process, so the pid the test signals is the worker itself) and throwaway `redis-server`s on free
+ * ports. Everything started here is stopped by pid; nothing else is touched.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  importId?: string;
+  [field: string]: unknown;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface WorkerProcess {
+  name: string;
+  pid: number;
+  logs: LogLine[];
+  /** Resolves with the first log line (already written or to come) that matches. */
+  waitForLog(match: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves when the process has exited. */
+  exited: Promise<Exit>;
+  /** Calls `listener` with each log line to come; returns the function that stops listening. */
+  onLine(listener: (line: LogLine) => void): () => void;
+  signal(signal: NodeJS.Signals): void;
+  isRunning(): boolean;
+}
+
+/** Starts one worker process with the environment given (on top of this process's PATH and HOME). */
+export function spawnWorker(name: string, env: Record<string, string>): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start worker ${name}`);
+  const logs: LogLine[] = [];
+  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
+  const listeners = new Set<(line: LogLine) => void>();
+  let running = true;
+  let stderr = '';
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    running = false;
+    return { code, signal } as Exit;
+  });
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { level: 30, msg: text };
+    }
+    logs.push(line);
+    for (const waiter of waiters) if (waiter.match(line)) waiter.resolve(line);
+    for (const listener of listeners) listener(line);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+
+  return {
+    name,
+    pid: child.pid,
+    logs,
+    exited,
+    isRunning: () => running,
+    onLine(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    signal: (signal) => {
+      if (running) process.kill(child.pid!, signal);
+    },
+    waitForLog(match, what, timeoutMs = 60_000) {
+      const found = logs.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise<LogLine>((resolve, reject) => {
+        const waiter = {
+          match,
+          resolve: (line: LogLine) => {
+            cleanup();
+            resolve(line);
+          },
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`worker ${name}: no log "${what}" within ${timeoutMs} ms; last lines:\n${tail(logs)}\n${stderr}`));
+        }, timeoutMs);
+        const onExit = () => {
+          cleanup();
+          reject(new Error(`worker ${name} exited before logging "${what}"; last lines:\n${tail(logs)}\n${stderr}`));
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          child.off('exit', onExit);
+        };
+        waiters.add(waiter);
+        child.once('exit', onExit);
+      });
+    },
+  };
+}
+
+const tail = (logs: LogLine[]) => logs.slice(-15).map((line) => JSON.stringify(line)).join('\n');
+
+/** A TCP port free at the time of asking. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface ThrowawayRedis {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM; it keeps nothing on disk). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+}
+
+/** A `redis-server` of the test's own, on a free port, persisting nothing: it may be stopped and flushed. */
+export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+  const port = await freePort();
+  let server: ChildProcess | undefined;
+  const start = async () => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server = child;
+    let output = '';
+    let ready = false;
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (ready) return; // keep draining the pipe
+        output += chunk.toString();
+        if (/Ready to accept connections/i.test(output)) {
+          ready = true;
+          resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited (${code}): ${output}`)));
+    });
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    async stop() {
+      const child = server;
+      if (!child || child.exitCode !== null) return;
+      const exit = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Queryable } from '../pool';
+
+/** Most rows one cleanup statement deletes or updates (SPEC §8: in chunks), so no statement runs long. */
+export const CLEANUP_BATCH = 1_000;
+
+/** Only finished imports are ever deleted or lose their file: a queued or running one still needs it. */
+const FINISHED = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+
+/**
+ * Deletes up to `limit` row errors of finished imports created before `before`. Called until it returns 0,
+ * before the imports themselves, so that deleting an import never cascades to an unbounded number of rows.
+ */
+export async function deleteRowErrorsOfOldImports(db: Queryable, before: Date, limit = CLEANUP_BATCH): Promise<number> {
+  const { rowCount } = await db.query({
+    name: 'cleanup_delete_row_errors',
+    text: `
+      DELETE FROM "import_row_errors" WHERE "id" IN (
+        SELECT e."id" FROM "imports" i JOIN "import_row_errors" e ON e."import_id" = i."id"
+        WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
+        LIMIT $3)`,
+    values: [before, FINISHED, limit],
+  });
+  return rowCount ?? 0;
+}
+
+/** Deletes up to `limit` finished imports created before `before` that have no row errors left. */
+export async function deleteOldImports(db: Queryable, before: Date, limit = CLEANUP_BATCH): Promise<number> {
+  const { rowCount } = await db.query({
+    name: 'cleanup_delete_imports',
+    text: `
+      DELETE FROM "imports" WHERE "id" IN (
+        SELECT i."id" FROM "imports" i
+        WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
+          AND NOT EXISTS (SELECT 1 FROM "import_row_errors" e WHERE e."import_id" = i."id")
+        LIMIT $3)`,
+    values: [before, FINISHED, limit],
+  });
+  return rowCount ?? 0;
+}
+
+export interface StoredFileRef {
+  id: string;
+  fileKey: string;
+}
+
+/** Up to `limit` finished imports created before `before` whose file is still stored, oldest first. */
+export async function selectFilesToPurge(db: Queryable, before: Date, limit = CLEANUP_BATCH): Promise<StoredFileRef[]> {
+  const { rows } = await db.query<StoredFileRef>({
+    name: 'cleanup_select_files',
+    text: `
+      SELECT "id", "file_key" AS "fileKey" FROM "imports"
+      WHERE "file_purged_at" IS NULL AND "created_at" < $1 AND "status" = ANY($2::text[])
+      ORDER BY "created_at", "id"
+      LIMIT $3`,
+    values: [before, FINISHED, limit],
+  });
+  return rows;
+}
+
+/** Marks imports whose file was removed: the record stays, with `purged` set. */
+export async function markFilesPurged(db: Queryable, ids: readonly string[], at: Date): Promise<number> {
+  if (ids.length > CLEANUP_BATCH) throw new RangeError(`at most ${CLEANUP_BATCH} imports per statement`);
+  const { rowCount } = await db.query({
+    name: 'cleanup_mark_purged',
+    text: `UPDATE "imports" SET "file_purged_at" = $2 WHERE "id" = ANY($1::uuid[]) AND "file_purged_at" IS NULL`,
+    values: [ids, at],
+  });
+  return rowCount ?? 0;
+}
+
+/** Of these stored-file keys, the ones an import still needs (its file not purged). */
+export async function referencedFileKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length > CLEANUP_BATCH) throw new RangeError(`at most ${CLEANUP_BATCH} keys per statement`);
+  const { rows } = await db.query<{ key: string }>({
+    name: 'cleanup_referenced_keys',
+    text: `SELECT "file_key" AS "key" FROM "imports" WHERE "file_key" = ANY($1::text[]) AND "file_purged_at" IS NULL`,
+    values: [keys],
+  });
+  return new Set(rows.map((row) => row.key));
+}

@@ -1,0 +1,48 @@
+import type { PoolClient } from '../pool';
+import { from as copyFrom } from 'pg-copy-streams';
+import { q, type UpsertTable } from './upsert';
+
+/** SQLSTATE of a unique violation: a copied row's key exists. */
+export const UNIQUE_VIOLATION = '23505';
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function field(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  const text = String(value);
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : text;
+}
+
+/**
+ * Rows as COPY's text format (tab-separated, `\N` for null), with the values they get when created:
+ * computed columns through their `created` function.
+ */
+export function copyText(spec: UpsertTable, rows: readonly Record<string, unknown>[]): string {
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Record<string, unknown>;
+    lines[i] = spec.columns.map((c) => field(c.created ? c.created(row[c.name] ?? null) : row[c.name])).join('\t');
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * Inserts rows whose keys are absent with COPY, the database's fastest path (batched heap writes), inside
+ * the caller's transaction. A key that exists after all fails the whole COPY with a unique violation
+ * (`UNIQUE_VIOLATION`): the caller rolls back and upserts instead.
+ */
+export async function copyRows(client: PoolClient, spec: UpsertTable, text: string): Promise<void> {
+  if (text === '') return;
+  const stream = copyFrom(`COPY ${q(spec.table)} (${spec.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`);
+  // The stream is ours, whatever `query` returns: a wrapped client may return a promise instead, which
+  // settles with the stream or fails without having sent the COPY.
+  const submitted: unknown = client.query(stream);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    if (submitted instanceof Promise) submitted.catch(reject);
+    stream.end(text);
+  });
+}

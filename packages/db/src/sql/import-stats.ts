@@ -1,0 +1,91 @@
+import type { Queryable } from '../pool';
+
+/** Rows by outcome, and imports finished and failed, over one window. */
+export interface StatsWindow {
+  imports: number;
+  rows: { total: number; created: number; updated: number; unchanged: number; skipped: number; failed: number };
+  finishedImports: number;
+  failedImports: number;
+  /** failed imports / finished imports in the window; null when none finished. */
+  failureRate: number | null;
+}
+
+export interface ImportStats {
+  generatedAt: string;
+  imports: { total: number; byStatus: Record<string, number>; byProfile: Record<string, number> };
+  last24h: StatsWindow;
+  last30d: StatsWindow;
+}
+
+const WINDOWS = { '24h': `interval '24 hours'`, '30d': `interval '30 days'` } as const;
+const OUTCOMES = ['rows_total', 'created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
+
+/** One aggregate per window: imports, rows by outcome, finished and failed imports (by creation time). */
+function windowColumns(name: keyof typeof WINDOWS): string {
+  const since = `"created_at" >= now() - ${WINDOWS[name]}`;
+  return [
+    `count(*) FILTER (WHERE ${since}) AS "imports_${name}"`,
+    ...OUTCOMES.map((column) => `coalesce(sum("${column}") FILTER (WHERE ${since}), 0) AS "${column}_${name}"`),
+    `count(*) FILTER (WHERE ${since} AND "status" IN ('completed', 'completed_with_errors', 'failed')) AS "finished_${name}"`,
+    `count(*) FILTER (WHERE ${since} AND "status" = 'failed') AS "failures_${name}"`,
+  ].join(',\n    ');
+}
+
+/**
+ * Totals by status and by profile, and rows by outcome over the last 24 hours and 30 days, in one
+ * statement: GROUPING SETS give one row per status, one per profile and one grand total.
+ */
+const STATS_SQL = `
+  SELECT
+    GROUPING("status") AS "status_grouped",
+    GROUPING("profile") AS "profile_grouped",
+    "status",
+    "profile",
+    count(*) AS "imports",
+    ${windowColumns('24h')},
+    ${windowColumns('30d')}
+  FROM "imports"
+  GROUP BY GROUPING SETS (("status"), ("profile"), ())`;
+
+type StatsRow = Record<string, string | number | null>;
+const num = (value: unknown) => Number(value ?? 0);
+
+function toWindow(row: StatsRow | undefined, name: keyof typeof WINDOWS): StatsWindow {
+  const finished = num(row?.[`finished_${name}`]);
+  const failures = num(row?.[`failures_${name}`]);
+  return {
+    imports: num(row?.[`imports_${name}`]),
+    rows: {
+      total: num(row?.[`rows_total_${name}`]),
+      created: num(row?.[`created_${name}`]),
+      updated: num(row?.[`updated_${name}`]),
+      unchanged: num(row?.[`unchanged_${name}`]),
+      skipped: num(row?.[`skipped_${name}`]),
+      failed: num(row?.[`failed_${name}`]),
+    },
+    finishedImports: finished,
+    failedImports: failures,
+    failureRate: finished > 0 ? failures / finished : null,
+  };
+}
+
+/** The dashboard figures of SPEC §6 (`GET /stats`). Cancelled imports count as neither finished nor failed. */
+export async function importStats(db: Queryable): Promise<ImportStats> {
+  const { rows } = await db.query<StatsRow>(STATS_SQL);
+  const byStatus: Record<string, number> = {};
+  const byProfile: Record<string, number> = {};
+  let total: StatsRow | undefined;
+  for (const row of rows) {
+    const statusGrouped = num(row.status_grouped) === 1;
+    const profileGrouped = num(row.profile_grouped) === 1;
+    if (statusGrouped && profileGrouped) total = row;
+    else if (!statusGrouped) byStatus[String(row.status)] = num(row.imports);
+    else byProfile[String(row.profile)] = num(row.imports);
+  }
+  return {
+    generatedAt: new Date().toISOString(),
+    imports: { total: num(total?.imports), byStatus, byProfile },
+    last24h: toWindow(total, '24h'),
+    last30d: toWindow(total, '30d'),
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * The small parts of an XLSX package, read before any sheet: the package relationships, the workbook
+ * (sheet names and date system), its relationships (where each sheet, the shared strings and the styles
+ * live), the styles (which cells are dates) and the shared strings (kept on disk).
+ */
+import path from 'node:path';
+import { BadFileError } from '../errors';
+import { SharedStrings } from './shared-strings';
+import { builtinFormatKind, formatCodeKind, type FormatKind } from './spreadsheet-values';
+import { localName, parseXmlPart, type XmlHandlers } from './xml';
+import type { ZipArchive } from './zip';
+
+/** More sheets, relationships, number formats or cell styles than this: not a real workbook. */
+const MAX_ITEMS = 100_000;
+
+const REL_OFFICE_DOCUMENT = /\/officeDocument$/;
+const REL_WORKSHEET = /\/(worksheet|chartsheet|dialogsheet)$/;
+const REL_SHARED_STRINGS = /\/sharedStrings$/;
+const REL_STYLES = /\/styles$/;
+
+export interface SheetRef {
+  name: string;
+  /** Zip entry of the sheet's XML, or null when the workbook points nowhere. */
+  part: string | null;
+}
+
+export interface WorkbookInfo {
+  date1904: boolean;
+  sheets: SheetRef[];
+  sharedStringsPart: string | null;
+  stylesPart: string | null;
+}
+
+interface Relationship {
+  type: string;
+  target: string;
+}
+
+/** Reads the part names and sheet list of an XLSX package. */
+export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: number): Promise<WorkbookInfo> {
+  const rootRels = archive.has('_rels/.rels') ? await readRelationships(archive, '_rels/.rels', maxPendingChars) : new Map<string, Relationship>();
+  const office = [...rootRels.values()].find((rel) => REL_OFFICE_DOCUMENT.test(rel.type));
+  const workbookPart = office ? resolvePartPath('', office.target) : 'xl/workbook.xml';
+  if (!archive.has(workbookPart)) {
+    throw new BadFileError('unreadable_file', `The file is not an XLSX workbook: it has no ${workbookPart}.`);
+  }
+
+  let date1904 = false;
+  const declared: { name: string; relId: string }[] = [];
+  await parseXmlPart(
+    workbookPart,
+    archive.read(workbookPart),
+    {
+      open({ name, attributes }) {
+        if (name === 'workbookPr') date1904 = isTrue(attributes.date1904);
+        else if (name === 'sheet') {
+          if (declared.length >= MAX_ITEMS) throw tooMany(workbookPart, 'sheets');
+          declared.push({ name: attributes.name ?? `Sheet${declared.length + 1}`, relId: attributeByLocalName(attributes, 'id') ?? '' });
+        }
+      },
+    },
+    maxPendingChars,
+  );
+
+  const relsPart = relationshipsPartOf(workbookPart);
+  const rels = archive.has(relsPart) ? await readRelationships(archive, relsPart, maxPendingChars) : new Map<string, Relationship>();
+  const target = (pattern: RegExp, fallback: string) => {
+    const rel = [...rels.values()].find((candidate) => pattern.test(candidate.type));
+    const part = rel ? resolvePartPath(workbookPart, rel.target) : fallback;
+    return archive.has(part) ? part : null;
+  };
+  const sheets = declared.map(({ name, relId }) => {
+    const rel = rels.get(relId);
+    return { name, part: rel && REL_WORKSHEET.test(rel.type) ? resolvePartPath(workbookPart, rel.target) : null };
+  });
+  return {
+    date1904,
+    sheets,
+    sharedStringsPart: target(REL_SHARED_STRINGS, 'xl/sharedStrings.xml'),
+    stylesPart: target(REL_STYLES, 'xl/styles.xml'),
+  };
+}
+
+/**
+ * What each cell style (`s` attribute, an index into `cellXfs`) shows numbers as: built-in date formats
+ * by id, custom ones (`numFmts`) by their format code.
+ */
+export async function readCellFormats(archive: ZipArchive, part: string, maxPendingChars: number): Promise<FormatKind[]> {
+  const custom = new Map<number, FormatKind>();
+  const styles: number[] = [];
+  let inCellXfs = false;
+  await parseXmlPart(
+    part,
+    archive.read(part),
+    {
+      open({ name, attributes }) {
+        if (name === 'numFmt') {
+          if (custom.size >= MAX_ITEMS) throw tooMany(part, 'number formats');
+          custom.set(Number(attributes.numFmtId), formatCodeKind(attributes.formatCode ?? ''));
+        } else if (name === 'cellXfs') inCellXfs = true;
+        else if (name === 'xf' && inCellXfs) {
+          if (styles.length >= MAX_ITEMS) throw tooMany(part, 'cell styles');
+          styles.push(Number(attributes.numFmtId ?? 0));
+        }
+      },
+      close(name) {
+        if (name === 'cellXfs') inCellXfs = false;
+      },
+    },
+    maxPendingChars,
+  );
+  return styles.map((id) => custom.get(id) ?? builtinFormatKind(id));
+}
+
+/**
+ * Reads the shared-string table into a disk-backed store: each `<si>` is the text of its `<t>` elements
+ * (rich-text runs joined), phonetic hints (`<rPh>`) left out.
+ */
+export async function readSharedStrings(archive: ZipArchive, part: string, maxPendingChars: number): Promise<SharedStrings> {
+  const strings = new SharedStrings();
+  let inSi = false;
+  let inT = false;
+  let inPhonetic = false;
+  let text = '';
+  const handlers: XmlHandlers = {
+    open({ name }) {
+      if (name === 'si') {
+        inSi = true;
+        text = '';
+      } else if (name === 't' && inSi && !inPhonetic) inT = true;
+      else if (name === 'rPh') inPhonetic = true;
+    },
+    text(chunk) {
+      if (!inT) return;
+      text += chunk;
+      if (text.length > maxPendingChars) throw tooLong(part, maxPendingChars);
+    },
+    close(name) {
+      if (name === 't') inT = false;
+      else if (name === 'rPh') inPhonetic = false;
+      else if (name === 'si') {
+        inSi = false;
+        strings.add(unescapeOoxml(text));
+      }
+    },
+  };
+  try {
+    await parseXmlPart(part, archive.read(part), handlers, maxPendingChars);
+    return strings;
+  } catch (error) {
+    strings.close();
+    throw error;
+  }
+}
+
+/** A package relationships part: id → type and target. */
+async function readRelationships(archive: ZipArchive, part: string, maxPendingChars: number): Promise<Map<string, Relationship>> {
+  const rels = new Map<string, Relationship>();
+  await parseXmlPart(
+    part,
+    archive.read(part),
+    {
+      open({ name, attributes }) {
+        if (name !== 'Relationship' || attributes.TargetMode === 'External') return;
+        if (rels.size >= MAX_ITEMS) throw tooMany(part, 'relationships');
+        if (attributes.Id && attributes.Target && !rels.has(attributes.Id)) {
+          rels.set(attributes.Id, { type: attributes.Type ?? '', target: attributes.Target });
+        }
+      },
+    },
+    maxPendingChars,
+  );
+  return rels;
+}
+
+/** `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`. */
+export function relationshipsPartOf(part: string): string {
+  const dir = path.posix.dirname(part);
+  return `${dir === '.' ? '' : `${dir}/`}_rels/${path.posix.basename(part)}.rels`;
+}
+
+/**
+ * Zip entry a relationship target names, relative to the part that holds the relationship (or absolute
+ * with a leading `/`): (`xl/workbook.xml`, `worksheets/sheet1.xml`) → `xl/worksheets/sheet1.xml`.
+ */
+export function resolvePartPath(sourcePart: string, target: string): string {
+  const cleaned = target.replace(/\\/g, '/');
+  const joined = cleaned.startsWith('/') ? cleaned : path.posix.join(path.posix.dirname(sourcePart), cleaned);
+  return path.posix.normalize(joined).replace(/^(\.\.\/|\/)+/, '');
+}
+
+const OOXML_ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
+
+/** Decodes OOXML's `_xHHHH_` escapes (Excel writes a carriage return in a cell as `_x000D_`). */
+export function unescapeOoxml(text: string): string {
+  return text.includes('_x') ? text.replace(OOXML_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : text;
+}
+
+const isTrue = (value: string | undefined) => value === '1' || value === 'true';
+
+function attributeByLocalName(attributes: Record<string, string>, name: string): string | undefined {
+  for (const key in attributes) if (key.includes(':') && localName(key) === name) return attributes[key];
+  return undefined;
+}
+
+const tooMany = (part: string, what: string) =>
+  new BadFileError('unreadable_file', `${part} lists more than ${MAX_ITEMS} ${what}; the workbook is damaged or hostile.`, { part });
+
+export const tooLong = (part: string, max: number) =>
+  new BadFileError('xml_value_too_large', `${part} holds a value longer than ${max} characters; the workbook is damaged or hostile.`, { part });

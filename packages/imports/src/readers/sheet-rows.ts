@@ -1,0 +1,200 @@
+import type { Cell } from '../cells';
+import { BadFileError } from '../errors';
+import { tooLong, unescapeOoxml } from './ooxml';
+import type { SharedStrings } from './shared-strings';
+import type { SourceRecord } from './source';
+import {
+  EXCEL_MAX_COLUMNS,
+  EXCEL_MAX_ROWS,
+  columnIndex,
+  columnName,
+  serialToIsoDate,
+  serialToTime,
+  type FormatKind,
+} from './spreadsheet-values';
+import { XmlPartParser, type XmlElement } from './xml';
+
+export interface SheetContext {
+  /** Zip entry of the sheet (named in errors). */
+  part: string;
+  strings: SharedStrings | null;
+  /** Format kind of each cell style. */
+  formats: readonly FormatKind[];
+  date1904: boolean;
+  maxColumns: number;
+  /** Longest value or tag the XML may hold. */
+  maxPendingChars: number;
+}
+
+/** A cell's raw parts as the XML gives them. */
+export interface RawCell {
+  /** `t`: s (shared string), str (formula text), inlineStr, b, e, d (ISO date), n (default). */
+  type: string;
+  /** Text of `<v>`, or of the inline string's `<t>` elements. */
+  value: string;
+  hasValue: boolean;
+  format: FormatKind;
+}
+
+/**
+ * The cell value the profiles expect (pure): text as text (leading zeros kept), numbers as numbers, dates
+ * as `yyyy-mm-dd` (times as `hh:mm:ss`), booleans as booleans, errors and missing values as null. Formula
+ * cells arrive here with their cached `<v>`. `string(i)` looks up shared string i.
+ */
+export function cellValue(cell: RawCell, date1904: boolean, string: (index: number) => string | undefined): Cell | undefined {
+  if (!cell.hasValue) return null;
+  switch (cell.type) {
+    case 's':
+      return string(Number(cell.value));
+    case 'str':
+    case 'inlineStr':
+      return unescapeOoxml(cell.value);
+    case 'b':
+      return cell.value.trim() === '1' || cell.value.trim() === 'true';
+    case 'e':
+      return null;
+    case 'd': {
+      const match = /^\d{4}-\d{2}-\d{2}/.exec(cell.value.trim());
+      return match ? match[0] : cell.value;
+    }
+    default: {
+      const text = cell.value.trim();
+      if (text === '') return null;
+      const number = Number(text);
+      if (!Number.isFinite(number)) return text;
+      if (cell.format === 'date') return serialToIsoDate(number, date1904) ?? number;
+      if (cell.format === 'time') return serialToTime(number) ?? number;
+      return number;
+    }
+  }
+}
+
+/**
+ * Streams a worksheet's rows (`<sheetData>`) as records numbered by their `r` attribute, pulling the next
+ * piece of XML only when the rows already parsed have been consumed. `<dimension>` is ignored: nothing is
+ * allocated from what the sheet claims. Cells are placed by their reference; a value beyond `maxColumns`,
+ * a row number past Excel's last row or out of order fails the file.
+ */
+export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): AsyncGenerator<SourceRecord> {
+  const { part, strings, formats, date1904, maxColumns, maxPendingChars } = context;
+  const ready: SourceRecord[] = [];
+  let inSheetData = false;
+  let rowNumber = 0;
+  let cells: Cell[] | null = null;
+  let column = -1;
+  let capture: 'v' | 't' | null = null;
+  let inInline = false;
+  let inPhonetic = false;
+  const cell: RawCell = { type: 'n', value: '', hasValue: false, format: 'number' };
+  const lookup = (index: number) => {
+    const found = strings?.get(index);
+    if (found === undefined) {
+      throw new BadFileError('unreadable_file', `${part}: cell ${columnName(column)}${rowNumber} refers to shared string ${index}, which does not exist.`, {
+        part,
+      });
+    }
+    return found;
+  };
+
+  const open = ({ name, attributes }: XmlElement) => {
+    if (!inSheetData) {
+      if (name === 'sheetData') inSheetData = true;
+      return;
+    }
+    switch (name) {
+      case 'row': {
+        const next = attributes.r === undefined ? rowNumber + 1 : Number(attributes.r);
+        if (!Number.isInteger(next) || next <= rowNumber || next > EXCEL_MAX_ROWS) {
+          throw new BadFileError(
+            'unreadable_file',
+            `${part}: row number "${attributes.r}" after row ${rowNumber} is not valid (rows must increase, up to ${EXCEL_MAX_ROWS}).`,
+            { part },
+          );
+        }
+        rowNumber = next;
+        cells = [];
+        column = -1;
+        break;
+      }
+      case 'c': {
+        const next = attributes.r === undefined ? column + 1 : columnIndex(attributes.r);
+        if (next < 0 || next >= EXCEL_MAX_COLUMNS) {
+          throw new BadFileError('unreadable_file', `${part}: row ${rowNumber} has a cell with a bad reference "${attributes.r}".`, { part });
+        }
+        column = next;
+        cell.type = attributes.t ?? 'n';
+        cell.value = '';
+        cell.hasValue = false;
+        const style = attributes.s === undefined ? 0 : Number(attributes.s);
+        cell.format = formats[style] ?? 'number';
+        break;
+      }
+      case 'v':
+        capture = 'v';
+        break;
+      case 'is':
+        inInline = true;
+        break;
+      case 'rPh':
+        inPhonetic = true;
+        break;
+      case 't':
+        if (inInline && !inPhonetic) capture = 't';
+        break;
+    }
+  };
+
+  const text = (chunk: string) => {
+    if (capture === null) return;
+    cell.value += chunk;
+    if (cell.value.length > maxPendingChars) throw tooLong(part, maxPendingChars);
+  };
+
+  const close = (name: string) => {
+    if (!inSheetData) return;
+    switch (name) {
+      case 'v':
+      case 't':
+        if (capture !== null) cell.hasValue = true;
+        capture = null;
+        break;
+      case 'is':
+        inInline = false;
+        break;
+      case 'rPh':
+        inPhonetic = false;
+        break;
+      case 'c': {
+        const value = cellValue(cell, date1904, lookup);
+        if (value === null || value === undefined || cells === null) break;
+        if (column >= maxColumns) {
+          throw new BadFileError(
+            'too_many_columns',
+            `Row ${rowNumber} has a value in column ${columnName(column)} (column ${column + 1}); at most ${maxColumns} columns are allowed (MAX_COLUMNS).`,
+            { row: rowNumber, column: column + 1, maxColumns },
+          );
+        }
+        while (cells.length < column) cells.push(null);
+        cells[column] = value;
+        break;
+      }
+      case 'row':
+        if (cells) ready.push({ row: rowNumber, cells });
+        cells = null;
+        break;
+      case 'sheetData':
+        inSheetData = false;
+        break;
+    }
+  };
+
+  const parser = new XmlPartParser(part, { open, text, close }, maxPendingChars);
+  // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
+  for await (const chunk of chunks) {
+    parser.write(chunk);
+    for (const record of ready) yield record;
+    ready.length = 0;
+  }
+  parser.end();
+  for (const record of ready) yield record;
+}

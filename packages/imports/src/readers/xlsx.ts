@@ -1,0 +1,95 @@
+import { BadFileError } from '../errors';
+import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
+import type { SharedStrings } from './shared-strings';
+import { sheetRecords } from './sheet-rows';
+import { batchesOf, headerCells, isEmptyRecord, pickSheet, type ReadLimits, type Source, type SourceRecord } from './source';
+import type { FormatKind } from './spreadsheet-values';
+import { ZipArchive } from './zip';
+
+/** A sheet opened for reading, positioned after its header row. */
+interface OpenedSheet {
+  ref: SheetRef & { part: string };
+  records: AsyncGenerator<SourceRecord>;
+  header: SourceRecord;
+  progress: () => number;
+}
+
+/**
+ * Opens an XLSX workbook without loading it: the zip is read entry by entry (sizes checked against what
+ * they declare and against `maxInflatedBytes`), the small parts first (workbook, relationships, styles,
+ * shared strings — the latter kept on disk), then the chosen sheet's XML is streamed row by row, only as
+ * fast as batches are consumed. The sheet is the one named, else the first with a value.
+ */
+export async function openXlsx(path: string, limits: ReadLimits, sheetName?: string): Promise<Source> {
+  const archive = await ZipArchive.open(path, { maxInflatedBytes: limits.maxInflatedBytes });
+  const maxPending = limits.maxRecordChars;
+  let strings: SharedStrings | null = null;
+  try {
+    const book = await readWorkbookInfo(archive, maxPending);
+    const named = sheetName === undefined ? null : pickSheet(book.sheets.map((sheet) => sheet.name), sheetName);
+    const formats = book.stylesPart ? await readCellFormats(archive, book.stylesPart, maxPending) : [];
+    strings = book.sharedStringsPart ? await readSharedStrings(archive, book.sharedStringsPart, maxPending) : null;
+
+    const open = (ref: SheetRef) =>
+      openSheet(archive, ref, { strings, formats, date1904: book.date1904, maxColumns: limits.maxColumns, maxPendingChars: maxPending });
+    let sheet: OpenedSheet | null = null;
+    if (named !== null) {
+      const ref = book.sheets.find((candidate) => candidate.name === named) as SheetRef;
+      sheet = await open(ref);
+      if (!sheet) throw new BadFileError('empty_file', `The sheet "${ref.name}" is empty.`, { sheet: ref.name });
+    } else {
+      for (const ref of book.sheets) {
+        sheet = await open(ref);
+        if (sheet) break;
+      }
+      if (!sheet) throw new BadFileError('empty_file', 'Every sheet of the workbook is empty.');
+    }
+
+    const opened = sheet;
+    const headers = headerCells(opened.header.cells);
+    const held = strings;
+    return {
+      dialect: { format: 'xlsx', encoding: null, delimiter: null, sheet: opened.ref.name },
+      headers,
+      batches: (size, after) => batchesOf(opened.records, size, after),
+      progress: opened.progress,
+      async close() {
+        await opened.records.return(undefined);
+        held?.close();
+        archive.close();
+      },
+    };
+  } catch (error) {
+    strings?.close();
+    archive.close();
+    throw error;
+  }
+}
+
+/** Streams a sheet up to its first non-empty row (its header); null when it has none. */
+async function openSheet(
+  archive: ZipArchive,
+  ref: SheetRef,
+  context: { strings: SharedStrings | null; formats: readonly FormatKind[]; date1904: boolean; maxColumns: number; maxPendingChars: number },
+): Promise<OpenedSheet | null> {
+  const part = ref.part;
+  if (part === null || !archive.has(part)) return null;
+  const total = archive.compressedSize(part);
+  let consumed = 0;
+  const records = sheetRecords(
+    archive.read(part, (bytes) => (consumed += bytes)),
+    { ...context, part },
+  );
+  for (;;) {
+    const next = await records.next();
+    if (next.done) return null;
+    if (!isEmptyRecord(next.value.cells)) {
+      return {
+        ref: { ...ref, part },
+        records,
+        header: next.value,
+        progress: () => (total === 0 ? 1 : Math.min(1, consumed / total)),
+      };
+    }
+  }
+}

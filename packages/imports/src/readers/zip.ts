@@ -1,0 +1,154 @@
+import { pipeline, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { BadFileError } from '../errors';
+
+/** Inflated bytes per piece handed on (zlib's default is 16 KB; larger pieces mean fewer hops). */
+const INFLATE_CHUNK = 64 * 1024;
+/** Central directory entries read at most: an XLSX has a few dozen. */
+const MAX_ENTRIES = 10_000;
+
+export interface ZipLimits {
+  /** Inflated bytes all the entries read may add up to. */
+  maxInflatedBytes: number;
+}
+
+/** A size as people read it: `1000 bytes`, `12 KB`, `1.5 MB`. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
+
+const damaged = (reason: string) =>
+  new BadFileError('unreadable_file', `The workbook is damaged or truncated and cannot be read (${reason}).`, { reason });
+
+/**
+ * A zip archive read lazily and defensively: entries are listed from the central directory, and each one is
+ * inflated only as fast as its bytes are consumed. Every entry's declared size is checked before reading and
+ * its actual inflated size as it is read (headers can lie), against the declared size and a budget shared
+ * by every entry; its CRC is checked at the end. Any breach fails with a `BadFileError`.
+ */
+export class ZipArchive {
+  private inflated = 0;
+  private readonly streams = new Set<Readable>();
+
+  private constructor(
+    private readonly zip: ZipFile,
+    private readonly entries: ReadonlyMap<string, Entry>,
+    private readonly limits: ZipLimits,
+  ) {}
+
+  static async open(path: string, limits: ZipLimits): Promise<ZipArchive> {
+    const zip = await new Promise<ZipFile>((resolve, reject) => {
+      yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, file) =>
+        error || !file ? reject(damaged(error?.message ?? 'no archive')) : resolve(file),
+      );
+    });
+    try {
+      return new ZipArchive(zip, await listEntries(zip), limits);
+    } catch (error) {
+      zip.close();
+      throw error;
+    }
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** Compressed size of an entry, for progress. */
+  compressedSize(name: string): number {
+    return this.entries.get(name)?.compressedSize ?? 0;
+  }
+
+  /**
+   * The inflated bytes of one entry, pulled as they are consumed. `onCompressed` is told how many
+   * compressed bytes each step consumed (progress).
+   */
+  async *read(name: string, onCompressed: (bytes: number) => void = () => undefined): AsyncGenerator<Buffer> {
+    const entry = this.entries.get(name);
+    if (!entry) throw damaged(`${name} is missing`);
+    if (entry.isEncrypted()) throw new BadFileError('unreadable_file', 'The workbook is encrypted (password-protected); save it without a password.');
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      throw damaged(`${name} uses compression method ${entry.compressionMethod}`);
+    }
+    const declared = entry.uncompressedSize;
+    if (this.inflated + declared > this.limits.maxInflatedBytes) throw this.overBudget(name);
+
+    const raw = await new Promise<Readable>((resolve, reject) => {
+      this.zip.openReadStream(entry, { decodeFileData: false }, (error, stream) =>
+        error || !stream ? reject(damaged(error?.message ?? `cannot open ${name}`)) : resolve(stream),
+      );
+    });
+    // zlib respects backpressure within one input chunk too: it inflates only as output is read.
+    const inflater = entry.compressionMethod === 8 ? zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }) : null;
+    const output = inflater ? pipeline(raw, inflater, () => undefined) : raw;
+    this.streams.add(output);
+    let size = 0;
+    let crc = 0;
+    let compressed = 0;
+    try {
+      for await (const chunk of output as AsyncIterable<Buffer>) {
+        const consumed = inflater ? inflater.bytesWritten : compressed + chunk.length;
+        onCompressed(consumed - compressed);
+        compressed = consumed;
+        size += chunk.length;
+        this.inflated += chunk.length;
+        if (size > declared) {
+          throw new BadFileError(
+            'inflated_too_large',
+            `${name} declares ${formatBytes(declared)} once inflated but inflates to more: the file is a zip bomb or damaged.`,
+            { entry: name, declaredBytes: declared },
+          );
+        }
+        if (this.inflated > this.limits.maxInflatedBytes) throw this.overBudget(name);
+        crc = zlib.crc32(chunk, crc);
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof BadFileError) throw error;
+      throw damaged(`${name}: ${(error as Error).message}`);
+    } finally {
+      output.destroy();
+      raw.destroy();
+      this.streams.delete(output);
+    }
+    if (size !== declared) throw damaged(`${name} inflates to ${size} bytes instead of the ${declared} it declares`);
+    if (crc >>> 0 !== entry.crc32 >>> 0) throw damaged(`${name} fails its CRC check`);
+  }
+
+  close(): void {
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+    this.zip.close();
+  }
+
+  private overBudget(name: string) {
+    return new BadFileError(
+      'inflated_too_large',
+      `The workbook inflates to more than ${formatBytes(this.limits.maxInflatedBytes)} (reading ${name}); ` +
+        'raise MAX_XLSX_INFLATED_MB or save the sheet as CSV.',
+      { entry: name, maxInflatedBytes: this.limits.maxInflatedBytes },
+    );
+  }
+}
+
+/** Reads the central directory: entry names to entries (the first of duplicated names wins). */
+function listEntries(zip: ZipFile): Promise<Map<string, Entry>> {
+  return new Promise((resolve, reject) => {
+    const entries = new Map<string, Entry>();
+    let count = 0;
+    zip.on('error', (error: Error) => reject(damaged(error.message)));
+    zip.on('entry', (entry: Entry) => {
+      if (++count > MAX_ENTRIES) {
+        reject(damaged(`more than ${MAX_ENTRIES} entries`));
+        return;
+      }
+      if (!entries.has(entry.fileName)) entries.set(entry.fileName, entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    zip.readEntry();
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The job catalog: every queue, job name, payload schema and default option lives here, so that a wrong
+ * payload or a missing processor is a type error rather than a surprise in production.
+ */
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+
+export const IMPORTS_QUEUE = 'imports';
+export const IMPORT_FILE_JOB = 'import-file';
+/** The nightly cleanup's queue and job (SPEC §8). */
+export const CLEANUP_QUEUE = 'cleanup';
+export const CLEANUP_JOB = 'cleanup';
+
+/** Id of the nightly cleanup's job scheduler: every worker upserts the same one, so there is one schedule. */
+export const CLEANUP_SCHEDULER_ID = 'nightly-cleanup';
+
+export const importFilePayload = z.object({ importId: z.string().uuid() });
+export type ImportFilePayload = z.infer<typeof importFilePayload>;
+
+/** What started a cleanup run: its schedule, or an operator (`npm run cli -- cleanup run`). */
+export const cleanupPayload = z.object({ trigger: z.enum(['schedule', 'manual']).default('schedule') });
+export type CleanupPayload = z.infer<typeof cleanupPayload>;
+
+/** Delay before the first retry of a failed import attempt; each further retry waits twice as long. */
+export const IMPORT_BACKOFF_MS = 5_000;
+
+/**
+ * How long finished jobs stay in Redis (seconds, and at most how many): long enough for Bull Board and for
+ * the API to see a job's last error, short enough that Redis never fills. The nightly cleanup sweeps with
+ * the same ages whatever escaped these options.
+ */
+export const FINISHED_JOB_RETENTION = {
+  completed: { age: 7 * 24 * 3600, count: 10_000 },
+  failed: { age: 30 * 24 * 3600, count: 10_000 },
+} as const;
+
+/** Defaults every import job gets; the job id is the import id, so a second enqueue is a no-op. */
+export function importJobOptions(attempts: number): JobsOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: IMPORT_BACKOFF_MS },
+    removeOnComplete: { ...FINISHED_JOB_RETENTION.completed },
+    removeOnFail: { ...FINISHED_JOB_RETENTION.failed },
+  };
+}
+
+/** The cleanup job runs once per schedule: a failed run is recorded and waits for the next night. */
+export const cleanupJobOptions = {
+  attempts: 1,
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+} satisfies JobsOptions;
+
+/**
+ * A Redis connection for BullMQ. `maxRetriesPerRequest: null` is what BullMQ workers require; producers
+ * (the API) pass `failFast` so a request does not hang while Redis is down.
+ */
+export function createRedis(url: string, options: { failFast?: boolean } = {}): Redis {
+  const redisOptions: RedisOptions = options.failFast
+    ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }
+    : { maxRetriesPerRequest: null };
+  const redis = new Redis(url, redisOptions);
+  // Connection errors surface on the commands that need Redis; the client keeps reconnecting.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+export interface QueueContext {
+  connection: ConnectionOptions;
+  prefix: string;
+}
+
+export type ImportsQueue = Queue<ImportFilePayload, void, typeof IMPORT_FILE_JOB>;
+
+export function createImportsQueue({ connection, prefix }: QueueContext): ImportsQueue {
+  return new Queue<ImportFilePayload, void, typeof IMPORT_FILE_JOB>(IMPORTS_QUEUE, { connection, prefix });
+}
+
+// Job names are typed as plain strings: BullMQ types the scheduler id with the job-name type.
+export type CleanupQueue = Queue<CleanupPayload, unknown, string>;
+
+export function createCleanupQueue({ connection, prefix }: QueueContext): CleanupQueue {
+  return new Queue<CleanupPayload, unknown, string>(CLEANUP_QUEUE, { connection, prefix });
+}
+
+export interface CleanupSchedule {
+  /** Cron pattern (`CLEANUP_CRON`). */
+  cron: string;
+  /** Time zone of the pattern (`CLEANUP_TZ`). */
+  tz: string;
+}
+
+/**
+ * Registers the nightly cleanup. Upserting a scheduler with a stable id is idempotent: however many workers
+ * call this at start-up, Redis holds one schedule and one next run; a changed pattern replaces it.
+ */
+export async function scheduleCleanup(queue: CleanupQueue, schedule: CleanupSchedule): Promise<void> {
+  await queue.upsertJobScheduler(
+    CLEANUP_SCHEDULER_ID,
+    { pattern: schedule.cron, tz: schedule.tz },
+    { name: CLEANUP_JOB, data: cleanupPayload.parse({ trigger: 'schedule' }), opts: cleanupJobOptions },
+  );
+}
+
+/** Enqueues the job for an import whose row is already committed. */
+export async function enqueueImport(queue: ImportsQueue, importId: string, attempts: number): Promise<void> {
+  await queue.add(IMPORT_FILE_JOB, importFilePayload.parse({ importId }), {
+    ...importJobOptions(attempts),
+    jobId: importId,
+  });
+}

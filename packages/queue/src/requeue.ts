@@ -1,0 +1,37 @@
+import { enqueueImport, type ImportsQueue } from './catalog';
+
+/**
+ * - `added`: there was no job (Redis lost it, or it was never added); a new one was added.
+ * - `replaced`: the job had finished (completed or failed) while the import still needs work; it was
+ *   replaced by a fresh job with fresh attempts.
+ * - `pending`: the job is still waiting, delayed or running; nothing to do.
+ */
+export type RequeueResult = 'added' | 'replaced' | 'pending';
+
+/**
+ * Makes sure an import that PostgreSQL says needs work (`queued`, or `processing` with no live worker) has
+ * a job that will run: used by the reconciler and by `POST /imports/:id/retry`.
+ *
+ * The job id is the import id, so a finished job would turn a plain `add` into a no-op. A finished job is
+ * therefore removed and added again rather than retried in place: the new job starts with clean counters
+ * (attempts made, times stalled) and with today's options. A job still waiting or running is left alone;
+ * should it belong to a worker that lost it, the stalled-job check hands it to another worker.
+ */
+export async function requeueImport(queue: ImportsQueue, importId: string, attempts: number): Promise<RequeueResult> {
+  const job = await queue.getJob(importId);
+  if (!job) {
+    await enqueueImport(queue, importId, attempts);
+    return 'added';
+  }
+  const state = await job.getState();
+  if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'pending';
+  try {
+    await job.remove();
+  } catch (error) {
+    // Locked: a worker took it meanwhile (it was retried or picked up); that delivery will do the work.
+    if ((await queue.getJob(importId).then((again) => again?.getState())) === 'active') return 'pending';
+    throw error;
+  }
+  await enqueueImport(queue, importId, attempts);
+  return 'replaced';
+}

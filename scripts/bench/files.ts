@@ -1,0 +1,89 @@
+/**
+ * Deterministic companies files for the benchmark, cached under `.data/bench/`: the n-th row is always the
+ * same company, so a cached file is reused as long as its size is unchanged.
+ */
+import { once } from 'node:events';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import * as XLSX from '@e965/xlsx';
+import Papa from 'papaparse';
+import { COMPANY_HEADERS, sirenFor, siretFor } from '@importer/testing';
+
+const STREETS = ['rue de la République', 'avenue Jean-Jaurès', 'boulevard Haussmann', 'place du Marché', 'chemin des Écoliers'];
+const NAF = ['6201Z', '47.11B', '5610A', '43.21A', '70.22Z', '4520A', '86.21Z'];
+const LABELS = ['Programmation informatique', 'Supermarchés', 'Restauration traditionnelle', 'Installation électrique', 'Conseil en gestion', 'Entretien de véhicules', 'Médecine générale'];
+
+/** The n-th company of the benchmark, in the FoxReviews export columns (all valid). */
+export function benchCompany(n: number): string[] {
+  const siren = sirenFor(n);
+  const naf = n % NAF.length;
+  return [
+    siren,
+    siretFor(siren, 1 + (n % 3)),
+    `Société ${n} & Fils`,
+    n % 4 === 0 ? '' : `Enseigne ${n % 9973}`,
+    // Every tenth address holds a comma, so it is quoted in the CSV.
+    `${(n % 200) + 1}${n % 10 === 0 ? ', bis' : ''} ${STREETS[n % STREETS.length]}`,
+    String(1000 + (n % 94000)).padStart(5, '0'),
+    `Ville ${n % 3000}`,
+    NAF[naf] as string,
+    LABELS[naf] as string,
+    `0${1 + (n % 9)} ${String(n % 100).padStart(2, '0')} ${String((n >> 7) % 100).padStart(2, '0')} 00 00`,
+    `contact${n}@societe${n % 50000}.fr`,
+    `https://www.societe${n}.fr`,
+    n % 7 === 0 ? 'non' : 'oui',
+  ];
+}
+
+export const BENCH_HEADERS: readonly string[] = COMPANY_HEADERS;
+
+const BLOCK = 10_000;
+
+async function writeAtomically(file: string, write: (temp: string) => Promise<void>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await write(temp);
+  await rename(temp, file);
+}
+
+/** A CSV of `rows` companies (UTF-8, `,`, LF), written block by block. */
+export async function companiesCsv(dir: string, rows: number): Promise<string> {
+  const file = path.join(dir, `companies-${rows}.csv`);
+  if (existsSync(file)) return file;
+  await writeAtomically(file, async (temp) => {
+    const out = createWriteStream(temp);
+    out.write(`${BENCH_HEADERS.join(',')}\n`);
+    for (let start = 0; start < rows; start += BLOCK) {
+      const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => benchCompany(start + i));
+      const text = `${Papa.unparse(data, { newline: '\n' })}\n`;
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    out.end();
+    await finished(out);
+  });
+  return file;
+}
+
+/**
+ * An XLSX of `rows` companies as a spreadsheet program saves it: SIREN and postal codes as numbers (so
+ * postal codes lose their leading zero and must be padded back), the rest as shared strings.
+ */
+export async function companiesXlsx(dir: string, rows: number): Promise<string> {
+  const file = path.join(dir, `companies-${rows}.xlsx`);
+  if (existsSync(file)) return file;
+  await writeAtomically(file, async (temp) => {
+    const data: (string | number)[][] = [[...BENCH_HEADERS]];
+    for (let n = 0; n < rows; n++) {
+      const row: (string | number)[] = benchCompany(n);
+      row[0] = Number(row[0]);
+      row[5] = Number(row[5]);
+      data.push(row);
+    }
+    const book = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet(data, { dense: true }), 'Entreprises');
+    await writeFile(temp, XLSX.write(book, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer);
+  });
+  return file;
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench [-- --csv-rows N --xlsx-rows N --chunk-size N --keep-db]`: Importer's speed against
+ * PostgreSQL's own, measured in one run on one machine (issue 3 §6).
+ *
+ * 1. Deterministic companies files (default: a 1,000,000-row CSV and a 100,000-row XLSX), cached under
+ *    `.data/bench/`.
+ * 2. A database of its own (`importer_bench`, recreated and migrated), a queue prefix of its own.
+ * 3. The reference: COPY into a staging table + one INSERT … ON CONFLICT, first into an empty table, then
+ *    the identical file again (guarded by IS DISTINCT FROM).
+ * 4. Importer's full path: the real API and worker processes; the file uploaded over HTTP with a token;
+ *    timed from the upload's first byte to the import's final status. First import, identical re-import,
+ *    then the XLSX into an empty table. The worker's peak RSS for each.
+ * 5. SQL statements per chunk, in process, at two chunk sizes.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, importLimits, loadWorkerConfig, type ImportLimits } from '@importer/config';
+import { createApiTokensRepository, createPrisma } from '@importer/db';
+import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
+import { createBenchDatabase } from './database';
+import { companiesCsv, companiesXlsx } from './files';
+import { importOverHttp, type ImporterRun } from './importer';
+import { nodeProcessOf, peakRssMb, resetPeakRss, startApi, startWorker, type AppProcess } from './processes';
+import { referenceImport, type ReferenceRun } from './reference';
+import { printReport, type Measured } from './report';
+import { measureStatements } from './statements';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CACHE = path.join(ROOT, '.data/bench');
+
+const { values: flags } = parseArgs({
+  options: {
+    'csv-rows': { type: 'string', default: '1000000' },
+    'xlsx-rows': { type: 'string', default: '100000' },
+    'chunk-size': { type: 'string' },
+    'statement-rows': { type: 'string', default: '20000' },
+    'keep-db': { type: 'boolean', default: false },
+  },
+});
+const count = (name: keyof typeof flags) => {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
+  return value;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+async function main(): Promise<void> {
+  const csvRows = count('csv-rows');
+  const xlsxRows = count('xlsx-rows');
+  const statementRows = count('statement-rows');
+  const serverUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+
+  log(`files: ${csvRows.toLocaleString('en')}-row CSV, ${xlsxRows.toLocaleString('en')}-row XLSX (cached in .data/bench)`);
+  const csv = await companiesCsv(CACHE, csvRows);
+  const xlsx = await companiesXlsx(CACHE, xlsxRows);
+  const small = await companiesCsv(CACHE, statementRows);
+  const fileMb = Math.max((await stat(csv)).size, (await stat(xlsx)).size) / 1024 / 1024;
+
+  const db = await createBenchDatabase(serverUrl, 'importer_bench');
+  const prefix = `bench-${randomUUID()}`;
+  const storageDir = path.join(CACHE, `storage-${prefix}`);
+  await mkdir(storageDir, { recursive: true });
+  const processes: AppProcess[] = [];
+  const measured: Measured = { csvRows, xlsxRows, importer: {}, reference: {}, statements: new Map() };
+  try {
+    log('reference: COPY into a staging table + one INSERT … ON CONFLICT');
+    await db.reset();
+    measured.reference.first = await referenceImport(db.pool, csv);
+    measured.reference.again = await referenceImport(db.pool, csv);
+    log(`reference: ${rate(csvRows, measured.reference.first)} and ${rate(csvRows, measured.reference.again)} rows/s`);
+
+    const port = await freePort();
+    const env: Record<string, string> = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: prefix,
+      STORAGE_DIR: storageDir,
+      PORT: String(port),
+      MAX_FILE_MB: String(Math.ceil(fileMb) + 16),
+      MAX_ROWS: String(Math.max(csvRows, xlsxRows)),
+      IMPORTS_PER_MINUTE: '1000',
+      UPLOADS_PER_HOUR: '1000',
+      LOG_LEVEL: 'info',
+      ...(flags['chunk-size'] ? { CHUNK_SIZE: String(count('chunk-size')) } : {}),
+    };
+    log('starting the API and a worker (tsx apps/api/src/main.ts, tsx apps/worker/src/main.ts)');
+    const [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+    processes.push(api, worker);
+    const workerPid = await nodeProcessOf(worker);
+    const prisma = createPrisma(db.pool);
+    const { token } = await createApiTokensRepository(prisma).create('bench', 'admin');
+    await prisma.$disconnect();
+    const baseUrl = `http://127.0.0.1:${port}`;
+
+    const run = async (label: string, file: string): Promise<{ run: ImporterRun; peakMb: number }> => {
+      await resetPeakRss(workerPid);
+      const result = await importOverHttp(baseUrl, token, file, { profile: 'companies' });
+      const peakMb = await peakRssMb(workerPid);
+      const { status, totals } = result.record;
+      log(`${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(1)} s), ${JSON.stringify(totals)}, worker peak ${peakMb.toFixed(0)} MB`);
+      if (status !== 'completed') throw new Error(`${label} ended ${status}: ${JSON.stringify(result.record.error)}`);
+      return { run: result, peakMb };
+    };
+    await db.reset();
+    measured.importer.first = await run('CSV first import', csv);
+    measured.importer.again = await run('CSV identical re-import', csv);
+    await db.reset();
+    measured.importer.xlsx = await run('XLSX first import', xlsx);
+    await Promise.all(processes.map((p) => p.stop()));
+
+    log('statements per chunk, in process, at two chunk sizes');
+    const limits: ImportLimits = { ...importLimits(loadWorkerConfig({})), maxRows: statementRows * 2 };
+    measured.statements = await measureStatements(db.pool, small, [1_000, 5_000], limits);
+    measured.chunkSize = Number(env.CHUNK_SIZE ?? loadWorkerConfig({}).CHUNK_SIZE);
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    const redis = createRedis(redisUrl);
+    for (const queue of [createImportsQueue({ connection: redis, prefix }), createCleanupQueue({ connection: redis, prefix })]) {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+    }
+    redis.disconnect();
+    await rm(storageDir, { recursive: true, force: true });
+    if (flags['keep-db']) await db.pool.end();
+    else await db.drop();
+  }
+  printReport(measured, { load: os.loadavg(), cpus: os.cpus().length });
+}
+
+const rate = (rows: number, run: ReferenceRun) => Math.round(rows / run.seconds).toLocaleString('en');
+
+main().catch((error: unknown) => {
+  console.error(`[bench] failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

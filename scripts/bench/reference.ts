@@ -1,0 +1,51 @@
+/**
+ * The reference: what PostgreSQL itself does with the same CSV, with no application in between. The file is
+ * streamed by COPY into a temporary staging table of text columns, then one `INSERT … SELECT … ON CONFLICT
+ * (siren) DO UPDATE … WHERE … IS DISTINCT FROM …` moves it into `companies`, converting as little as the
+ * schema needs (booleans, NAF codes). One transaction.
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Pool } from '@importer/db';
+import { BENCH_HEADERS } from './files';
+
+const columns = BENCH_HEADERS.map((h) => `"${h}"`);
+const updatable = BENCH_HEADERS.filter((h) => h !== 'siren');
+
+/** The staging row as a companies row. */
+const converted: Record<string, string> = {
+  is_active: `coalesce(lower(s."is_active") IN ('oui', 'true', 'yes', '1'), true)`,
+  naf_code: `regexp_replace(upper(s."naf_code"), '^(\\d{2})\\.?(\\d{2})([A-Z])$', '\\1.\\2\\3')`,
+};
+const selectList = BENCH_HEADERS.map((h) => converted[h] ?? `nullif(s."${h}", '')`).join(', ');
+
+const INSERT = `
+  INSERT INTO "companies" AS t (${columns.join(', ')})
+  SELECT ${selectList} FROM staging s
+  ON CONFLICT ("siren") DO UPDATE SET ${updatable.map((h) => `"${h}" = EXCLUDED."${h}"`).join(', ')}, "updated_at" = now()
+  WHERE (${updatable.map((h) => `t."${h}"`).join(', ')}) IS DISTINCT FROM (${updatable.map((h) => `EXCLUDED."${h}"`).join(', ')})`;
+
+export interface ReferenceRun {
+  seconds: number;
+  /** Rows the INSERT created or updated. */
+  written: number;
+}
+
+export async function referenceImport(pool: Pool, csvFile: string): Promise<ReferenceRun> {
+  const client = await pool.connect();
+  try {
+    const started = process.hrtime.bigint();
+    await client.query('BEGIN');
+    await client.query(`CREATE TEMPORARY TABLE staging (${columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`);
+    await pipeline(createReadStream(csvFile), client.query(copyFrom(`COPY staging FROM STDIN WITH (FORMAT csv, HEADER true)`)));
+    const { rowCount } = await client.query(INSERT);
+    await client.query('COMMIT');
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, written: rowCount ?? 0 };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

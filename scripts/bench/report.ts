@@ -1,0 +1,79 @@
+/** The benchmark's table and the issue's targets (issue 3 §6), met or not. */
+import type { ImporterRun } from './importer';
+import type { ReferenceRun } from './reference';
+
+interface ImporterMeasure {
+  run: ImporterRun;
+  peakMb: number;
+}
+
+export interface Measured {
+  csvRows: number;
+  xlsxRows: number;
+  reference: { first?: ReferenceRun; again?: ReferenceRun };
+  importer: { first?: ImporterMeasure; again?: ImporterMeasure; xlsx?: ImporterMeasure };
+  statements: Map<number, number[]>;
+  chunkSize?: number;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en');
+const pad = (text: string, width: number, right = false) => (right ? text.padStart(width) : text.padEnd(width));
+
+export function printReport(m: Measured, machine: { load: number[]; cpus: number }): void {
+  const rows: string[][] = [['case', 'rows', 'seconds', 'rows/s', 'reference rows/s', 'ratio', 'worker peak RSS']];
+  const line = (label: string, n: number, importer?: ImporterMeasure, reference?: ReferenceRun) => {
+    const rate = importer ? n / importer.run.seconds : NaN;
+    const refRate = reference ? n / reference.seconds : NaN;
+    rows.push([
+      label,
+      int(n),
+      importer ? importer.run.seconds.toFixed(1) : '-',
+      importer ? int(rate) : '-',
+      reference ? int(refRate) : '-',
+      reference && importer ? `${(rate / refRate).toFixed(2)}×` : '-',
+      importer ? `${importer.peakMb.toFixed(0)} MB` : '-',
+    ]);
+  };
+  line('reference: COPY + INSERT … ON CONFLICT, first', m.csvRows, undefined, m.reference.first);
+  line('reference: identical re-import (IS DISTINCT FROM)', m.csvRows, undefined, m.reference.again);
+  line('Importer CSV first import (API → queue → worker)', m.csvRows, m.importer.first, m.reference.first);
+  line('Importer CSV identical re-import', m.csvRows, m.importer.again, m.reference.again);
+  line('Importer XLSX first import', m.xlsxRows, m.importer.xlsx);
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  console.log('');
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((cell, c) => pad(cell, widths[c]!, c > 0)).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  const upload = (x?: ImporterMeasure) => (x ? `${x.run.uploadSeconds.toFixed(1)} s` : '-');
+  console.log(`\nupload over HTTP (included above): CSV ${upload(m.importer.first)} / ${upload(m.importer.again)}, XLSX ${upload(m.importer.xlsx)}`);
+  if (m.chunkSize) console.log(`worker CHUNK_SIZE: ${int(m.chunkSize)}`);
+  const statementLines = [...m.statements].map(([size, chunks]) => {
+    const shown = chunks.length > 8 ? `${chunks.slice(0, 8).join(', ')}, …` : chunks.join(', ');
+    return `${int(size)} rows/chunk → ${chunks.length} chunks [${shown}], max ${Math.max(...chunks)}`;
+  });
+  console.log(`SQL statements per chunk: ${statementLines.join('; ')}`);
+
+  const ratio = (x?: ImporterMeasure, r?: ReferenceRun, n = m.csvRows) => (x && r ? n / x.run.seconds / (n / r.seconds) : NaN);
+  const maxima = [...m.statements.values()].map((chunks) => Math.max(...chunks));
+  const steady = [...m.statements.values()].map((chunks) => Math.max(...chunks.slice(1)));
+  const targets: [string, boolean, string][] = [
+    ['CSV first import ≥ 0.9× its reference', ratio(m.importer.first, m.reference.first) >= 0.9, `${ratio(m.importer.first, m.reference.first).toFixed(2)}×`],
+    ['CSV identical re-import ≥ 0.9× its reference', ratio(m.importer.again, m.reference.again) >= 0.9, `${ratio(m.importer.again, m.reference.again).toFixed(2)}×`],
+    [
+      'worker peak RSS ≤ 200 MB for the CSV',
+      Math.max(m.importer.first?.peakMb ?? Infinity, m.importer.again?.peakMb ?? Infinity) <= 200,
+      `${Math.max(m.importer.first?.peakMb ?? NaN, m.importer.again?.peakMb ?? NaN).toFixed(0)} MB`,
+    ],
+    ['XLSX ≥ 25,000 rows/s', m.importer.xlsx ? m.xlsxRows / m.importer.xlsx.run.seconds >= 25_000 : false, m.importer.xlsx ? `${int(m.xlsxRows / m.importer.xlsx.run.seconds)} rows/s` : '-'],
+    ['XLSX worker peak RSS ≤ 256 MB', (m.importer.xlsx?.peakMb ?? Infinity) <= 256, `${m.importer.xlsx?.peakMb.toFixed(0) ?? '-'} MB`],
+    [
+      'statements per chunk ≤ 5 and independent of the chunk size',
+      maxima.every((n) => n <= 5) && new Set(steady).size === 1,
+      `max ${maxima.join(' / ')}, after the first chunk ${steady.join(' / ')}`,
+    ],
+  ];
+  console.log('\nTargets (issue 3 §6):');
+  for (const [label, met, value] of targets) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${label}: ${value}`);
+  console.log(`\nmachine: ${machine.cpus} CPUs, load average ${machine.load.map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`);
+}
