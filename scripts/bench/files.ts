@@ -41,6 +41,34 @@ export const BENCH_HEADERS: readonly string[] = COMPANY_HEADERS;
 
 const BLOCK = 10_000;
 
+/** What a dry run of the changes file should report against a table holding the base file. */
+export interface ExpectedTotals {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  warnings: number;
+}
+
+type Outcome = 'failed' | 'created' | 'updated' | 'unchanged';
+
+/**
+ * The base file with changes: row n is invalid (a bad e-mail) when n % 1000 = 3, a new company when
+ * n % 100 = 2, renamed when n % 10 = 1, else the same.
+ */
+const outcomeOf = (n: number): Outcome => (n % 1000 === 3 ? 'failed' : n % 100 === 2 ? 'created' : n % 10 === 1 ? 'updated' : 'unchanged');
+
+function changedCompany(n: number): string[] {
+  const outcome = outcomeOf(n);
+  if (outcome === 'created') return benchCompany(n + 50_000_000);
+  const cells = benchCompany(n);
+  if (outcome === 'failed') cells[10] = 'pas-un-email';
+  if (outcome === 'updated') cells[2] = `Société ${n} renommée`;
+  return cells;
+}
+
 async function writeAtomically(file: string, write: (temp: string) => Promise<void>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
@@ -64,6 +92,26 @@ export async function companiesCsv(dir: string, rows: number): Promise<string> {
     await finished(out);
   });
   return file;
+}
+
+/** The changes file of `rows` companies (see `changedCompany`) and the totals it should produce. */
+export async function companiesChangesCsv(dir: string, rows: number): Promise<{ file: string; expected: ExpectedTotals }> {
+  const expected: ExpectedTotals = { rows, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, warnings: 0 };
+  for (let n = 0; n < rows; n++) expected[outcomeOf(n)]++;
+  const file = path.join(dir, `companies-${rows}-changes.csv`);
+  if (!existsSync(file)) {
+    await writeAtomically(file, async (temp) => {
+      const out = createWriteStream(temp);
+      out.write(`${BENCH_HEADERS.join(',')}\n`);
+      for (let start = 0; start < rows; start += BLOCK) {
+        const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => changedCompany(start + i));
+        if (!out.write(`${Papa.unparse(data, { newline: '\n' })}\n`)) await once(out, 'drain');
+      }
+      out.end();
+      await finished(out);
+    });
+  }
+  return { file, expected };
 }
 
 /**

@@ -10,7 +10,9 @@
  * 4. Importer's full path: the real API and worker processes; the file uploaded over HTTP with a token;
  *    timed from the upload's first byte to the import's final status. First import, identical re-import,
  *    then the XLSX into an empty table. The worker's peak RSS for each.
- * 5. SQL statements per chunk, in process, at two chunk sizes.
+ * 5. A dry run at full size: a changed copy of the CSV against the imported table must report exactly what
+ *    it would create, update, leave unchanged and fail, and leave the table as it was (checksum).
+ * 6. SQL statements per chunk, in process, at two chunk sizes.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -19,14 +21,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, importLimits, loadWorkerConfig, type ImportLimits } from '@importer/config';
-import { createApiTokensRepository, createPrisma } from '@importer/db';
+import { createApiTokensRepository, createPrisma, type Pool } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createBenchDatabase } from './database';
-import { companiesCsv, companiesXlsx } from './files';
+import { companiesChangesCsv, companiesCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp, type ImporterRun } from './importer';
 import { nodeProcessOf, peakRssMb, resetPeakRss, startApi, startWorker, type AppProcess } from './processes';
 import { referenceImport, type ReferenceRun } from './reference';
-import { printReport, type Measured } from './report';
+import { printReport, type DryRunMeasure, type Measured } from './report';
 import { measureStatements } from './statements';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
   const csv = await companiesCsv(CACHE, csvRows);
   const xlsx = await companiesXlsx(CACHE, xlsxRows);
   const small = await companiesCsv(CACHE, statementRows);
+  const changes = await companiesChangesCsv(CACHE, csvRows);
   const fileMb = Math.max((await stat(csv)).size, (await stat(xlsx)).size) / 1024 / 1024;
 
   const db = await createBenchDatabase(serverUrl, 'importer_bench');
@@ -120,6 +123,9 @@ async function main(): Promise<void> {
     await db.reset();
     measured.importer.first = await run('CSV first import', csv);
     measured.importer.again = await run('CSV identical re-import', csv);
+    const dryRun = await dryRunAtFullSize(db.pool, baseUrl, token, changes);
+    measured.dryRun = dryRun;
+    log(`dry run: ${JSON.stringify(dryRun.totals)}, table ${dryRun.untouched ? 'untouched' : 'CHANGED'}`);
     await db.reset();
     measured.importer.xlsx = await run('XLSX first import', xlsx);
     await Promise.all(processes.map((p) => p.stop()));
@@ -144,6 +150,19 @@ async function main(): Promise<void> {
 }
 
 const rate = (rows: number, run: ReferenceRun) => Math.round(rows / run.seconds).toLocaleString('en');
+
+/** A checksum of every company, in id order. */
+async function tableChecksum(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ sum: string }>(`SELECT md5(string_agg(md5(c::text), '' ORDER BY id)) AS sum FROM companies c`);
+  return rows[0]?.sum ?? '';
+}
+
+async function dryRunAtFullSize(pool: Pool, baseUrl: string, token: string, changes: { file: string; expected: ExpectedTotals }): Promise<DryRunMeasure> {
+  const before = await tableChecksum(pool);
+  const result = await importOverHttp(baseUrl, token, changes.file, { profile: 'companies', dryRun: 'true' });
+  const untouched = (await tableChecksum(pool)) === before;
+  return { seconds: result.seconds, totals: result.record.totals, expected: changes.expected, untouched };
+}
 
 main().catch((error: unknown) => {
   console.error(`[bench] failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,10 +1,18 @@
 /** The benchmark's table and the issue's targets (issue 3 §6), met or not. */
 import type { ImporterRun } from './importer';
+import type { ExpectedTotals } from './files';
 import type { ReferenceRun } from './reference';
 
 interface ImporterMeasure {
   run: ImporterRun;
   peakMb: number;
+}
+
+export interface DryRunMeasure {
+  seconds: number;
+  totals: ExpectedTotals;
+  expected: ExpectedTotals;
+  untouched: boolean;
 }
 
 export interface Measured {
@@ -14,6 +22,7 @@ export interface Measured {
   importer: { first?: ImporterMeasure; again?: ImporterMeasure; xlsx?: ImporterMeasure };
   statements: Map<number, number[]>;
   chunkSize?: number;
+  dryRun?: DryRunMeasure;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en');
@@ -53,6 +62,13 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
     return `${int(size)} rows/chunk → ${chunks.length} chunks [${shown}], max ${Math.max(...chunks)}`;
   });
   console.log(`SQL statements per chunk: ${statementLines.join('; ')}`);
+  if (m.dryRun) {
+    const exact = JSON.stringify(m.dryRun.totals) === JSON.stringify(m.dryRun.expected);
+    console.log(
+      `dry run of a changed ${int(m.csvRows)}-row file: ${m.dryRun.seconds.toFixed(1)} s, reported ${JSON.stringify(m.dryRun.totals)} ` +
+        `(${exact ? 'exactly as expected' : `EXPECTED ${JSON.stringify(m.dryRun.expected)}`}), companies table ${m.dryRun.untouched ? 'unchanged (same checksum)' : 'CHANGED'}`,
+    );
+  }
 
   const ratio = (x?: ImporterMeasure, r?: ReferenceRun, n = m.csvRows) => (x && r ? n / x.run.seconds / (n / r.seconds) : NaN);
   const maxima = [...m.statements.values()].map((chunks) => Math.max(...chunks));
@@ -73,6 +89,10 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
       `max ${maxima.join(' / ')}, after the first chunk ${steady.join(' / ')}`,
     ],
   ];
+  if (m.dryRun) {
+    const exact = JSON.stringify(m.dryRun.totals) === JSON.stringify(m.dryRun.expected);
+    targets.push(['dry run at full size: exact report, no write to the table', exact && m.dryRun.untouched, exact && m.dryRun.untouched ? 'yes' : 'no']);
+  }
   console.log('\nTargets (issue 3 §6):');
   for (const [label, met, value] of targets) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${label}: ${value}`);
   console.log(`\nmachine: ${machine.cpus} CPUs, load average ${machine.load.map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`);

@@ -116,9 +116,9 @@ interface Progress {
 
 /**
  * Reads, prepares and writes chunks, preparing (reading, validating, looking up, encoding) the next chunk
- * while the database writes the current one: the database is the bottleneck. A chunk is one statement
- * sent on a connection the import keeps for itself, so the database writes it to the end, commit
- * included, while this thread is busy with the next chunk. A resumed import first replays the rows before
+ * while the database writes the current one. A chunk is usually one statement, sent on a connection the
+ * import keeps for itself, so the database writes it to the end, commit included, while this thread is
+ * busy with the next chunk (see `ChunkWriter` for the others). A resumed import first replays the rows before
  * its checkpoint through the preparer, without writing them, so that it knows their keys. Returns
  * 'fenced' when a commit found the import moved on.
  */

@@ -15,17 +15,30 @@ function field(value: unknown): string {
   return NEEDS_ESCAPE.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : text;
 }
 
+type Encoder = (rows: readonly Record<string, unknown>[]) => string[];
+const encoders = new WeakMap<UpsertTable, Encoder>();
+
 /**
  * Rows as COPY's text format (tab-separated, `\N` for null), with the values they get when created:
- * computed columns through their `created` function.
+ * computed columns through their `created` function. The per-row loop is generated once per table spec,
+ * so that each property read sees one column name (monomorphic), as in `columnLiterals`.
  */
 export function copyText(spec: UpsertTable, rows: readonly Record<string, unknown>[]): string {
-  const lines = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Record<string, unknown>;
-    lines[i] = spec.columns.map((c) => field(c.created ? c.created(row[c.name] ?? null) : row[c.name])).join('\t');
+  if (rows.length === 0) return '';
+  let encode = encoders.get(spec);
+  if (!encode) {
+    const created = spec.columns.map((c) => c.created ?? ((value: unknown) => value));
+    const cells = spec.columns.map((c, n) => (c.created ? `field(created[${n}](r[${JSON.stringify(c.name)}] ?? null))` : `field(r[${JSON.stringify(c.name)}])`));
+    const body = `const lines = new Array(rows.length); for (let i = 0; i < rows.length; i++) { const r = rows[i]; lines[i] = ${cells.join(" + '\\t' + ")}; } return lines;`;
+    const generated = new Function('rows', 'field', 'created', body) as (
+      rows: readonly Record<string, unknown>[],
+      encodeField: typeof field,
+      computed: typeof created,
+    ) => string[];
+    encode = (input) => generated(input, field, created);
+    encoders.set(spec, encode);
   }
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  return `${encode(rows).join('\n')}\n`;
 }
 
 /**
