@@ -20,8 +20,6 @@ export const importOptionsSchema = z.object({
   sheet: z.string().trim().min(1).max(100).optional(),
   /** Create the categories that subcategory rows name but that do not exist yet. */
   createMissingCategories: flag.default(false),
-  /** URL that receives the final import record. */
-  webhookUrl: z.string().url().max(2000).optional(),
 });
 
 export type ImportOptions = z.infer<typeof importOptionsSchema> & { mode: (typeof WRITE_MODES)[number] };

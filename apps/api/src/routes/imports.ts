@@ -71,7 +71,6 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
         dryRun: fields.dryRun,
         sheet: fields.sheet || undefined,
         createMissingCategories: fields.createMissingCategories,
-        webhookUrl: fields.webhookUrl || undefined,
       });
       if (!parsed.success) {
         const issues = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
