@@ -6,19 +6,18 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '@importer/api';
 import type { ImportLimits } from '@importer/config';
-import { createApiTokensRepository, createImportsRepository, createPrisma, createUsersRepository, type Pool, type PoolClient } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
-import { createTestDatabase, redisUrl, uniquePrefix } from '@importer/testing';
+import type { Pool, PoolClient } from '@importer/db';
+import { createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
+import { redisUrl, startTestServices } from '@importer/testing';
 import { createImportWorker } from '@importer/worker';
 
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -118,17 +117,9 @@ export async function buildAdminUi(): Promise<void> {
 export async function startStack(options: { chunkSize?: number } = {}) {
   await buildAdminUi();
   await mkdir(ARTIFACTS, { recursive: true });
-  const db = await createTestDatabase();
-  const prisma = createPrisma(db.pool);
-  const imports = createImportsRepository(prisma);
-  const tokens = createApiTokensRepository(prisma);
-  const users = createUsersRepository(db.pool);
-  const prefix = uniquePrefix();
-  const redis = createRedis(redisUrl());
-  const queue = createImportsQueue({ connection: redis, prefix });
-  const cleanupQueue = createCleanupQueue({ connection: redis, prefix });
+  const services = await startTestServices({ storagePrefix: 'importer-browser-' });
+  const { db, imports, tokens, users, prefix, redis, queue, cleanupQueue, storageDir } = services;
   const progress = createProgressSubscriber(createRedis(redisUrl()), prefix);
-  const storageDir = await mkdtemp(path.join(tmpdir(), 'importer-browser-'));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const gate = new ChunkGate();
 
@@ -222,12 +213,7 @@ export async function startStack(options: { chunkSize?: number } = {}) {
       server.closeAllConnections();
       server.close();
       await worker.close();
-      await cleanupQueue.close();
-      await queue.close();
-      redis.disconnect();
-      await prisma.$disconnect();
-      await db.drop();
-      await rm(storageDir, { recursive: true, force: true });
+      await services.close();
     },
   };
 }

@@ -1,14 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import type { QueueEvents } from 'bullmq';
 import { createApp } from '@importer/api';
 import type { ImportLimits } from '@importer/config';
-import { createApiTokensRepository, createImportsRepository, createPrisma, type ImportView, type Queryable } from '@importer/db';
-import { createImportsQueue, createRedis } from '@importer/queue';
-import { createTestDatabase, importsQueueEvents, redisUrl, uniquePrefix, waitForJob } from '@importer/testing';
+import type { ImportView, Queryable } from '@importer/db';
+import { importsQueueEvents, startTestServices, waitForJob } from '@importer/testing';
 import { createImportWorker } from '../src/worker';
 
 export const TEST_LIMITS: ImportLimits = {
@@ -32,16 +28,10 @@ export interface HarnessOptions {
  * prefix of its own, a database of its own cloned from the migrated template.
  */
 export async function startHarness(options: HarnessOptions = {}) {
-  const db = await createTestDatabase();
-  const prisma = createPrisma(db.pool);
-  const imports = createImportsRepository(prisma);
-  const tokens = createApiTokensRepository(prisma);
-  const prefix = uniquePrefix();
-  const redis = createRedis(redisUrl());
-  const queue = createImportsQueue({ connection: redis, prefix });
+  const services = await startTestServices();
+  const { db, imports, tokens, prefix, redis, queue, storageDir } = services;
   const events: QueueEvents = importsQueueEvents(prefix);
   await events.waitUntilReady();
-  const storageDir = await mkdtemp(path.join(tmpdir(), 'importer-test-'));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const limits = { ...TEST_LIMITS, ...options.limits };
 
@@ -99,11 +89,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     async close() {
       await worker.close();
       await events.close();
-      await queue.close();
-      redis.disconnect();
-      await prisma.$disconnect();
-      await db.drop();
-      await rm(storageDir, { recursive: true, force: true });
+      await services.close();
     },
   };
 }

@@ -2,15 +2,11 @@
  * The stage of a fault-injection test: a database and a queue prefix of its own, the API in process
  * (supertest) for uploads, and real worker processes started (and killed) by the test.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '@importer/api';
-import { createApiTokensRepository, createImportsRepository, createPrisma, type ImportView } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
-import { createTestDatabase, importsQueueEvents, redisUrl, uniquePrefix } from '@importer/testing';
+import type { ImportView } from '@importer/db';
+import { importsQueueEvents, redisUrl, startTestServices } from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
 import type { ImportFileDeps } from '../../src/processors/import-file';
@@ -29,18 +25,11 @@ export interface FaultHarnessOptions {
 const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
 
 export async function startFaultHarness(options: FaultHarnessOptions = {}) {
-  const db = await createTestDatabase();
-  const prisma = createPrisma(db.pool);
-  const imports = createImportsRepository(prisma);
-  const tokens = createApiTokensRepository(prisma);
-  const prefix = uniquePrefix();
   const url = options.redisUrl ?? redisUrl();
-  const redis = createRedis(url, { failFast: true });
-  const queue = createImportsQueue({ connection: redis, prefix });
-  const cleanupQueue = createCleanupQueue({ connection: redis, prefix });
+  const services = await startTestServices({ redisUrl: url, failFast: true, storagePrefix: 'importer-faults-' });
+  const { db, imports, tokens, prefix, redis, queue, cleanupQueue, storageDir } = services;
   queue.on('error', () => undefined);
   cleanupQueue.on('error', () => undefined);
-  const storageDir = await mkdtemp(path.join(tmpdir(), 'importer-faults-'));
   const importAttempts = options.importAttempts ?? 3;
   const app = createApp({
     pool: db.pool,
@@ -170,11 +159,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
       await events.close();
       // Leave nothing under this test's prefix (only its own keys: obliterate works on one queue).
       await Promise.all([queue.obliterate({ force: true }), cleanupQueue.obliterate({ force: true })]).catch(() => undefined);
-      await Promise.all([queue.close(), cleanupQueue.close()]).catch(() => undefined);
-      redis.disconnect();
-      await prisma.$disconnect();
-      await db.drop();
-      await rm(storageDir, { recursive: true, force: true });
+      await services.close();
     },
   };
 }

@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createApiTokensRepository, createImportsRepository, createPrisma, createUsersRepository } from '@importer/db';
+import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
+import { createTestDatabase } from './database';
+import { redisUrl, uniquePrefix } from './queue';
+
+export interface TestServicesOptions {
+  /** Redis to use (a throwaway server of the test's own); default: the one `npm test` resolved. */
+  redisUrl?: string;
+  /** Producer-style Redis connection that fails fast while Redis is down (what the API uses). */
+  failFast?: boolean;
+  /** Prefix of the temporary storage folder. */
+  storagePrefix?: string;
+}
+
+/**
+ * What every harness stands on: a database of its own cloned from the migrated template, the repositories,
+ * a Redis connection, the imports and cleanup queues on a prefix of its own, and a temporary storage folder.
+ * `close()` releases them in reverse order; close what you built on top of them first.
+ */
+export async function startTestServices(options: TestServicesOptions = {}) {
+  const db = await createTestDatabase();
+  const prisma = createPrisma(db.pool);
+  const prefix = uniquePrefix();
+  const redis = createRedis(options.redisUrl ?? redisUrl(), { failFast: options.failFast });
+  const queue = createImportsQueue({ connection: redis, prefix });
+  const cleanupQueue = createCleanupQueue({ connection: redis, prefix });
+  const storageDir = await mkdtemp(path.join(tmpdir(), options.storagePrefix ?? 'importer-test-'));
+  return {
+    db,
+    prisma,
+    imports: createImportsRepository(prisma),
+    tokens: createApiTokensRepository(prisma),
+    users: createUsersRepository(db.pool),
+    prefix,
+    redis,
+    queue,
+    cleanupQueue,
+    storageDir,
+    async close(): Promise<void> {
+      await Promise.all([queue.close(), cleanupQueue.close()]).catch(() => undefined);
+      redis.disconnect();
+      await prisma.$disconnect();
+      await db.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestServices = Awaited<ReturnType<typeof startTestServices>>;
