@@ -1,4 +1,4 @@
-import { copyText, inputParams, type Queryable, type RowErrorInput } from '@importer/db';
+import { copyText, encodeInput, inputParams, type Queryable, type RowErrorInput } from '@importer/db';
 import { cellText } from './cells';
 import type { MappedColumn } from './headers';
 import { KeyIndex } from './key-index';
@@ -16,14 +16,14 @@ export interface PreparedChunk {
   toRow: number;
   /** Non-empty records: each ends as exactly one outcome. */
   rows: number;
-  /** Records to write, encoded as the write statement's input parameters (null when `copy` is set). */
-  input: string[] | null;
+  /** Records to write, encoded as the write statement's input parameters (`inputParams`). */
+  input: string[];
   /**
-   * The same records as COPY text, when the chunk was prepared to be copied in (`take(true)`); `records`
-   * and `recordRows` are then kept, to upsert them instead should a key exist after all.
+   * The same records as COPY text with their rows, when the chunk may be copied in (`take(true)`, and no
+   * record of it is dropped or supersedes an earlier chunk's); `input` is then the fallback, should a key
+   * exist after all.
    */
-  copy: { text: string; records: Record<string, unknown>[]; recordRows: number[] } | null;
-  written: number;
+  copy: { text: string; recordRows: number[] } | null;
   /**
    * Rows of earlier chunks whose key a row of this chunk repeats: `keys` holds the table key (one array
    * per key column), `rows` the earlier row. Their outcome moves to `skipped` when this chunk commits.
@@ -46,15 +46,22 @@ const duplicateWarning = (row: number, later: number): RowIssue => ({
   level: 'warning',
 });
 
-/** The chunk being filled: table rows accumulate here, raw records never outlive their read batch. */
+/**
+ * The chunk being filled. Each read batch is encoded as soon as it is validated and looked up, so that
+ * only flat text accumulates here: records and raw cells never outlive their batch (short-lived objects
+ * die in the young generation instead of being copied and promoted with every chunk).
+ */
 interface OpenChunk {
   fromRow: number;
   toRow: number;
   rows: number;
-  records: Record<string, unknown>[];
+  /** One `encodeInput` per batch. */
+  input: string[][];
+  /** COPY text per batch, while every batch was asked to be copyable; else null. */
+  copy: string[] | null;
   recordRows: number[];
-  /** Indexes into `records` of rows dropped because a later row of the chunk has the same key. */
-  dropped: Set<number>;
+  /** Rows dropped because a later row of the chunk has the same key (left out by the write statement). */
+  dropped: number[];
   superseded: { keys: unknown[][]; rows: number[] };
   failed: number;
   warnings: number;
@@ -68,9 +75,9 @@ interface OpenChunk {
  * committed chunk is reported in `superseded`, for the chunk's transaction to undo it first. Only rows that
  * reach the table take part: a row failed by its cells or look-ups hides nothing.
  *
- * Records come in small read batches (`add`) and are validated and looked up at once, so that the reader's
- * arrays and strings die young (a million-row file must not promote them all to the old generation); only
- * the table rows of the open chunk stay until `take` encodes them.
+ * Records come in small read batches (`add`) and are validated, looked up and encoded at once, so that the
+ * reader's arrays and strings and the table rows die young (a million-row file must not promote them all to
+ * the old generation); only the open chunk's encoded text stays until `take` joins it.
  */
 export class ChunkPreparer {
   private readonly keys = new KeyIndex();
@@ -118,28 +125,32 @@ export class ChunkPreparer {
     for (let i = 0; i < keys.length; i++) this.keys.set(keys[i] as string, prepared.rows[i] as number);
   }
 
-  /** Adds records (rows after the open chunk's start, in file order) to the open chunk. */
-  async add(batch: readonly SourceRecord[]): Promise<void> {
+  /**
+   * Adds records (rows after the open chunk's start, in file order) to the open chunk. `copy`: also encode
+   * them as COPY text, for a chunk to be copied in (once a batch is added without, the chunk is not).
+   */
+  async add(batch: readonly SourceRecord[], copy = false): Promise<void> {
     if (batch.length === 0) return;
     const chunk = this.open;
     const { validated, prepared, keys } = await this.accepted(batch);
     const duplicates: RowIssue[] = [];
-    const offset = chunk.records.length;
     for (let i = 0; i < prepared.records.length; i++) {
       const row = prepared.rows[i] as number;
-      const record = prepared.records[i] as Record<string, unknown>;
-      chunk.records.push(record);
       chunk.recordRows.push(row);
       const earlier = this.keys.set(keys[i] as string, row);
       if (earlier === 0) continue;
       duplicates.push(duplicateWarning(earlier, row));
       if (earlier > chunk.fromRow) {
-        chunk.dropped.add(indexOfRow(chunk.recordRows, earlier, offset + i));
+        chunk.dropped.push(earlier);
       } else {
+        const record = prepared.records[i] as Record<string, unknown>;
         this.profile.table.key.forEach((k, n) => chunk.superseded.keys[n]?.push(record[k]));
         chunk.superseded.rows.push(earlier);
       }
     }
+    chunk.input.push(encodeInput(this.profile.table, prepared.records as Record<string, unknown>[], prepared.rows));
+    if (copy && chunk.copy) chunk.copy.push(copyText(this.profile.table, prepared.records as Record<string, unknown>[]));
+    else chunk.copy = null;
     chunk.toRow = batch.at(-1)?.row ?? chunk.toRow;
     chunk.rows += validated.rows;
     chunk.failed += validated.failed + new Set(prepared.rejected.map((issue) => issue.row)).size;
@@ -149,26 +160,23 @@ export class ChunkPreparer {
   }
 
   /**
-   * Closes the open chunk: drops superseded rows, encodes the rest (as COPY text when `copy` is asked and
-   * the chunk supersedes no row of an earlier one); the next chunk starts after it.
+   * Closes the open chunk, encoded for the write statement and, when `copy` is asked and every record of
+   * it can simply be inserted (none dropped, none superseding an earlier chunk's), as COPY text; the next
+   * chunk starts after it.
    */
   take(copy = false): PreparedChunk {
     const chunk = this.open;
     this.open = this.newChunk(chunk.toRow);
-    const keep = (_: unknown, i: number) => !chunk.dropped.has(i);
-    const records = chunk.dropped.size === 0 ? chunk.records : chunk.records.filter(keep);
-    const rows = chunk.dropped.size === 0 ? chunk.recordRows : chunk.recordRows.filter(keep);
+    const copyable = copy && chunk.copy !== null && chunk.dropped.length === 0 && chunk.superseded.rows.length === 0;
     return {
       fromRow: chunk.fromRow,
       toRow: chunk.toRow,
       rows: chunk.rows,
-      ...(copy && chunk.superseded.rows.length === 0
-        ? { input: null, copy: { text: copyText(this.profile.table, records), records, recordRows: rows } }
-        : { input: inputParams(this.profile.table, records, rows), copy: null }),
-      written: records.length,
+      input: inputParams(this.profile.table, chunk.input, chunk.dropped),
+      copy: copyable ? { text: (chunk.copy as string[]).join(''), recordRows: chunk.recordRows } : null,
       superseded: chunk.superseded,
       failed: chunk.failed,
-      skipped: chunk.dropped.size,
+      skipped: chunk.dropped.length,
       warnings: chunk.warnings,
       issues: chunk.issues.sort((a, b) => a.row - b.row),
     };
@@ -179,9 +187,10 @@ export class ChunkPreparer {
       fromRow,
       toRow: fromRow,
       rows: 0,
-      records: [],
+      input: [],
+      copy: [],
       recordRows: [],
-      dropped: new Set(),
+      dropped: [],
       superseded: { keys: this.profile.table.key.map(() => []), rows: [] },
       failed: 0,
       warnings: 0,
@@ -199,18 +208,6 @@ function keysOf(profile: Profile, valid: readonly ValidRow[], recordRows: readon
     keys[i] = profile.key((valid[v] as ValidRow).values);
   }
   return keys;
-}
-
-/** Index of `row` in the ascending `rows`, searching below `before`. */
-function indexOfRow(rows: readonly number[], row: number, before: number): number {
-  let low = 0;
-  let high = before - 1;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((rows[middle] as number) < row) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** Attaches the original cells to errors (warnings do not need them). */

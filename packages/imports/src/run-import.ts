@@ -163,7 +163,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
         fresh = batch.slice(cut);
       }
       const before = preparer.pendingRows;
-      await preparer.add(fresh);
+      await preparer.add(fresh, writer.copying);
       rowsSeen += preparer.pendingRows - before;
       if (rowsSeen > deps.limits.maxRows) {
         throw new BadFileError('too_many_rows', `The file has more than ${deps.limits.maxRows} rows, the most one import may hold.`);
@@ -244,7 +244,7 @@ class ChunkWriter {
       fromRow: chunk.fromRow,
       toRow: chunk.toRow,
       rows: chunk.rows,
-      input: chunk.input ?? [],
+      input: chunk.input,
       skipped: chunk.skipped,
       failed: chunk.failed,
       warnings: chunk.warnings,
@@ -260,7 +260,6 @@ class ChunkWriter {
     if (written !== undefined) {
       // Copied in, or fenced.
     } else if (chunk.superseded.rows.length === 0) {
-      if (chunk.copy) record.input = inputParams(profile.table, chunk.copy.records, chunk.copy.recordRows);
       written = await writeChunk(client, profile.table, options.mode, options.dryRun, record);
     } else {
       written = await this.transaction(async () => {
@@ -286,14 +285,12 @@ class ChunkWriter {
     try {
       return await this.transaction(async () => {
         await copyRows(client, profile.table, copy.text);
-        record.copiedRows = copy.recordRows;
-        record.input = inputParams(profile.table, [], []);
-        return writeChunk(client, profile.table, options.mode, options.dryRun, record);
+        const copied = { ...record, copiedRows: copy.recordRows, input: inputParams(profile.table, []) };
+        return writeChunk(client, profile.table, options.mode, options.dryRun, copied);
       });
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       this.copying = false;
-      record.copiedRows = [];
       return undefined;
     }
   }

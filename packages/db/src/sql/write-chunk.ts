@@ -17,7 +17,7 @@ import {
 
 export interface ChunkWrite extends ChunkRecord {
   /**
-   * The rows to write, keys unique within the chunk, as `inputParams(spec, records, rows)` encodes them:
+   * The rows to write, as `inputParams` encodes them (keys unique once its dropped rows are left out):
    * encoded while the database still writes the previous chunk.
    */
   input: readonly string[];
@@ -66,7 +66,7 @@ export function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: b
              count(*) FILTER (WHERE NOT created)::int AS updated
       FROM outcome
     ),
-    ${recordChunkSql(p, { insertOnly: mode === 'insert_only', written: `(cardinality($${base}::int4[]) + cardinality(${p('copied_rows')}::int4[]))` })}`;
+    ${recordChunkSql(p, { insertOnly: mode === 'insert_only', written: `((SELECT count(*) FROM input)::int + cardinality(${p('copied_rows')}::int4[]))` })}`;
 }
 
 /** SQLSTATE raised by `importer_chunk_fenced`. */

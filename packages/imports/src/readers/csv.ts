@@ -5,7 +5,7 @@ import Papa from 'papaparse';
 import { BadFileError } from '../errors';
 import { readSepLine, sniffDelimiter } from './csv-dialect';
 import { detectEncoding } from './encoding';
-import { batchesOf, checkColumns, headerCells, isEmptyRecord, type ReadLimits, type Source, type SourceRecord } from './source';
+import { batchesOf, checkColumns, headerCells, splitHeader, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
 
 // Small pieces keep each parse short-lived: its rows die young instead of being promoted to the old heap.
 const READ_CHUNK = 64 * 1024;
@@ -71,8 +71,8 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
   const parser = new Parser({ delimiter, newline: '\n', quoteChar: '"' });
 
   let row = 0;
-  /** Every record of the file, header included. */
-  async function* records(): AsyncGenerator<SourceRecord> {
+  /** Every record of the file, header included, a run per piece parsed. */
+  async function* records(): RecordRuns {
     let pending = head;
     let finished = done;
     for (;;) {
@@ -86,11 +86,13 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
       const result = parser.parse(pending, 0, !finished);
       const missingQuote = result.errors.find((error) => error.code === 'MissingQuotes');
       if (missingQuote) throw unterminated(row + (missingQuote.row ?? 0) + 1);
-      for (const cells of result.data) {
-        const record = { row: ++row, cells };
+      const run = new Array<SourceRecord>(result.data.length);
+      for (let i = 0; i < run.length; i++) {
+        const record = { row: ++row, cells: result.data[i] as string[] };
         checkColumns(record, limits.maxColumns);
-        yield record;
+        run[i] = record;
       }
+      if (run.length > 0) yield run;
       pending = pending.slice(result.meta.cursor);
       if (finished) return;
       if (pending.length > limits.maxRecordChars) {
@@ -101,23 +103,26 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
   }
 
   const all = records();
+  const close = async () => {
+    await all.return();
+    await texts.return(undefined);
+  };
   try {
-    let first = await all.next();
-    while (!first.done && isEmptyRecord(first.value.cells)) first = await all.next();
-    if (first.done) throw new BadFileError('empty_file', 'The file has no header row.');
+    const split = await splitHeader(all);
+    if (!split) throw new BadFileError('empty_file', 'The file has no header row.');
+    const { header, rest } = split;
     return {
       dialect: { format: 'csv', encoding, delimiter, sheet: null },
-      headers: headerCells(first.value.cells),
-      batches: (batchSize, after) => batchesOf(all, batchSize, after),
+      headers: headerCells(header.cells),
+      batches: (batchSize, after) => batchesOf(rest, batchSize, after),
       progress: () => (size === 0 ? 1 : Math.min(1, bytesRead / size)),
       async close() {
-        await all.return(undefined);
-        await texts.return(undefined);
+        await rest.return();
+        await close();
       },
     };
   } catch (error) {
-    await all.return(undefined);
-    await texts.return(undefined);
+    await close();
     throw error;
   }
 }

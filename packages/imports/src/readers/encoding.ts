@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
@@ -28,16 +27,26 @@ export async function detectEncoding(path: string): Promise<DetectedEncoding> {
   return { encoding: (await isUtf8File(path)) ? 'utf-8' : 'windows-1252', bomLength: 0 };
 }
 
-/** Checks UTF-8 validity chunk by chunk, carrying a character cut at a chunk boundary into the next. */
+/** Checks UTF-8 validity piece by piece (one buffer, reused), carrying a character cut at a piece's end into the next. */
 async function isUtf8File(path: string): Promise<boolean> {
-  let carry = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const cut = incompleteTail(bytes);
-    if (!isUtf8(bytes.subarray(0, bytes.length - cut))) return false;
-    carry = Buffer.from(bytes.subarray(bytes.length - cut));
+  const PIECE = 1 << 20;
+  const buffer = Buffer.allocUnsafe(PIECE + 3);
+  const file = await open(path, 'r');
+  try {
+    let carried = 0;
+    for (let position = 0; ; ) {
+      const { bytesRead } = await file.read(buffer, carried, PIECE, position);
+      if (bytesRead === 0) return carried === 0;
+      position += bytesRead;
+      const length = carried + bytesRead;
+      const cut = incompleteTail(buffer.subarray(0, length));
+      if (!isUtf8(buffer.subarray(0, length - cut))) return false;
+      buffer.copy(buffer, 0, length - cut, length);
+      carried = cut;
+    }
+  } finally {
+    await file.close();
   }
-  return carry.length === 0;
 }
 
 /** Number of trailing bytes that start a multi-byte character not finished in this buffer. */

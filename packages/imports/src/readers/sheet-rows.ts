@@ -2,7 +2,7 @@ import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
 import { tooLong, unescapeOoxml } from './ooxml';
 import type { SharedStrings } from './shared-strings';
-import type { SourceRecord } from './source';
+import type { RecordRuns, SourceRecord } from './source';
 import {
   EXCEL_MAX_COLUMNS,
   EXCEL_MAX_ROWS,
@@ -75,7 +75,7 @@ export function cellValue(cell: RawCell, date1904: boolean, string: (index: numb
  * allocated from what the sheet claims. Cells are placed by their reference; a value beyond `maxColumns`,
  * a row number past Excel's last row or out of order fails the file.
  */
-export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): AsyncGenerator<SourceRecord> {
+export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): RecordRuns {
   const { part, strings, formats, date1904, maxColumns, maxPendingChars } = context;
   const ready: SourceRecord[] = [];
   let inSheetData = false;
@@ -192,9 +192,8 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
   for await (const chunk of chunks) {
     parser.write(chunk);
-    for (const record of ready) yield record;
-    ready.length = 0;
+    if (ready.length > 0) yield ready.splice(0, ready.length);
   }
   parser.end();
-  for (const record of ready) yield record;
+  if (ready.length > 0) yield ready;
 }

@@ -49,17 +49,45 @@ export function headerCells(cells: readonly Cell[]): string[] {
 }
 
 /**
- * Batches of at most `size` records from `records`, skipping rows numbered `after` or less (a resumed
- * import). Records are pulled only as batches are consumed.
+ * Records as a reader produces them: in runs, one per piece of the file parsed, so that they are not
+ * awaited one by one (an async step per record costs more than reading it).
  */
-export async function* batchesOf(records: AsyncIterable<SourceRecord>, size: number, after: number): AsyncGenerator<SourceRecord[]> {
+export type RecordRuns = AsyncGenerator<SourceRecord[], void>;
+
+/**
+ * Pulls runs up to the first non-empty record (the header row): returns it with the records after it (the
+ * rest of its run first), or null when every record is empty. Closing `rest` does not close `runs`.
+ */
+export async function splitHeader(runs: RecordRuns): Promise<{ header: SourceRecord; rest: RecordRuns } | null> {
+  for (;;) {
+    const next = await runs.next();
+    if (next.done) return null;
+    const at = next.value.findIndex((record) => !isEmptyRecord(record.cells));
+    if (at === -1) continue;
+    const after = next.value.slice(at + 1);
+    async function* rest(): RecordRuns {
+      if (after.length > 0) yield after;
+      yield* runs;
+    }
+    return { header: next.value[at] as SourceRecord, rest: rest() };
+  }
+}
+
+/**
+ * Batches of at most `size` records from `runs`, skipping rows numbered `after` or less (a resumed
+ * import). Runs are pulled only as batches are consumed.
+ */
+export async function* batchesOf(runs: AsyncIterable<readonly SourceRecord[]>, size: number, after: number): AsyncGenerator<SourceRecord[]> {
   let batch: SourceRecord[] = [];
-  for await (const record of records) {
-    if (record.row <= after) continue;
-    batch.push(record);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
+  for await (const run of runs) {
+    for (let i = 0; i < run.length; i++) {
+      const record = run[i] as SourceRecord;
+      if (record.row <= after) continue;
+      batch.push(record);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
     }
   }
   if (batch.length > 0) yield batch;

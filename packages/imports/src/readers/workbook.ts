@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type * as XLSX from '@e965/xlsx';
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
-import { batchesOf, checkColumns, headerCells, isEmptyRecord, pickSheet, type FileFormat, type ReadLimits, type Source, type SourceRecord } from './source';
+import { batchesOf, checkColumns, headerCells, isEmptyRecord, pickSheet, type FileFormat, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
 import { formatCodeKind, serialToIsoDate, serialToTime } from './spreadsheet-values';
 
 /** A spreadsheet cell as the profiles expect it: text keeps leading zeros, dates become `yyyy-mm-dd`. */
@@ -58,11 +58,17 @@ export async function openWorkbook(path: string, format: FileFormat, limits: Rea
   checkColumns(header, limits.maxColumns);
   let position = start + 1;
 
-  async function* records(): AsyncGenerator<SourceRecord> {
-    for (; position < data.length; position++) {
-      const record = { row: position + 1, cells: cellsOf(position) };
-      checkColumns(record, limits.maxColumns);
-      yield record;
+  /** Records a run: the sheet is in memory already, runs only spare an async step per record. */
+  const RUN = 1_000;
+  async function* records(): RecordRuns {
+    while (position < data.length) {
+      const run: SourceRecord[] = [];
+      for (const end = Math.min(data.length, position + RUN); position < end; position++) {
+        const record = { row: position + 1, cells: cellsOf(position) };
+        checkColumns(record, limits.maxColumns);
+        run.push(record);
+      }
+      yield run;
     }
   }
   return {

@@ -2,15 +2,17 @@ import { BadFileError } from '../errors';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
 import type { SharedStrings } from './shared-strings';
 import { sheetRecords } from './sheet-rows';
-import { batchesOf, headerCells, isEmptyRecord, pickSheet, type ReadLimits, type Source, type SourceRecord } from './source';
+import { batchesOf, headerCells, pickSheet, splitHeader, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
 import type { FormatKind } from './spreadsheet-values';
 import { ZipArchive } from './zip';
 
 /** A sheet opened for reading, positioned after its header row. */
 interface OpenedSheet {
   ref: SheetRef & { part: string };
-  records: AsyncGenerator<SourceRecord>;
+  /** The records after the header. */
+  records: RecordRuns;
   header: SourceRecord;
+  close: () => Promise<void>;
   progress: () => number;
 }
 
@@ -54,7 +56,7 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
       batches: (size, after) => batchesOf(opened.records, size, after),
       progress: opened.progress,
       async close() {
-        await opened.records.return(undefined);
+        await opened.close();
         held?.close();
         archive.close();
       },
@@ -76,20 +78,22 @@ async function openSheet(
   if (part === null || !archive.has(part)) return null;
   const total = archive.compressedSize(part);
   let consumed = 0;
-  const records = sheetRecords(
+  const runs = sheetRecords(
     archive.read(part, (bytes) => (consumed += bytes)),
     { ...context, part },
   );
-  for (;;) {
-    const next = await records.next();
-    if (next.done) return null;
-    if (!isEmptyRecord(next.value.cells)) {
-      return {
-        ref: { ...ref, part },
-        records,
-        header: next.value,
-        progress: () => (total === 0 ? 1 : Math.min(1, consumed / total)),
-      };
-    }
-  }
+  const split = await splitHeader(runs);
+  if (!split) return null;
+  const close = async () => {
+    await split.rest.return();
+    await runs.return();
+  };
+  return {
+    ref: { ...ref, part },
+    records: split.rest,
+    close,
+    header: split.header,
+    progress: () => (total === 0 ? 1 : Math.min(1, consumed / total)),
+  };
 }
+
