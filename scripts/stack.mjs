@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_BUILD, WORKER_COMMAND } from '../apps/worker/scripts/command.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(ROOT, 'node_modules/.bin', name);
@@ -263,7 +264,7 @@ async function setUp(command, args) {
 // ---- commands
 
 const API = [bin('tsx'), ['apps/api/src/main.ts']];
-const WORKER = [bin('tsx'), ['apps/worker/src/main.ts']];
+const WORKER = [WORKER_COMMAND.command, WORKER_COMMAND.args, WORKER_COMMAND.env];
 function announce() {
   const url = `http://localhost:${process.env.PORT || 3000}`;
   log(`API on ${url}`);
@@ -273,14 +274,16 @@ function announce() {
 
 /** The API serves the admin UI from apps/admin/dist: build it when missing or made from older sources. */
 const ensureAdminUi = () => step('admin UI build', process.execPath, ['apps/admin/scripts/build.mjs']);
+/** Workers run compiled (apps/worker/dist/main.js, ≈ 50 ms to build): rebuilt before every start. */
+const buildWorker = () => step('worker build', process.execPath, [WORKER_BUILD]);
 
 const COMMANDS = {
-  start: async () => { await ensureAdminUi(); announce(); return supervise([API, WORKER]); },
+  start: async () => { await ensureAdminUi(); await buildWorker(); announce(); return supervise([API, WORKER]); },
   api: async () => { await ensureAdminUi(); announce(); return supervise([API]); },
-  worker: () => supervise([WORKER]),
+  worker: async () => { await buildWorker(); return supervise([WORKER]); },
   cli: (args) => supervise([[bin('tsx'), ['apps/cli/src/main.ts', ...args]]]),
   test: async (args) => { await ensureAdminUi(); return supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]); },
-  bench: (args) => supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]),
+  bench: async (args) => { await buildWorker(); return supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]); },
   migrate: async () => 0,
 };
 

@@ -1,12 +1,12 @@
 /**
- * The real API and worker processes, started as `npm run api` / `npm run worker` start them (tsx), on the
- * benchmark's database, queue prefix, storage and port. The worker's peak memory is read from the node
- * process that runs it (tsx starts a child): `/proc/<pid>/status` VmHWM, reset before each measurement
- * through `/proc/<pid>/clear_refs`.
+ * The real API and worker processes, started as `npm run api` / `npm run worker` start them (the API with
+ * tsx, the worker compiled, with its node flags: `apps/worker/scripts/command.mjs`), on the benchmark's
+ * database, queue prefix, storage and port. The worker's peak memory is read from its node process:
+ * `/proc/<pid>/status` VmHWM, reset before each measurement through `/proc/<pid>/clear_refs`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -21,8 +21,8 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-function start(name: string, entry: string, env: Record<string, string>, ready: RegExp): Promise<AppProcess> {
-  const child = spawn(TSX, [entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<AppProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const app: AppProcess = {
     name,
@@ -48,20 +48,12 @@ function start(name: string, entry: string, env: Record<string, string>, ready: 
   });
 }
 
-export const startApi = (env: Record<string, string>) => start('api', 'apps/api/src/main.ts', env, /API listening/);
-export const startWorker = (env: Record<string, string>) => start('worker', 'apps/worker/src/main.ts', env, /worker started/);
+export const startApi = (env: Record<string, string>) => start('api', TSX, ['apps/api/src/main.ts'], env, /API listening/);
 
-/** The node process that runs the app: tsx's child (tsx itself only relays signals). */
-export async function nodeProcessOf(app: AppProcess): Promise<number> {
-  const pid = app.child.pid as number;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // Fields after the command name in parentheses: state, ppid, …
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) return Number(entry);
-  }
-  return pid;
+/** A worker as `npm run worker` starts it (built by `npm run bench` before this runs). */
+export async function startWorker(env: Record<string, string>): Promise<AppProcess> {
+  const { WORKER_COMMAND } = await import('../../apps/worker/scripts/command.mjs');
+  return start('worker', WORKER_COMMAND.command, WORKER_COMMAND.args, { ...WORKER_COMMAND.env, ...env }, /worker started/);
 }
 
 /** Peak resident memory of a process, in megabytes. */
