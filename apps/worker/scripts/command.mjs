@@ -4,7 +4,7 @@
 // - `--no-allocation-site-pretenuring`: V8 otherwise learns, from a chunk's rows that survive while the
 //   database writes it, to allocate every parsed row straight into the old generation, which then fills
 //   with garbage (2–3× the scavenging work and a heap of several hundred MB);
-// - `--heap-growing-percent=50`: the old generation may grow by half of what is live before it is
+// - `--heap-growing-percent=35`: the old generation may grow by a third of what is live before it is
 //   collected, instead of up to 4× (a worker's live set is small and bounded; collecting it is cheap);
 // - glibc's allocator: two arenas instead of one per thread, and blocks of 32 KB and more (the database
 //   driver's and the file reader's buffers) mapped and returned on free rather than fragmenting the heap.
@@ -17,6 +17,6 @@ export const WORKER_BUILD = path.join(ROOT, 'apps/worker/scripts/build.mjs');
 
 export const WORKER_COMMAND = {
   command: process.execPath,
-  args: ['--enable-source-maps', '--no-allocation-site-pretenuring', '--heap-growing-percent=50', path.join(ROOT, 'apps/worker/dist/main.js')],
+  args: ['--enable-source-maps', '--no-allocation-site-pretenuring', '--heap-growing-percent=35', path.join(ROOT, 'apps/worker/dist/main.js')],
   env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' },
 };

@@ -1,26 +1,22 @@
 /**
  * The last written row of every natural key of an import, for duplicate keys anywhere in a file. A million
  * keys held as JavaScript strings in a Map take about 100 MB; here a key takes one slot of three 32-bit
- * arrays (its 64-bit hash in two lanes, and its row): 12 bytes, about 24 MB for a million keys (tables
- * double when 60% full). Keys are compared by their 64-bit hash: two different keys of one file share one
- * with a probability of about n²/2⁶⁵, 3·10⁻⁸ for a million keys.
+ * integers in one array (its 64-bit hash in two lanes, and its row): 12 bytes a slot, the table growing by
+ * half when three quarters full, so about 17 MB for a million keys (25 MB with power-of-two sizes).
+ * Keys are compared by their 64-bit hash: two different keys of one file share one with a probability of
+ * about n²/2⁶⁵, 3·10⁻⁸ for a million keys.
  */
 export class KeyIndex {
-  private lane1: Int32Array;
-  private lane2: Int32Array;
-  /** Row of each slot; 0 marks an empty slot (file rows start at 2). */
-  private rows: Int32Array;
-  private mask: number;
+  /** Per slot: hash lane 1, hash lane 2, row (0 marks an empty slot: file rows start at 2). */
+  private slots: Int32Array;
+  private capacity: number;
   private count = 0;
   private h1 = 0;
   private h2 = 0;
 
   constructor(initialSlots = 1 << 14) {
-    const slots = 2 ** Math.ceil(Math.log2(Math.max(16, initialSlots)));
-    this.lane1 = new Int32Array(slots);
-    this.lane2 = new Int32Array(slots);
-    this.rows = new Int32Array(slots);
-    this.mask = slots - 1;
+    this.capacity = Math.max(16, Math.ceil(initialSlots));
+    this.slots = new Int32Array(this.capacity * 3);
   }
 
   get size(): number {
@@ -30,45 +26,49 @@ export class KeyIndex {
   /** The row last recorded for `key`, or 0. */
   get(key: string): number {
     this.hash(key);
-    return this.rows[this.find(this.h1, this.h2)] as number;
+    return this.slots[this.find(this.h1, this.h2) + 2] as number;
   }
 
   /** Records `row` as the last row of `key`; returns the row it replaces, or 0. */
   set(key: string, row: number): number {
     this.hash(key);
-    const slot = this.find(this.h1, this.h2);
-    const previous = this.rows[slot] as number;
+    const at = this.find(this.h1, this.h2);
+    const { slots } = this;
+    const previous = slots[at + 2] as number;
     if (previous === 0) {
-      this.lane1[slot] = this.h1;
-      this.lane2[slot] = this.h2;
+      slots[at] = this.h1;
+      slots[at + 1] = this.h2;
       this.count++;
     }
-    this.rows[slot] = row;
-    if (previous === 0 && this.count > this.mask * 0.6) this.grow();
+    slots[at + 2] = row;
+    if (previous === 0 && this.count * 4 > this.capacity * 3) this.grow();
     return previous;
   }
 
-  /** Linear probing: the slot holding this hash, or the empty slot where it belongs. */
+  /**
+   * Linear probing: the index in `slots` of the slot holding this hash, or of the empty slot where it
+   * belongs. The first slot is the mixed hash scaled to the capacity (any capacity, not only powers of two).
+   */
   private find(h1: number, h2: number): number {
-    const { lane1, lane2, rows, mask } = this;
-    let slot = (h1 ^ (h2 >>> 7)) & mask;
-    while (rows[slot] !== 0 && (lane1[slot] !== h1 || lane2[slot] !== h2)) slot = (slot + 1) & mask;
-    return slot;
+    const { slots, capacity } = this;
+    let slot = Math.floor(((h1 ^ (h2 >>> 7)) >>> 0) * capacity / 4294967296);
+    for (;;) {
+      const at = slot * 3;
+      if (slots[at + 2] === 0 || (slots[at] === h1 && slots[at + 1] === h2)) return at;
+      slot = slot + 1 === capacity ? 0 : slot + 1;
+    }
   }
 
   private grow(): void {
-    const { lane1, lane2, rows } = this;
-    const slots = rows.length * 2;
-    this.lane1 = new Int32Array(slots);
-    this.lane2 = new Int32Array(slots);
-    this.rows = new Int32Array(slots);
-    this.mask = slots - 1;
-    for (let i = 0; i < rows.length; i++) {
-      if (rows[i] === 0) continue;
-      const slot = this.find(lane1[i] as number, lane2[i] as number);
-      this.lane1[slot] = lane1[i] as number;
-      this.lane2[slot] = lane2[i] as number;
-      this.rows[slot] = rows[i] as number;
+    const old = this.slots;
+    this.capacity = Math.ceil(this.capacity * 1.5);
+    this.slots = new Int32Array(this.capacity * 3);
+    for (let at = 0; at < old.length; at += 3) {
+      if (old[at + 2] === 0) continue;
+      const to = this.find(old[at] as number, old[at + 1] as number);
+      this.slots[to] = old[at] as number;
+      this.slots[to + 1] = old[at + 1] as number;
+      this.slots[to + 2] = old[at + 2] as number;
     }
   }
 
