@@ -26,7 +26,7 @@ import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/q
 import { createBenchDatabase } from './database';
 import { companiesChangesCsv, companiesCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp, type ImporterRun } from './importer';
-import { nodeProcessOf, peakRssMb, resetPeakRss, startApi, startWorker, type AppProcess } from './processes';
+import { peakRssMb, resetPeakRss, startApi, startWorker, type AppProcess } from './processes';
 import { referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type Measured } from './report';
 import { measureStatements } from './statements';
@@ -102,10 +102,10 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       ...(flags['chunk-size'] ? { CHUNK_SIZE: String(count('chunk-size')) } : {}),
     };
-    log('starting the API and a worker (tsx apps/api/src/main.ts, tsx apps/worker/src/main.ts)');
+    log('starting the API and a worker (tsx apps/api/src/main.ts, node apps/worker/dist/main.js)');
     const [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
     processes.push(api, worker);
-    const workerPid = await nodeProcessOf(worker);
+    const workerPid = worker.child.pid as number;
     const prisma = createPrisma(db.pool);
     const { token } = await createApiTokensRepository(prisma).create('bench', 'admin');
     await prisma.$disconnect();
