@@ -7,16 +7,22 @@
  * arrive as `yyyy-mm-dd` text). */
 export type Cell = string | number | boolean | null;
 
-export interface CellIssue {
-  code: string;
-  message: string;
+/** Why a cell was refused: a parser returns one in place of a value. */
+export class CellIssue {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; issue: CellIssue };
+/**
+ * A value, or the `CellIssue` that refused the cell. A value is returned as it is, not wrapped: parsers run
+ * for every cell of a million-row file, and a result object per cell is garbage the collector must chase.
+ */
+export type Parsed<T> = T | CellIssue;
 export type CellParser<T> = (cell: Exclude<Cell, null>) => Parsed<T>;
 
-export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-export const fail = (code: string, message: string): Parsed<never> => ({ ok: false, issue: { code, message } });
+export const fail = (code: string, message: string): CellIssue => new CellIssue(code, message);
 
 /** Cell as text, as a spreadsheet program would show a plain number. */
 export function cellText(cell: Exclude<Cell, null>): string {
@@ -34,7 +40,7 @@ export function text(options: { max?: number } = {}): CellParser<string> {
     if (options.max !== undefined && value.length > options.max) {
       return fail('too_long', `must be at most ${options.max} characters, got ${value.length}`);
     }
-    return ok(value);
+    return value;
   };
 }
 
@@ -45,7 +51,7 @@ export function integer(options: { min?: number; max?: number } = {}): CellParse
     const value = typeof cell === 'number' ? cell : /^\s*[+-]?\d+\s*$/.test(cellText(cell)) ? Number(cellText(cell)) : NaN;
     if (!Number.isInteger(value)) return fail('invalid_integer', 'must be a whole number');
     if (value < min || value > max) return fail('out_of_range', `must be between ${min} and ${max}`);
-    return ok(value);
+    return value;
   };
 }
 
@@ -53,10 +59,10 @@ const TRUE_WORDS = new Set(['oui', 'true', 'yes', '1', 'vrai', 'o', 'y']);
 const FALSE_WORDS = new Set(['non', 'false', 'no', '0', 'faux', 'n']);
 
 export const boolean: CellParser<boolean> = (cell) => {
-  if (typeof cell === 'boolean') return ok(cell);
+  if (typeof cell === 'boolean') return cell;
   const word = cellText(cell).trim().toLowerCase();
-  if (TRUE_WORDS.has(word)) return ok(true);
-  if (FALSE_WORDS.has(word)) return ok(false);
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
   return fail('invalid_boolean', 'must be one of oui/non, true/false, yes/no, 1/0');
 };
 
@@ -80,7 +86,7 @@ export const siren: CellParser<string> = (cell) => {
   const value = digitsOf(cell);
   if (!/^\d{9}$/.test(value)) return fail('invalid_siren', 'must be 9 digits');
   if (!luhnValid(value)) return fail('invalid_siren', 'must have a valid SIREN checksum (Luhn)');
-  return ok(value);
+  return value;
 };
 
 export const siret: CellParser<string> = (cell) => {
@@ -89,7 +95,7 @@ export const siret: CellParser<string> = (cell) => {
   // La Poste's establishments (SIREN 356000000) use a sum-of-digits rule instead of Luhn.
   const laPoste = value.startsWith('356000000') && [...value].reduce((s, d) => s + Number(d), 0) % 5 === 0;
   if (!luhnValid(value) && !laPoste) return fail('invalid_siret', 'must have a valid SIRET checksum (Luhn)');
-  return ok(value);
+  return value;
 };
 
 /** Five characters; a numeric spreadsheet cell such as 1000 becomes `01000`. */
@@ -98,11 +104,14 @@ export const postalCode: CellParser<string> = (cell) => {
   const value = /^\d{4}$/.test(raw) ? `0${raw}` : raw.toUpperCase();
   // Corsica uses 2A/2B in department codes but postal codes are digits; DOM-TOM start with 97/98.
   if (!/^(\d{5}|2[AB]\d{3})$/.test(value)) return fail('invalid_postal_code', 'must be 5 characters, e.g. 75001');
-  return ok(value);
+  return value;
 };
+
+const CANONICAL_NAF = /^\d{2}\.\d{2}[A-Z]$/;
 
 /** NAF (APE) code normalised to `NN.NNL`: `6201Z`, `62.01z` and `62 01 Z` all become `62.01Z`. */
 export function normaliseNaf(text: string): string | null {
+  if (CANONICAL_NAF.test(text)) return text; // most files: nothing to rewrite, nothing to allocate
   const compact = text.replace(/[\s.]/g, '').toUpperCase();
   const match = /^(\d{2})(\d{2})([A-Z])$/.exec(compact);
   return match ? `${match[1]}.${match[2]}${match[3]}` : null;
@@ -110,7 +119,7 @@ export function normaliseNaf(text: string): string | null {
 
 export const nafCode: CellParser<string> = (cell) => {
   const value = normaliseNaf(cellText(cell));
-  return value ? ok(value) : fail('invalid_naf_code', 'must be a NAF code such as 62.01Z or 6201Z');
+  return value ?? fail('invalid_naf_code', 'must be a NAF code such as 62.01Z or 6201Z');
 };
 
 /** A list of NAF codes separated by `,` or `;`. */
@@ -125,7 +134,7 @@ export const nafList: CellParser<string[]> = (cell) => {
     if (!code) return fail('invalid_naf_code', `"${part}" is not a NAF code such as 62.01Z or 6201Z`);
     if (!codes.includes(code)) codes.push(code);
   }
-  return ok(codes);
+  return codes;
 };
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/;
@@ -133,14 +142,22 @@ const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2
 export const email: CellParser<string> = (cell) => {
   const value = cellText(cell).trim();
   if (value.length > 320 || !EMAIL.test(value)) return fail('invalid_email', 'must be an e-mail address such as contact@example.fr');
-  return ok(value);
+  return value;
 };
+
+/**
+ * Plain http(s) URLs that the URL parser accepts for certain, checked without building one: a host of
+ * letters, digits and hyphens ending in an alphabetic top-level label (so never parsed as an IPv4 address),
+ * with no punycode label (`xn--`, which the parser may reject), then a path, query or fragment.
+ */
+const PLAIN_URL = /^https?:\/\/(?![^/?#]*xn--)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#][^\s\\]*)?$/i;
 
 export const url: CellParser<string> = (cell) => {
   const value = cellText(cell).trim();
+  if (PLAIN_URL.test(value)) return value;
   try {
     const parsed = new URL(value);
-    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.includes('.')) return ok(value);
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.includes('.')) return value;
   } catch {
     // fall through
   }
@@ -162,5 +179,5 @@ export const date: CellParser<string> = (cell) => {
     match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
     iso = match ? isoDate(Number(match[3]), Number(match[2]), Number(match[1])) : null;
   }
-  return iso ? ok(iso) : fail('invalid_date', 'must be a date as dd/mm/yyyy or yyyy-mm-dd');
+  return iso ?? fail('invalid_date', 'must be a date as dd/mm/yyyy or yyyy-mm-dd');
 };

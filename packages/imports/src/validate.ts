@@ -1,4 +1,4 @@
-import { cellText, type Cell } from './cells';
+import { cellText, CellIssue, type Cell } from './cells';
 import type { MappedColumn } from './headers';
 import type { Profile, RowIssue, ValidRow } from './profiles/profile';
 import type { SourceRecord } from './readers/source';
@@ -93,8 +93,8 @@ export function validateRecords(
         }
       }
       const parsed = spec.parse(cell as Exclude<Cell, null>);
-      if (parsed.ok) values[spec.name] = parsed.value;
-      else result.issues.push(issue(row, spec.name, parsed.issue.code, parsed.issue.message, issueValue(cell)));
+      if (parsed instanceof CellIssue) result.issues.push(issue(row, spec.name, parsed.code, parsed.message, issueValue(cell)));
+      else values[spec.name] = parsed;
     }
     if (result.issues.length === before && profile.check) {
       for (const problem of profile.check(values)) {

@@ -1,8 +1,8 @@
-import { boolean, date, email, integer, nafCode, nafList, postalCode, siren, siret, text, url } from '../src/cells';
+import { boolean, CellIssue, date, email, integer, nafCode, nafList, postalCode, siren, siret, text, url, type Parsed } from '../src/cells';
 import { sirenFor, siretFor } from '@importer/testing';
 
-const value = <T>(parsed: { ok: boolean; value?: T }) => (parsed.ok ? parsed.value : undefined);
-const code = (parsed: { ok: boolean; issue?: { code: string } }) => (parsed.ok ? undefined : parsed.issue?.code);
+const value = <T>(parsed: Parsed<T>) => (parsed instanceof CellIssue ? undefined : parsed);
+const code = (parsed: Parsed<unknown>) => (parsed instanceof CellIssue ? parsed.code : undefined);
 
 describe('cell rules', () => {
   it('accepts a SIREN with spaces and a valid checksum, and rejects a bad checksum or length', () => {
@@ -48,5 +48,21 @@ describe('cell rules', () => {
     expect(value(url('https://example.fr/x'))).toBe('https://example.fr/x');
     expect(code(url('ftp://example.fr'))).toBe('invalid_url');
     expect(code(text({ max: 3 })('abcd'))).toBe('too_long');
+  });
+
+  it('url accepts exactly what the URL parser accepts as an http(s) address with a dotted host', () => {
+    // Plain addresses take a fast path; the others go through the parser, whose verdict stands.
+    for (const accepted of ['HTTPS://EXAMPLE.FR', 'http://a.b/x y', 'https://a.b:8080/x', 'https://a_b.fr', 'https://1.2.3.4/', 'https://0x7f.1']) {
+      expect(code(url(accepted))).toBeUndefined();
+    }
+    for (const rejected of ['https://xn--zz.fr', 'https://a.xn--9.fr', 'https://1.2.3.256/', 'https://999.999.999.999', 'https://localhost']) {
+      expect(code(url(rejected))).toBe('invalid_url');
+    }
+  });
+
+  it('nafCode leaves a canonical code as it is and normalises the others', () => {
+    expect(value(nafCode('62.01Z'))).toBe('62.01Z');
+    expect(value(nafCode(' 62 01 z'))).toBe('62.01Z');
+    expect(code(nafCode('62.01ZZ'))).toBe('invalid_naf_code');
   });
 });
