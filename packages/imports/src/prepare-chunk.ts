@@ -1,4 +1,4 @@
-import { copyText, encodeInput, inputParams, type Queryable, type RowErrorInput } from '@importer/db';
+import { copyText, encodeInput, type Queryable, type RowErrorInput } from '@importer/db';
 import { cellText } from './cells';
 import type { MappedColumn } from './headers';
 import { KeyIndex } from './key-index';
@@ -16,8 +16,10 @@ export interface PreparedChunk {
   toRow: number;
   /** Non-empty records: each ends as exactly one outcome. */
   rows: number;
-  /** Records to write, encoded as the write statement's input parameters (`inputParams`). */
-  input: string[];
+  /** Records to write, encoded a read batch at a time (`encodeInput`), joined by `inputParams` when written. */
+  input: string[][];
+  /** Rows of the chunk dropped because a later row of it has the same key (left out by the write statement). */
+  dropped: number[];
   /**
    * The same records as COPY text with their rows, when the chunk may be copied in (`take(true)`, and no
    * record of it is dropped or supersedes an earlier chunk's); `input` is then the fallback, should a key
@@ -172,7 +174,8 @@ export class ChunkPreparer {
       fromRow: chunk.fromRow,
       toRow: chunk.toRow,
       rows: chunk.rows,
-      input: inputParams(this.profile.table, chunk.input, chunk.dropped),
+      input: chunk.input,
+      dropped: chunk.dropped,
       copy: copyable ? { text: (chunk.copy as string[]).join(''), recordRows: chunk.recordRows } : null,
       superseded: chunk.superseded,
       failed: chunk.failed,

@@ -244,7 +244,7 @@ class ChunkWriter {
       fromRow: chunk.fromRow,
       toRow: chunk.toRow,
       rows: chunk.rows,
-      input: chunk.input,
+      input: [],
       skipped: chunk.skipped,
       failed: chunk.failed,
       warnings: chunk.warnings,
@@ -257,20 +257,21 @@ class ChunkWriter {
     // undefined: not copied in (or a copied key existed); null: fenced.
     let written: UpsertCounts | null | undefined;
     if (chunk.copy && this.copying) written = await this.copyIn(chunk.copy, record);
-    if (written !== undefined) {
-      // Copied in, or fenced.
-    } else if (chunk.superseded.rows.length === 0) {
-      written = await writeChunk(client, profile.table, options.mode, options.dryRun, record);
-    } else {
-      written = await this.transaction(async () => {
-        const prior = await undoSuperseded(client, profile.table, options.dryRun, { importId, ...chunk.superseded });
-        // Each superseded row leaves the outcome it was counted under for `skipped` (in insert_only mode a
-        // row that found its key existing was skipped already).
-        const insertOnly = options.mode === 'insert_only';
-        record.adjust = { created: -prior.created, updated: -prior.updated, unchanged: insertOnly ? 0 : -prior.other };
-        record.skipped += prior.created + prior.updated + (insertOnly ? 0 : prior.other);
-        return writeChunk(client, profile.table, options.mode, options.dryRun, record);
-      });
+    if (written === undefined) {
+      record.input = inputParams(profile.table, chunk.input, chunk.dropped);
+      if (chunk.superseded.rows.length === 0) {
+        written = await writeChunk(client, profile.table, options.mode, options.dryRun, record);
+      } else {
+        written = await this.transaction(async () => {
+          const prior = await undoSuperseded(client, profile.table, options.dryRun, { importId, ...chunk.superseded });
+          // Each superseded row leaves the outcome it was counted under for `skipped` (in insert_only mode a
+          // row that found its key existing was skipped already).
+          const insertOnly = options.mode === 'insert_only';
+          record.adjust = { created: -prior.created, updated: -prior.updated, unchanged: insertOnly ? 0 : -prior.other };
+          record.skipped += prior.created + prior.updated + (insertOnly ? 0 : prior.other);
+          return writeChunk(client, profile.table, options.mode, options.dryRun, record);
+        });
+      }
     }
     if (written) this.deps.onProgress?.(importId);
     return written !== null;
