@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKER_BUILD, WORKER_COMMAND } from '../apps/worker/scripts/command.mjs';
+import { WORKER_BUILD, WORKER_COMMAND } from '../apps/worker/scripts/command.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(ROOT, 'node_modules/.bin', name);

@@ -1,6 +1,6 @@
 /**
  * The real API and worker processes, started as `npm run api` / `npm run worker` start them (the API with
- * tsx, the worker compiled, with its node flags: `apps/worker/scripts/command.mjs`), on the benchmark's
+ * tsx, the worker compiled, with its node flags: `apps/worker/scripts/command.cjs`), on the benchmark's
  * database, queue prefix, storage and port. The worker's peak memory is read from its node process:
  * `/proc/<pid>/status` VmHWM, reset before each measurement through `/proc/<pid>/clear_refs`.
  */
@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { WORKER_COMMAND } from '../../apps/worker/scripts/command.cjs';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -51,10 +52,8 @@ function start(name: string, command: string, args: string[], env: Record<string
 export const startApi = (env: Record<string, string>) => start('api', TSX, ['apps/api/src/main.ts'], env, /API listening/);
 
 /** A worker as `npm run worker` starts it (built by `npm run bench` before this runs). */
-export async function startWorker(env: Record<string, string>): Promise<AppProcess> {
-  const { WORKER_COMMAND } = await import('../../apps/worker/scripts/command.mjs');
-  return start('worker', WORKER_COMMAND.command, WORKER_COMMAND.args, { ...WORKER_COMMAND.env, ...env }, /worker started/);
-}
+export const startWorker = (env: Record<string, string>) =>
+  start('worker', WORKER_COMMAND.command, WORKER_COMMAND.args, { ...WORKER_COMMAND.env, ...env }, /worker started/);
 
 /** Peak resident memory of a process, in megabytes. */
 export async function peakRssMb(pid: number): Promise<number> {

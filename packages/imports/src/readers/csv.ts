@@ -103,7 +103,7 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
   }
 
   const all = records();
-  const close = async () => {
+  const stopReading = async () => {
     await all.return();
     await texts.return(undefined);
   };
@@ -118,11 +118,11 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
       progress: () => (size === 0 ? 1 : Math.min(1, bytesRead / size)),
       async close() {
         await rest.return();
-        await close();
+        await stopReading();
       },
     };
   } catch (error) {
-    await close();
+    await stopReading();
     throw error;
   }
 }

@@ -1,4 +1,5 @@
-// How a worker process is started, by `npm start`, `npm run worker` and `npm run bench` alike: the compiled
+// How a worker process is started, by `npm start`, `npm run worker`, `npm run bench` and the fault tests
+// alike (CommonJS, so that the ESM scripts and the jest tests can both load it): the compiled
 // entry (`build.mjs`) on bare node, with the memory settings that keep one import of a million rows
 // within ~200 MB of resident memory at full speed (measured with `npm run bench`):
 // - `--no-allocation-site-pretenuring`: V8 otherwise learns, from a chunk's rows that survive while the
@@ -11,14 +12,13 @@
 //   add to the resident peak (the main thread pays the compile time instead: no difference in the bench);
 // - glibc's allocator: two arenas instead of one per thread, and blocks of 32 KB and more (the database
 //   driver's and the file reader's buffers) mapped and returned on free rather than fragmenting the heap.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+const path = require('node:path');
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = path.resolve(__dirname, '../../..');
 
-export const WORKER_BUILD = path.join(ROOT, 'apps/worker/scripts/build.mjs');
+exports.WORKER_BUILD = path.join(ROOT, 'apps/worker/scripts/build.mjs');
 
-export const WORKER_COMMAND = {
+exports.WORKER_COMMAND = {
   command: process.execPath,
   args: ['--enable-source-maps', '--no-allocation-site-pretenuring', '--heap-growing-percent=35', '--no-concurrent-recompilation', path.join(ROOT, 'apps/worker/dist/main.js')],
   env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' },
