@@ -1,5 +1,9 @@
 /** Importer's full path, as an integration uses it: upload over HTTP, then follow the import to its end. */
-import { openAsBlob } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { request, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImportView } from '@importer/db';
@@ -14,17 +18,45 @@ export interface ImporterRun {
   record: ImportView;
 }
 
+/**
+ * POSTs a multipart upload as curl does: the file streamed from disk in 1 MB pieces, so that the time
+ * measured is the API's, not a slow client's (undici's fetch with a FormData over a Blob took 1.4–2.4 s to
+ * upload the 207 MB CSV, on the same two cores as the API and the worker; curl takes 0.75 s).
+ */
+async function upload(url: string, token: string, file: string, fields: Record<string, string>): Promise<{ status: number; body: string }> {
+  const boundary = `importer-bench-${randomUUID()}`;
+  const part = (headers: string) => `--${boundary}\r\n${headers}\r\n\r\n`;
+  const head =
+    Object.entries(fields)
+      .map(([name, value]) => `${part(`Content-Disposition: form-data; name="${name}"`)}${value}\r\n`)
+      .join('') +
+    part(`Content-Disposition: form-data; name="file"; filename="${path.basename(file)}"\r\nContent-Type: application/octet-stream`);
+  const tail = `\r\n--${boundary}--\r\n`;
+  const length = Buffer.byteLength(head) + (await stat(file)).size + Buffer.byteLength(tail);
+  const req = request(url, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length },
+  });
+  const answered = once(req, 'response') as Promise<[IncomingMessage]>;
+  req.write(head);
+  for await (const piece of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    if (!req.write(piece)) await Promise.race([once(req, 'drain'), answered]);
+  }
+  req.end(tail);
+  const [response] = await answered;
+  let body = '';
+  for await (const piece of response) body += piece;
+  return { status: response.statusCode ?? 0, body };
+}
+
 export async function importOverHttp(baseUrl: string, token: string, file: string, fields: Record<string, string>): Promise<ImporterRun> {
   const headers = { Authorization: `Bearer ${token}` };
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', await openAsBlob(file), path.basename(file));
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-  const response = await fetch(`${baseUrl}/api/v1/imports`, { method: 'POST', headers, body: form });
-  if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${await response.text()}`);
+  const response = await upload(`${baseUrl}/api/v1/imports`, token, file, fields);
+  if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${response.body}`);
   const uploadSeconds = seconds();
-  const { id } = (await response.json()) as ImportView;
+  const { id } = JSON.parse(response.body) as ImportView;
   // No event to wait on from outside the process but the SSE stream; a short poll measures as well.
   for (;;) {
     const current = await fetch(`${baseUrl}/api/v1/imports/${id}`, { headers });
