@@ -5,6 +5,9 @@ import { BadFileError } from '../errors';
 import { batchesOf, checkColumns, headerCells, isEmptyRecord, pickSheet, type FileFormat, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
 import { formatCodeKind, serialToIsoDate, serialToTime } from './spreadsheet-values';
 
+/** Records handed on at a time: the sheet is in memory already, runs only spare an async step per record. */
+const RUN = 1_000;
+
 /** A spreadsheet cell as the profiles expect it: text keeps leading zeros, dates become `yyyy-mm-dd`. */
 function toCell(cell: XLSX.CellObject | undefined, date1904: boolean): Cell {
   if (!cell || cell.v === undefined || cell.v === null) return null;
@@ -58,8 +61,6 @@ export async function openWorkbook(path: string, format: FileFormat, limits: Rea
   checkColumns(header, limits.maxColumns);
   let position = start + 1;
 
-  /** Records a run: the sheet is in memory already, runs only spare an async step per record. */
-  const RUN = 1_000;
   async function* records(): RecordRuns {
     while (position < data.length) {
       const run: SourceRecord[] = [];

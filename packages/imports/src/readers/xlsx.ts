@@ -96,4 +96,3 @@ async function openSheet(
     progress: () => (total === 0 ? 1 : Math.min(1, consumed / total)),
   };
 }
-
