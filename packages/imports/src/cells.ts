@@ -148,13 +148,14 @@ export const email: CellParser<string> = (cell) => {
 /**
  * Plain http(s) URLs that the URL parser accepts for certain, checked without building one: a host of
  * letters, digits and hyphens ending in an alphabetic top-level label (so never parsed as an IPv4 address),
- * with no punycode label (`xn--`, which the parser may reject), then a path, query or fragment.
+ * then a path, query or fragment, and no punycode label anywhere (`xn--`, which the parser may reject).
  */
-const PLAIN_URL = /^https?:\/\/(?![^/?#]*xn--)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#][^\s\\]*)?$/i;
+const PLAIN_URL = /^https?:\/\/[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#][^\s\\]*)?$/i;
+const PUNYCODE = /xn--/i;
 
 export const url: CellParser<string> = (cell) => {
   const value = cellText(cell).trim();
-  if (PLAIN_URL.test(value)) return value;
+  if (PLAIN_URL.test(value) && !PUNYCODE.test(value)) return value;
   try {
     const parsed = new URL(value);
     if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.includes('.')) return value;
