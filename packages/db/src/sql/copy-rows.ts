@@ -21,7 +21,7 @@ const encoders = new WeakMap<UpsertTable, Encoder>();
 /**
  * Rows as COPY's text format (tab-separated, `\N` for null), with the values they get when created:
  * computed columns through their `created` function. The per-row loop is generated once per table spec,
- * so that each property read sees one column name (monomorphic), as in `columnLiterals`.
+ * so that each property read sees one column name (monomorphic), as in `columnBodies`.
  */
 export function copyText(spec: UpsertTable, rows: readonly Record<string, unknown>[]): string {
   if (rows.length === 0) return '';

@@ -25,33 +25,34 @@ export function arrayLiteral(values: readonly unknown[]): string {
 }
 
 /**
- * JSON's array syntax is PostgreSQL's for quoted text, null, booleans and numbers, and `JSON.stringify` is
- * native: when its output holds no backslash (no `"`, `\` or control character needed escaping), only the
- * brackets change. Otherwise each element is escaped here.
+ * The body (between the braces) of the literal of `values`. JSON's array syntax is PostgreSQL's for quoted
+ * text, null, booleans and numbers, and `JSON.stringify` is native: when its output holds no backslash (no
+ * `"`, `\` or control character needed escaping), only the brackets differ. Otherwise each element is
+ * escaped here.
  */
-function literalOf(values: unknown[]): string {
+function bodyOf(values: unknown[]): string {
   const json = JSON.stringify(values);
-  if (json.indexOf('\\') === -1) return `{${json.slice(1, -1)}}`;
-  return arrayLiteral(values);
+  if (json.indexOf('\\') === -1) return json.slice(1, -1);
+  return arrayLiteral(values).slice(1, -1);
 }
 
 /** The literal of `rows.map((row) => row[field])`. */
 export function columnLiteral(rows: readonly Record<string, unknown>[], field: string): string {
   const values = new Array<unknown>(rows.length);
   for (let i = 0; i < rows.length; i++) values[i] = (rows[i] as Record<string, unknown>)[field] ?? null;
-  return literalOf(values);
+  return `{${bodyOf(values)}}`;
 }
 
 type Splitter = (rows: readonly Record<string, unknown>[]) => unknown[][];
 const splitters = new Map<string, Splitter>();
 
 /**
- * One array literal per field, for every row: `fields.map((f) => columnLiteral(rows, f))` in one pass over
- * the rows. The loop is generated once per list of fields, so that each property read sees one name (a
- * monomorphic load) instead of one read site seeing them all; the names are the upsert specs' column names,
- * never input.
+ * The bodies of `fields.map((f) => columnLiteral(rows, f))`, braces left off so that the bodies of several
+ * batches join into one literal without copying them twice; in one pass over the rows. The loop is
+ * generated once per list of fields, so that each property read sees one name (a monomorphic load) instead
+ * of one read site seeing them all; the names are the upsert specs' column names, never input.
  */
-export function columnLiterals(rows: readonly Record<string, unknown>[], fields: readonly string[]): string[] {
+export function columnBodies(rows: readonly Record<string, unknown>[], fields: readonly string[]): string[] {
   const id = fields.join('\u0000');
   let split = splitters.get(id);
   if (!split) {
@@ -60,5 +61,5 @@ export function columnLiterals(rows: readonly Record<string, unknown>[], fields:
     split = new Function('rows', `const n = rows.length; ${declare} for (let i = 0; i < n; i++) { const r = rows[i]; ${assign} } return [${fields.map((_, c) => `c${c}`).join(', ')}];`) as Splitter;
     splitters.set(id, split);
   }
-  return split(rows).map(literalOf);
+  return split(rows).map(bodyOf);
 }

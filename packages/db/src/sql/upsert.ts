@@ -1,5 +1,5 @@
 import type { Queryable } from '../pool';
-import { columnLiterals } from './pg-arrays';
+import { columnBodies } from './pg-arrays';
 
 /** How a row whose key already exists is treated (SPEC §4). */
 export type WriteMode = 'upsert' | 'overwrite' | 'insert_only';
@@ -76,7 +76,7 @@ export const inputParamCount = (spec: UpsertTable) => spec.columns.length + 2;
  * the rows themselves need not outlive their batch.
  */
 export function encodeInput(spec: UpsertTable, rows: readonly Record<string, unknown>[], rowNumbers: readonly number[]): string[] {
-  return [...columnLiterals(rows, spec.columns.map((c) => c.name)), `{${rowNumbers.join(',')}}`].map((literal) => literal.slice(1, -1));
+  return [...columnBodies(rows, spec.columns.map((c) => c.name)), rowNumbers.join(',')];
 }
 
 /** The values of `inputCte`'s parameters: the batches' encoded rows (`encodeInput`), then the dropped rows. */
