@@ -1,9 +1,11 @@
 // Compiles the worker into one plain JavaScript file, apps/worker/dist/main.js, so that a worker runs on
 // bare `node` (no TypeScript loader holding its transpiler and caches in every worker's memory).
-// `node apps/worker/scripts/build.mjs`; `npm start`, `npm run worker` and `npm run bench` call it (≈ 50 ms).
-// Our own workspaces (`@importer/*`, TypeScript sources) are bundled in; every other package stays an
-// ordinary `require` from node_modules. Written beside the old file and renamed over it, so a worker
-// starting meanwhile never loads half a file.
+// `node apps/worker/scripts/build.mjs` (≈ 50 ms); `npm start`, `npm run worker`, `npm run build`,
+// `npm run bench` and the fault tests run it. Our own workspaces (`@importer/*`, TypeScript sources) are
+// bundled in; every other package stays an ordinary `require` from node_modules. `dist/` is as deep in the
+// tree as `packages/*/src`, so the sources' `__dirname`-relative paths (project root, migrations) still
+// hold. Written beside the old file and renamed over it, so a worker starting meanwhile never loads half a
+// file.
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
