@@ -21,8 +21,8 @@ export interface PreparedChunk {
   /** Rows of the chunk dropped because a later row of it has the same key (left out by the write statement). */
   dropped: number[];
   /**
-   * The same records as COPY text with their rows, when the chunk may be copied in (`take(true)`, and no
-   * record of it is dropped or supersedes an earlier chunk's); `input` is then the fallback, should a key
+   * The same records as COPY text with their rows, when every batch was added to be copied in and no record
+   * of the chunk is dropped or supersedes an earlier chunk's; `input` is then the fallback, should a key
    * exist after all.
    */
   copy: { text: string; recordRows: number[] } | null;
@@ -61,7 +61,8 @@ interface OpenChunk {
   input: string[][];
   /** COPY text per batch, while every batch was asked to be copyable; else null. */
   copy: string[] | null;
-  recordRows: number[];
+  /** The rows of that COPY text. */
+  copyRows: number[];
   /** Rows dropped because a later row of the chunk has the same key (left out by the write statement). */
   dropped: number[];
   superseded: { keys: unknown[][]; rows: number[] };
@@ -138,7 +139,6 @@ export class ChunkPreparer {
     const duplicates: RowIssue[] = [];
     for (let i = 0; i < prepared.records.length; i++) {
       const row = prepared.rows[i] as number;
-      chunk.recordRows.push(row);
       const earlier = this.keys.set(keys[i] as string, row);
       if (earlier === 0) continue;
       duplicates.push(duplicateWarning(earlier, row));
@@ -151,8 +151,12 @@ export class ChunkPreparer {
       }
     }
     chunk.input.push(encodeInput(this.profile.table, prepared.records as Record<string, unknown>[], prepared.rows));
-    if (copy && chunk.copy) chunk.copy.push(copyText(this.profile.table, prepared.records as Record<string, unknown>[]));
-    else chunk.copy = null;
+    if (copy && chunk.copy) {
+      chunk.copy.push(copyText(this.profile.table, prepared.records as Record<string, unknown>[]));
+      chunk.copyRows.push(...prepared.rows);
+    } else {
+      chunk.copy = null;
+    }
     chunk.toRow = batch.at(-1)?.row ?? chunk.toRow;
     chunk.rows += validated.rows;
     chunk.failed += validated.failed + new Set(prepared.rejected.map((issue) => issue.row)).size;
@@ -162,21 +166,21 @@ export class ChunkPreparer {
   }
 
   /**
-   * Closes the open chunk, encoded for the write statement and, when `copy` is asked and every record of
-   * it can simply be inserted (none dropped, none superseding an earlier chunk's), as COPY text; the next
-   * chunk starts after it.
+   * Closes the open chunk, encoded for the write statement and, when it was added to be copied in and every
+   * record of it can simply be inserted (none dropped, none superseding an earlier chunk's), as COPY text;
+   * the next chunk starts after it. (The writer still decides whether to copy.)
    */
-  take(copy = false): PreparedChunk {
+  take(): PreparedChunk {
     const chunk = this.open;
     this.open = this.newChunk(chunk.toRow);
-    const copyable = copy && chunk.copy !== null && chunk.dropped.length === 0 && chunk.superseded.rows.length === 0;
+    const copyable = chunk.copy !== null && chunk.dropped.length === 0 && chunk.superseded.rows.length === 0;
     return {
       fromRow: chunk.fromRow,
       toRow: chunk.toRow,
       rows: chunk.rows,
       input: chunk.input,
       dropped: chunk.dropped,
-      copy: copyable ? { text: (chunk.copy as string[]).join(''), recordRows: chunk.recordRows } : null,
+      copy: copyable ? { text: (chunk.copy as string[]).join(''), recordRows: chunk.copyRows } : null,
       superseded: chunk.superseded,
       failed: chunk.failed,
       skipped: chunk.dropped.length,
@@ -192,7 +196,7 @@ export class ChunkPreparer {
       rows: 0,
       input: [],
       copy: [],
-      recordRows: [],
+      copyRows: [],
       dropped: [],
       superseded: { keys: this.profile.table.key.map(() => []), rows: [] },
       failed: 0,

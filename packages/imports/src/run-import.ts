@@ -136,7 +136,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
 
   /** Closes the open chunk and starts writing it once the previous one is written. */
   const flush = async (): Promise<boolean> => {
-    const chunk = preparer.take(writer.copying);
+    const chunk = preparer.take();
     if (!(await writing)) return false;
     if (loop.signal?.aborted) loop.signal.throwIfAborted();
     rowsThisRun += chunk.rows;
