@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --csv-rows N --xlsx-rows N --chunk-size N --keep-db]`: Importer's speed against
- * PostgreSQL's own, measured in one run on one machine (issue 3 §6).
+ * PostgreSQL's own, measured in one run on one machine; the targets are in docs/benchmark.md.
  *
  * 1. Deterministic companies files (default: a 1,000,000-row CSV and a 100,000-row XLSX), cached under
  *    `.data/bench/`.

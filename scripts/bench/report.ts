@@ -1,4 +1,4 @@
-/** The benchmark's table and the issue's targets (issue 3 §6), met or not. */
+/** The benchmark's table and its targets (docs/benchmark.md), met or not. */
 import type { ImporterRun } from './importer';
 import type { ExpectedTotals } from './files';
 import type { ReferenceRun } from './reference';
@@ -93,7 +93,7 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
     const exact = JSON.stringify(m.dryRun.totals) === JSON.stringify(m.dryRun.expected);
     targets.push(['dry run at full size: exact report, no write to the table', exact && m.dryRun.untouched, exact && m.dryRun.untouched ? 'yes' : 'no']);
   }
-  console.log('\nTargets (issue 3 §6):');
+  console.log('\nTargets (docs/benchmark.md):');
   for (const [label, met, value] of targets) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${label}: ${value}`);
   console.log(`\nmachine: ${machine.cpus} CPUs, load average ${machine.load.map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`);
 }

@@ -58,7 +58,7 @@ export function useSession(): SessionState {
   return session;
 }
 
-/** What a role may do (SPEC §7): operators and admins upload, retry and cancel; admins manage tokens. */
+/** What a role may do (docs/api.md): operators and admins upload, retry and cancel; admins manage tokens. */
 export const can = {
   operate: (role: Role | undefined) => role === 'admin' || role === 'operator',
   administer: (role: Role | undefined) => role === 'admin',

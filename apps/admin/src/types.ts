@@ -1,4 +1,4 @@
-/** The API's shapes (SPEC §5 and §6), as the UI reads them. */
+/** The API's shapes (docs/api.md), as the UI reads them. */
 export type Role = 'admin' | 'operator' | 'viewer';
 
 export interface Principal {

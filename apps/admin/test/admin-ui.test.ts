@@ -154,7 +154,7 @@ describe('an operator', () => {
     expect(await table.locator('tbody tr').first().locator('td').first().textContent()).toBe('101');
   });
 
-  // Depends on `GET /imports/:id/errors.csv` (issue 3, the write path): fails with "canceled" until it exists.
+  // `GET /imports/:id/errors.csv` (docs/api.md): the header line, then one line per rejected row.
   it('downloads the rejected rows as CSV', async () => {
     const link = page.getByRole('link', { name: 'Download rejected rows (CSV)' });
     expect(await link.getAttribute('href')).toBe(`/api/v1/imports/${importId}/errors.csv`);

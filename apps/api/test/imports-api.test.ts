@@ -17,7 +17,7 @@ const upload = (content: Buffer | string, filename: string, fields: Record<strin
   return req.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), filename);
 };
 
-/** The error shape of SPEC §6: `{"error": {"code", "message", "details"}}`. */
+/** The error shape of docs/api.md ("Errors"): `{"error": {"code", "message", "details"}}`. */
 function expectError(response: { status: number; body: unknown }, status: number, code: string) {
   expect(response.status).toBe(status);
   const { error } = response.body as { error: Record<string, unknown> };

@@ -1,7 +1,7 @@
 import { COMPANY_HEADERS, companyRow, sheetXml, toCsv, xlsxPackage } from '@importer/testing';
 import { startHarness, type Harness } from './harness';
 
-/** SPEC §3 limits, set small: each one's variable is named in the comment next to it. */
+/** The limits of docs/api.md ("Limits"), set small: each one's variable is named in the comment next to it. */
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({

@@ -24,7 +24,7 @@ const expectExact = (result: ImportView) => {
   expect(created + updated + unchanged + skipped + failed).toBe(rows);
 };
 
-describe('write modes (SPEC §4)', () => {
+describe('write modes (docs/write-semantics.md)', () => {
   it('upsert: blank cells keep stored values; a blank is_active is true when created and unchanged when updated', async () => {
     const first = await h.importFile(
       csv([companyRow(101, { is_active: 'non' }), companyRow(102, { is_active: '', telephone: '' })]),

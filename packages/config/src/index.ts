@@ -51,7 +51,7 @@ const baseSchema = z.object({
   CHUNK_SIZE: int(2_000, 1),
   /** Attempts an import gets (the first run and its retries). */
   IMPORT_ATTEMPTS: int(3, 1),
-  /** Cron pattern of the nightly cleanup (SPEC §8). */
+  /** Cron pattern of the nightly cleanup (docs/cleanup.md). */
   CLEANUP_CRON: z.string().min(1).default('0 3 * * *'),
   /** Time zone the cleanup's cron pattern is read in (an IANA name, e.g. Europe/Paris). */
   CLEANUP_TZ: z.string().min(1).default('UTC').refine(isTimeZone, 'not a time zone name, e.g. UTC or Europe/Paris'),
@@ -137,7 +137,7 @@ export const loadBaseConfig = (env?: Env): BaseConfig => parse(baseSchema, envir
 export const loadApiConfig = (env?: Env): ApiConfig => parse(apiSchema, environment(env));
 export const loadWorkerConfig = (env?: Env): WorkerConfig => parse(workerSchema, environment(env));
 
-/** Byte and count limits derived from the configuration (SPEC §3). */
+/** Byte and count limits derived from the configuration (docs/api.md, "Limits"). */
 export interface ImportLimits {
   maxFileBytes: number;
   maxRows: number;

@@ -46,7 +46,7 @@ export interface CleanupDeps {
 }
 
 /**
- * The nightly cleanup (SPEC §8): removes files older than `RETAIN_FILES_DAYS` (marking their imports
+ * The nightly cleanup (docs/cleanup.md): removes files older than `RETAIN_FILES_DAYS` (marking their imports
  * purged), import records older than `RETAIN_IMPORTS_DAYS` with their row errors, orphan files, and old
  * finished jobs. Every statement touches at most 1,000 rows; every step is idempotent, so a run that dies
  * half-way is finished by the next one. One run at a time (a PostgreSQL advisory lock): a run that finds

@@ -10,7 +10,7 @@ const flag = z.preprocess((value) => {
   return value;
 }, z.boolean());
 
-/** Options of one import (SPEC §4 and §6), stored on the import record. */
+/** Options of one import (docs/api.md, `POST /imports`; docs/write-semantics.md), stored on the import record. */
 export const importOptionsSchema = z.object({
   /** `upsert` (default: blank cells keep stored values), `overwrite` (blanks clear) or `insert_only`. */
   mode: z.enum(WRITE_MODES as [string, ...string[]]).default('upsert'),

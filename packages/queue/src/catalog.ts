@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 export const IMPORTS_QUEUE = 'imports';
 export const IMPORT_FILE_JOB = 'import-file';
-/** The nightly cleanup's queue and job (SPEC §8). */
+/** The nightly cleanup's queue and job (docs/cleanup.md). */
 export const CLEANUP_QUEUE = 'cleanup';
 export const CLEANUP_JOB = 'cleanup';
 

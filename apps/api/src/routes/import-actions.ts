@@ -32,7 +32,7 @@ function refuse(id: string, result: Exclude<ImportActionResult, { outcome: 'done
 }
 
 /**
- * `POST /imports/:id/retry` and `POST /imports/:id/cancel` (SPEC §6). PostgreSQL decides (a conditional
+ * `POST /imports/:id/retry` and `POST /imports/:id/cancel` (docs/api.md). PostgreSQL decides (a conditional
  * update on the status); the queue follows: a retry makes sure the import has a job that will run, a
  * cancel removes a job still waiting. Should Redis be down, the worker's reconciler catches up.
  */

@@ -12,7 +12,7 @@ export const IMPORT_STATUSES = [
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 export const FINISHED_STATUSES: readonly ImportStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 
-/** The import record as the API shows it (SPEC §5). */
+/** The import record as the API shows it (docs/api.md, "The import record"). */
 export interface ImportView {
   id: string;
   profile: string;

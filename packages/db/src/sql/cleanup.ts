@@ -1,6 +1,6 @@
 import type { Queryable } from '../pool';
 
-/** Most rows one cleanup statement deletes or updates (SPEC §8: in chunks), so no statement runs long. */
+/** Most rows one cleanup statement deletes or updates (docs/cleanup.md), so no statement runs long. */
 export const CLEANUP_BATCH = 1_000;
 
 /** Only finished imports are ever deleted or lose their file: a queued or running one still needs it. */

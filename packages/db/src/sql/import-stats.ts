@@ -69,7 +69,7 @@ function toWindow(row: StatsRow | undefined, name: keyof typeof WINDOWS): StatsW
   };
 }
 
-/** The dashboard figures of SPEC §6 (`GET /stats`). Cancelled imports count as neither finished nor failed. */
+/** The dashboard figures (`GET /stats`, docs/api.md). Cancelled imports count as neither finished nor failed. */
 export async function importStats(db: Queryable): Promise<ImportStats> {
   const { rows } = await db.query<StatsRow>(STATS_SQL);
   const byStatus: Record<string, number> = {};

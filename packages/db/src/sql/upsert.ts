@@ -1,7 +1,7 @@
 import type { Queryable } from '../pool';
 import { columnBodies } from './pg-arrays';
 
-/** How a row whose key already exists is treated (SPEC §4). */
+/** How a row whose key already exists is treated (docs/write-semantics.md, "Modes"). */
 export type WriteMode = 'upsert' | 'overwrite' | 'insert_only';
 export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'overwrite', 'insert_only'];
 
