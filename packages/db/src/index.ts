@@ -23,3 +23,5 @@ export * from './sql/import-actions';
 export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
 export { runCleanup, ORPHAN_GRACE_MS, type CleanupDeps } from './run-cleanup';
+export * from './chunks/chunk-encoding';
+export * from './chunks/chunk-writer';

@@ -1,4 +1,4 @@
-import { copyText, encodeInput, type Queryable, type RowErrorInput } from '@importer/db';
+import type { ChunkEncoding, ChunkToCommit, Queryable, RowErrorInput } from '@importer/db';
 import { cellText } from './cells';
 import type { MappedColumn } from './headers';
 import { KeyIndex } from './key-index';
@@ -8,36 +8,11 @@ import type { Profile, RowIssue, ValidRow } from './profiles';
 import type { SourceRecord } from './readers';
 import { validateRecords } from './validate';
 
-/** A chunk validated, looked up, freed of duplicate keys and encoded: ready for one transaction. */
-export interface PreparedChunk {
-  /** The checkpoint the chunk starts after. */
-  fromRow: number;
-  /** Its last record's row: the next checkpoint. */
-  toRow: number;
-  /** Non-empty records: each ends as exactly one outcome. */
-  rows: number;
-  /** Records to write, encoded a read batch at a time (`encodeInput`), joined by `inputParams` when written. */
-  input: string[][];
-  /** Rows of the chunk dropped because a later row of it has the same key (left out by the write statement). */
-  dropped: number[];
-  /**
-   * The same records as COPY text with their rows, when every batch was added to be copied in and no record
-   * of the chunk is dropped or supersedes an earlier chunk's; `input` is then the fallback, should a key
-   * exist after all.
-   */
-  copy: { text: string; recordRows: number[] } | null;
-  /**
-   * Rows of earlier chunks whose key a row of this chunk repeats: `keys` holds the table key (one array
-   * per key column), `rows` the earlier row. Their outcome moves to `skipped` when this chunk commits.
-   */
-  superseded: { keys: unknown[][]; rows: number[] };
-  failed: number;
-  /** Rows of this chunk skipped because a later row of it has the same key. */
-  skipped: number;
-  warnings: number;
-  /** Errors (with the row's original cells) and warnings, in row order. */
-  issues: RowErrorInput[];
-}
+/**
+ * A chunk validated, looked up and freed of duplicate keys, its rows encoded for the database: ready for
+ * one transaction (`ChunkWriter.commit`).
+ */
+export type PreparedChunk = ChunkToCommit;
 
 const duplicateWarning = (row: number, later: number): RowIssue => ({
   row,
@@ -48,34 +23,23 @@ const duplicateWarning = (row: number, later: number): RowIssue => ({
   level: 'warning',
 });
 
-/**
- * The chunk being filled. Each read batch is encoded as soon as it is validated and looked up, so that
- * only flat text accumulates here: records and raw cells never outlive their batch (short-lived objects
- * die in the young generation instead of being copied and promoted with every chunk).
- */
+/** The chunk being filled. */
 interface OpenChunk {
   fromRow: number;
   toRow: number;
   rows: number;
-  /** One `encodeInput` per batch. */
-  input: string[][];
-  /** COPY text per batch, while every batch was asked to be copyable; else null. */
-  copy: string[] | null;
-  /** The rows of that COPY text. */
-  copyRows: number[];
-  /** Rows dropped because a later row of the chunk has the same key (left out by the write statement). */
-  dropped: number[];
-  superseded: { keys: unknown[][]; rows: number[] };
   failed: number;
   warnings: number;
   issues: RowErrorInput[];
+  /** Its rows, encoded a read batch at a time: only flat text accumulates while the chunk fills. */
+  encoded: ChunkEncoding;
 }
 
 /**
  * Turns records into chunks ready to write, remembering for the whole import the last written row of every
  * key (`KeyIndex`, bounded memory), so that a key repeated anywhere in the file, also across chunks,
  * leaves only its last row written: an earlier row of the same chunk is dropped; one of an earlier, already
- * committed chunk is reported in `superseded`, for the chunk's transaction to undo it first. Only rows that
+ * committed chunk is marked superseded (`ChunkEncoding.supersede`), for the chunk's commit to undo it first. Only rows that
  * reach the table take part: a row failed by its cells or look-ups hides nothing.
  *
  * Records come in small read batches (`add`) and are validated, looked up and encoded at once, so that the
@@ -92,6 +56,8 @@ export class ChunkPreparer {
     private readonly cache: LookupCache,
     private readonly options: ImportOptions,
     private readonly context: { db: Queryable; maxCellChars: number },
+    /** A new chunk's encoding (the chunk writer's: it knows the database's formats). */
+    private readonly newEncoding: () => ChunkEncoding,
     checkpoint: number,
   ) {
     this.open = this.newChunk(checkpoint);
@@ -128,11 +94,8 @@ export class ChunkPreparer {
     for (let i = 0; i < keys.length; i++) this.keys.set(keys[i] as string, prepared.rows[i] as number);
   }
 
-  /**
-   * Adds records (rows after the open chunk's start, in file order) to the open chunk. `copy`: also encode
-   * them as COPY text, for a chunk to be copied in (once a batch is added without, the chunk is not).
-   */
-  async add(batch: readonly SourceRecord[], copy = false): Promise<void> {
+  /** Adds records (rows after the open chunk's start, in file order) to the open chunk. */
+  async add(batch: readonly SourceRecord[]): Promise<void> {
     if (batch.length === 0) return;
     const chunk = this.open;
     const { validated, prepared, keys } = await this.accepted(batch);
@@ -142,21 +105,10 @@ export class ChunkPreparer {
       const earlier = this.keys.set(keys[i] as string, row);
       if (earlier === 0) continue;
       duplicates.push(duplicateWarning(earlier, row));
-      if (earlier > chunk.fromRow) {
-        chunk.dropped.push(earlier);
-      } else {
-        const record = prepared.records[i] as Record<string, unknown>;
-        this.profile.table.key.forEach((k, n) => chunk.superseded.keys[n]?.push(record[k]));
-        chunk.superseded.rows.push(earlier);
-      }
+      if (earlier > chunk.fromRow) chunk.encoded.drop(earlier);
+      else chunk.encoded.supersede(prepared.records[i] as Record<string, unknown>, earlier);
     }
-    chunk.input.push(encodeInput(this.profile.table, prepared.records as Record<string, unknown>[], prepared.rows));
-    if (copy && chunk.copy) {
-      chunk.copy.push(copyText(this.profile.table, prepared.records as Record<string, unknown>[]));
-      chunk.copyRows.push(...prepared.rows);
-    } else {
-      chunk.copy = null;
-    }
+    chunk.encoded.add(prepared.records as Record<string, unknown>[], prepared.rows);
     chunk.toRow = batch.at(-1)?.row ?? chunk.toRow;
     chunk.rows += validated.rows;
     chunk.failed += validated.failed + new Set(prepared.rejected.map((issue) => issue.row)).size;
@@ -165,44 +117,15 @@ export class ChunkPreparer {
     if (issues.length > 0) chunk.issues.push(...withRawCells(issues, batch));
   }
 
-  /**
-   * Closes the open chunk, encoded for the write statement and, when it was added to be copied in and every
-   * record of it can simply be inserted (none dropped, none superseding an earlier chunk's), as COPY text;
-   * the next chunk starts after it. (The writer still decides whether to copy.)
-   */
+  /** Closes the open chunk; the next one starts after it. */
   take(): PreparedChunk {
-    const chunk = this.open;
-    this.open = this.newChunk(chunk.toRow);
-    const copyable = chunk.copy !== null && chunk.dropped.length === 0 && chunk.superseded.rows.length === 0;
-    return {
-      fromRow: chunk.fromRow,
-      toRow: chunk.toRow,
-      rows: chunk.rows,
-      input: chunk.input,
-      dropped: chunk.dropped,
-      copy: copyable ? { text: (chunk.copy as string[]).join(''), recordRows: chunk.copyRows } : null,
-      superseded: chunk.superseded,
-      failed: chunk.failed,
-      skipped: chunk.dropped.length,
-      warnings: chunk.warnings,
-      issues: chunk.issues.sort((a, b) => a.row - b.row),
-    };
+    const { encoded, fromRow, toRow, rows, failed, warnings, issues } = this.open;
+    this.open = this.newChunk(toRow);
+    return { fromRow, toRow, rows, failed, warnings, issues: issues.sort((a, b) => a.row - b.row), encoded };
   }
 
   private newChunk(fromRow: number): OpenChunk {
-    return {
-      fromRow,
-      toRow: fromRow,
-      rows: 0,
-      input: [],
-      copy: [],
-      copyRows: [],
-      dropped: [],
-      superseded: { keys: this.profile.table.key.map(() => []), rows: [] },
-      failed: 0,
-      warnings: 0,
-      issues: [],
-    };
+    return { fromRow, toRow: fromRow, rows: 0, failed: 0, warnings: 0, issues: [], encoded: this.newEncoding() };
   }
 }
 

@@ -1,25 +1,12 @@
 import path from 'node:path';
 import type { ImportLimits } from '@importer/config';
-import {
-  clearWriteJournal,
-  copyable,
-  copyRows,
-  inputParams,
-  undoSuperseded,
-  UNIQUE_VIOLATION,
-  writeChunk,
-  type ChunkWrite,
-  type ImportsRepository,
-  type Pool,
-  type PoolClient,
-  type UpsertCounts,
-} from '@importer/db';
+import { openChunkWriter, type ChunkProgress, type CommitOutcome, type ImportsRepository, type Pool } from '@importer/db';
 import { BadFileError } from './errors';
 import { mapHeaders, type MappedColumn } from './headers';
 import { LookupCache } from './lookups';
 import { parseImportOptions, type ImportOptions } from './options';
-import { ChunkPreparer, type PreparedChunk } from './prepare-chunk';
-import { getProfile, PROFILES, type Profile } from './profiles';
+import { ChunkPreparer } from './prepare-chunk';
+import { getProfile, type Profile } from './profiles';
 import { openSource, type FileFormat, type Source } from './readers';
 
 export interface ImportEngineDeps {
@@ -108,44 +95,46 @@ interface ChunkLoop {
   signal?: AbortSignal;
 }
 
-interface Progress {
-  progressPercent: number;
-  rowsPerSecond: number | null;
-  etaSeconds: number | null;
-}
-
 /**
  * Reads, prepares and writes chunks, preparing (reading, validating, looking up, encoding) the next chunk
  * while the database writes the current one. A chunk is usually one statement, sent on a connection the
  * import keeps for itself, so the database writes it to the end, commit included, while this thread is
- * busy with the next chunk (see `ChunkWriter` for the others). A resumed import first replays the rows before
+ * busy with the next chunk (see `ChunkWriter` in @importer/db for the others). A resumed import first replays the rows before
  * its checkpoint through the preparer, without writing them, so that it knows their keys. Returns
  * 'fenced' when a commit found the import moved on.
  */
 async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'done' | 'fenced'> {
   const { importId, profile, options, source } = loop;
-  const preparer = new ChunkPreparer(profile, loop.columns, new LookupCache(), options, {
-    db: deps.pool,
-    maxCellChars: deps.limits.maxCellChars,
-  }, loop.from);
-  const writer = await ChunkWriter.open(deps, profile, options, importId);
+  const writer = await openChunkWriter(deps.pool, {
+    importId,
+    table: profile.table,
+    mode: options.mode,
+    dryRun: options.dryRun,
+    maxStoredErrors: deps.limits.maxStoredErrors,
+  });
+  const context = { db: deps.pool, maxCellChars: deps.limits.maxCellChars };
+  const preparer = new ChunkPreparer(profile, loop.columns, new LookupCache(), options, context, () => writer.encoding(), loop.from);
   const started = Date.now();
   let rowsSeen = loop.rowsBefore;
   let rowsThisRun = 0;
-  let writing: Promise<boolean> = Promise.resolve(true);
+  let writing: Promise<CommitOutcome> = Promise.resolve('committed');
 
   /** Closes the open chunk and starts writing it once the previous one is written. */
   const flush = async (): Promise<boolean> => {
     const chunk = preparer.take();
-    if (!(await writing)) return false;
+    if ((await writing) === 'fenced') return false;
     if (loop.signal?.aborted) loop.signal.throwIfAborted();
     rowsThisRun += chunk.rows;
     const elapsed = (Date.now() - started) / 1000;
     const fraction = source.progress();
-    writing = writer.commit(chunk, {
+    const progress: ChunkProgress = {
       progressPercent: Math.min(99.9, fraction * 100),
       rowsPerSecond: elapsed > 0 ? rowsThisRun / elapsed : null,
       etaSeconds: fraction > 0 && elapsed > 0 ? Math.round((elapsed * (1 - fraction)) / fraction) : null,
+    };
+    writing = writer.commit(chunk, progress).then((outcome) => {
+      if (outcome === 'committed') deps.onProgress?.(importId);
+      return outcome;
     });
     // Awaited on the next flush (or below); meanwhile a failure must not count as unhandled.
     writing.catch(() => undefined);
@@ -163,7 +152,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
         fresh = batch.slice(cut);
       }
       const before = preparer.pendingRows;
-      await preparer.add(fresh, writer.copying);
+      await preparer.add(fresh);
       rowsSeen += preparer.pendingRows - before;
       if (rowsSeen > deps.limits.maxRows) {
         throw new BadFileError('too_many_rows', `The file has more than ${deps.limits.maxRows} rows, the most one import may hold.`);
@@ -176,12 +165,12 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
     if (preparer.pendingRows > 0 || preparer.pendingCheckpoint) {
       if (!(await flush())) return 'fenced';
     }
-    if (!(await writing)) return 'fenced';
+    if ((await writing) === 'fenced') return 'fenced';
+    await writer.clearJournal();
   } finally {
     await writing.catch(() => undefined);
     await writer.close();
   }
-  await clearWriteJournal(deps.pool, importId, JOURNALED_TABLES);
   return 'done';
 }
 
@@ -190,134 +179,6 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
  * generation instead of being promoted; chunks are made of several of these.
  */
 const READ_BATCH = 500;
-
-/** Every business table a profile writes: their undo images are cleared when an import ends. */
-const JOURNALED_TABLES = [...new Set(Object.values(PROFILES).map((profile) => profile.table))];
-
-/**
- * Commits an import's chunks, one after the other, on one connection it holds for the import. Commits are
- * asynchronous (`synchronous_commit = off` on this connection only): a database crash may lose the last
- * few chunk commits, each whole with its checkpoint, so the import resumes before them and loses or
- * double counts nothing; the final status, committed synchronously on another connection, makes every
- * chunk before it durable.
- *
- * Created rows are the costliest to write; COPY writes them about twice as fast as INSERT. So, for a table
- * whose rows can be copied (`copyable`), an import starts by copying its chunks in, optimistically: the
- * first chunk whose COPY meets an existing key is rolled back and upserted instead, and the import upserts
- * from then on (a re-import loses one rolled-back chunk).
- */
-class ChunkWriter {
-  /** Whether chunks are still copied in. */
-  copying: boolean;
-
-  private constructor(
-    private readonly deps: ImportEngineDeps,
-    private readonly client: PoolClient,
-    private readonly profile: Profile,
-    private readonly options: ImportOptions,
-    private readonly importId: string,
-  ) {
-    this.copying = copyable(profile.table) && !options.dryRun;
-  }
-
-  static async open(deps: ImportEngineDeps, profile: Profile, options: ImportOptions, importId: string): Promise<ChunkWriter> {
-    const client = await deps.pool.connect();
-    try {
-      await client.query('SET synchronous_commit = off');
-    } catch (error) {
-      client.release(error as Error);
-      throw error;
-    }
-    return new ChunkWriter(deps, client, profile, options, importId);
-  }
-
-  /**
-   * Writes a chunk: one statement (the write with its journal, row errors, totals and checkpoint); or
-   * BEGIN, COPY, that statement (recording the copied rows), COMMIT; or, when the chunk supersedes rows of
-   * earlier chunks, BEGIN, the statement undoing them, the write, COMMIT. Returns false, everything rolled
-   * back, when the import was fenced.
-   */
-  async commit(chunk: PreparedChunk, progress: Progress): Promise<boolean> {
-    const { client, profile, options, importId } = this;
-    const record: ChunkWrite = {
-      importId,
-      fromRow: chunk.fromRow,
-      toRow: chunk.toRow,
-      rows: chunk.rows,
-      input: [],
-      skipped: chunk.skipped,
-      failed: chunk.failed,
-      warnings: chunk.warnings,
-      adjust: { created: 0, updated: 0, unchanged: 0 },
-      copiedRows: [],
-      errors: chunk.issues,
-      maxStoredErrors: this.deps.limits.maxStoredErrors,
-      ...progress,
-    };
-    // undefined: not copied in (or a copied key existed); null: fenced.
-    let written: UpsertCounts | null | undefined;
-    if (chunk.copy && this.copying) written = await this.copyIn(chunk.copy, record);
-    if (written === undefined) {
-      record.input = inputParams(profile.table, chunk.input, chunk.dropped);
-      if (chunk.superseded.rows.length === 0) {
-        written = await writeChunk(client, profile.table, options.mode, options.dryRun, record);
-      } else {
-        written = await this.transaction(async () => {
-          const prior = await undoSuperseded(client, profile.table, options.dryRun, { importId, ...chunk.superseded });
-          // Each superseded row leaves the outcome it was counted under for `skipped` (in insert_only mode a
-          // row that found its key existing was skipped already).
-          const insertOnly = options.mode === 'insert_only';
-          record.adjust = { created: -prior.created, updated: -prior.updated, unchanged: insertOnly ? 0 : -prior.other };
-          record.skipped += prior.created + prior.updated + (insertOnly ? 0 : prior.other);
-          return writeChunk(client, profile.table, options.mode, options.dryRun, record);
-        });
-      }
-    }
-    if (written) this.deps.onProgress?.(importId);
-    return written !== null;
-  }
-
-  /**
-   * BEGIN, COPY, the write statement (no input rows: it records the copied ones), COMMIT. Returns
-   * undefined, rolled back, when a copied key exists: the chunk is to be upserted, and so are the next ones.
-   */
-  private async copyIn(copy: NonNullable<PreparedChunk['copy']>, record: ChunkWrite): Promise<UpsertCounts | null | undefined> {
-    const { client, profile, options } = this;
-    try {
-      return await this.transaction(async () => {
-        await copyRows(client, profile.table, copy.text);
-        const copied = { ...record, copiedRows: copy.recordRows, input: inputParams(profile.table, []) };
-        return writeChunk(client, profile.table, options.mode, options.dryRun, copied);
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-      this.copying = false;
-      return undefined;
-    }
-  }
-
-  /** Runs `work` between BEGIN and COMMIT; rolls back when it returns null (fenced) or throws. */
-  private async transaction(work: () => Promise<UpsertCounts | null>): Promise<UpsertCounts | null> {
-    await this.client.query('BEGIN');
-    try {
-      const result = await work();
-      await this.client.query(result ? 'COMMIT' : 'ROLLBACK');
-      return result;
-    } catch (error) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.client.query('RESET synchronous_commit');
-      this.client.release();
-    } catch (error) {
-      this.client.release(error as Error);
-    }
-  }
-}
 
 /** A commit was refused: the import was cancelled, or another delivery of the job is ahead of this one. */
 async function settleFenced(deps: ImportEngineDeps, importId: string): Promise<ImportOutcome> {

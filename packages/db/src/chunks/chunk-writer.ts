@@ -1,0 +1,170 @@
+import type { Pool, PoolClient } from '../pool';
+import { UNIQUE_VIOLATION, copyRows } from '../sql/copy-rows';
+import type { ChunkRecord, RowErrorInput } from '../sql/record-chunk';
+import { clearWriteJournal, undoSuperseded } from '../sql/undo-superseded';
+import { copyable, inputParams, type UpsertTable, type WriteMode } from '../sql/upsert';
+import { writeChunk, type ChunkWrite } from '../sql/write-chunk';
+import { ChunkEncoding } from './chunk-encoding';
+
+/** A chunk ready to commit: what the domain counted, and its rows as `ChunkEncoding` encoded them. */
+export interface ChunkToCommit {
+  /** The checkpoint the chunk starts after (the fence). */
+  fromRow: number;
+  /** Its last record's row: the next checkpoint. */
+  toRow: number;
+  /** Non-empty records: each ends as exactly one outcome. */
+  rows: number;
+  failed: number;
+  warnings: number;
+  /** Errors (with the row's original cells) and warnings, in row order. */
+  issues: readonly RowErrorInput[];
+  encoded: ChunkEncoding;
+}
+
+export interface ChunkProgress {
+  progressPercent: number;
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+/** `committed`: the chunk, its totals and checkpoint are in. `fenced`: nothing is (the import was cancelled or another delivery is ahead). */
+export type CommitOutcome = 'committed' | 'fenced';
+
+export interface ChunkWriterOptions {
+  importId: string;
+  table: UpsertTable;
+  mode: WriteMode;
+  dryRun: boolean;
+  /** Row errors stored per import; more are only counted. */
+  maxStoredErrors: number;
+}
+
+/**
+ * Commits an import's chunks, one after the other, on one connection it holds for the import. Commits are
+ * asynchronous (`synchronous_commit = off` on this connection only): a database crash may lose the last
+ * few chunk commits, each whole with its checkpoint, so the import resumes before them and loses or
+ * double counts nothing; the final status, committed synchronously on another connection, makes every
+ * chunk before it durable.
+ *
+ * Created rows are the costliest to write; COPY writes them about twice as fast as INSERT. So, for a table
+ * whose rows can be copied (`copyable`), an import starts by copying its chunks in, optimistically: the
+ * first chunk whose COPY meets an existing key is rolled back and upserted instead, and the import upserts
+ * from then on (a re-import loses one rolled-back chunk).
+ */
+export async function openChunkWriter(pool: Pool, options: ChunkWriterOptions): Promise<ChunkWriter> {
+  const client = await pool.connect();
+  try {
+    await client.query('SET synchronous_commit = off');
+  } catch (error) {
+    client.release(error as Error);
+    throw error;
+  }
+  return new ChunkWriter(client, options);
+}
+
+export class ChunkWriter {
+  /** Whether chunks are still copied in. */
+  private copying: boolean;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly options: ChunkWriterOptions,
+  ) {
+    this.copying = copyable(options.table) && !options.dryRun;
+  }
+
+  /** A new chunk's encoding (with COPY text while this writer still copies chunks in). */
+  encoding(): ChunkEncoding {
+    return new ChunkEncoding(this.options.table, () => this.copying);
+  }
+
+  /**
+   * Commits a chunk: one statement (the write with its journal, row errors, totals and checkpoint); or
+   * BEGIN, COPY, that statement (recording the copied rows), COMMIT; or, when the chunk supersedes rows of
+   * earlier chunks, BEGIN, the statement undoing them, the write, COMMIT. `fenced`: everything rolled back.
+   */
+  async commit(chunk: ChunkToCommit, progress: ChunkProgress): Promise<CommitOutcome> {
+    const { client, options } = this;
+    const { encoded } = chunk;
+    const record: ChunkRecord = {
+      importId: options.importId,
+      fromRow: chunk.fromRow,
+      toRow: chunk.toRow,
+      rows: chunk.rows,
+      skipped: encoded.dropped.length,
+      failed: chunk.failed,
+      warnings: chunk.warnings,
+      adjust: { created: 0, updated: 0, unchanged: 0 },
+      copiedRows: [],
+      errors: chunk.issues,
+      maxStoredErrors: options.maxStoredErrors,
+      ...progress,
+    };
+    const copy = this.copying ? encoded.copy() : null;
+    if (copy) {
+      const copied = await this.copyIn(copy, record);
+      if (copied !== 'key_exists') return copied;
+      this.copying = false;
+    }
+    const write = { ...record, input: encoded.inputParams() };
+    if (encoded.superseded.rows.length === 0) return this.write(write);
+    return this.transaction(async () => {
+      const prior = await undoSuperseded(client, options.table, options.dryRun, { importId: options.importId, ...encoded.superseded });
+      // Each superseded row leaves the outcome it was counted under for `skipped` (in insert_only mode a row
+      // that found its key existing was skipped already).
+      const insertOnly = options.mode === 'insert_only';
+      write.adjust = { created: -prior.created, updated: -prior.updated, unchanged: insertOnly ? 0 : -prior.other };
+      write.skipped += prior.created + prior.updated + (insertOnly ? 0 : prior.other);
+      return this.write(write);
+    });
+  }
+
+  /**
+   * BEGIN, COPY, the write statement (no input rows: it records the copied ones), COMMIT. `key_exists`,
+   * rolled back, when a copied key exists: the chunk is to be upserted, and so are the next ones.
+   */
+  private async copyIn(copy: { text: string; rows: readonly number[] }, record: ChunkRecord): Promise<CommitOutcome | 'key_exists'> {
+    try {
+      return await this.transaction(async () => {
+        await copyRows(this.client, this.options.table, copy.text);
+        return this.write({ ...record, copiedRows: copy.rows, input: inputParams(this.options.table, []) });
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      return 'key_exists';
+    }
+  }
+
+  private async write(chunk: ChunkWrite): Promise<CommitOutcome> {
+    const { table, mode, dryRun } = this.options;
+    return (await writeChunk(this.client, table, mode, dryRun, chunk)) ? 'committed' : 'fenced';
+  }
+
+  /** Runs `work` between BEGIN and COMMIT; rolls back when it is fenced or throws. */
+  private async transaction(work: () => Promise<CommitOutcome>): Promise<CommitOutcome> {
+    await this.client.query('BEGIN');
+    try {
+      const outcome = await work();
+      await this.client.query(outcome === 'committed' ? 'COMMIT' : 'ROLLBACK');
+      return outcome;
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Empties the import's write journal, once its last chunk is committed. */
+  async clearJournal(): Promise<void> {
+    await clearWriteJournal(this.client, this.options.importId, [this.options.table]);
+  }
+
+  /** Gives the connection back (as it was), or drops it if it is broken. */
+  async close(): Promise<void> {
+    try {
+      await this.client.query('RESET synchronous_commit');
+      this.client.release();
+    } catch (error) {
+      this.client.release(error as Error);
+    }
+  }
+}
