@@ -1,35 +1,19 @@
-import type { UpsertTable } from './upsert';
-
-export interface CompanyRow {
-  siren: string;
-  siret: string | null;
-  nom: string;
-  nom_commercial: string | null;
-  adresse: string | null;
-  code_postal: string | null;
-  ville_nom: string | null;
-  naf_code: string | null;
-  naf_libelle: string | null;
-  telephone: string | null;
-  email_contact: string | null;
-  site_web: string | null;
-  /** Null when the cell was blank: true for a new company, the stored value for an existing one. */
-  is_active: boolean | null;
-  subcategory_id: string | null;
-  /** ISO date (yyyy-mm-dd). */
-  date_creation: string | null;
-}
+import type { TableRow, UpsertTable } from './upsert';
 
 const isActive = `COALESCE(i."is_active", (SELECT c."is_active" FROM "companies" c WHERE c."siren" = i."siren"), true)`;
 
-export const companiesTable: UpsertTable = {
+/**
+ * `companies`, keyed by `siren`. A blank `is_active` (null) is true for a new company and keeps the stored
+ * value of an existing one; `date_creation` is an ISO date (yyyy-mm-dd).
+ */
+export const companiesTable = {
   table: 'companies',
   key: ['siren'],
   undoTable: 'import_undo_companies',
   columns: [
-    { name: 'siren', type: 'bpchar' },
+    { name: 'siren', type: 'bpchar', required: true },
     { name: 'siret', type: 'bpchar' },
-    { name: 'nom', type: 'text' },
+    { name: 'nom', type: 'text', required: true },
     { name: 'nom_commercial', type: 'text' },
     { name: 'adresse', type: 'text' },
     { name: 'code_postal', type: 'text' },
@@ -43,5 +27,6 @@ export const companiesTable: UpsertTable = {
     { name: 'subcategory_id', type: 'int8' },
     { name: 'date_creation', type: 'date' },
   ],
-};
+} as const satisfies UpsertTable;
 
+export type CompanyRow = TableRow<typeof companiesTable>;

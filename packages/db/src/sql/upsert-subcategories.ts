@@ -1,18 +1,4 @@
-import type { UpsertTable, WriteMode } from './upsert';
-
-export interface SubcategoryRow {
-  /** Null only in a dry run, for a category that would be created. */
-  category_id: string | null;
-  nom: string;
-  nom_key: string;
-  slug: string;
-  description: string | null;
-  meta_description: string | null;
-  mots_cles: string | null;
-  ordre: number | null;
-  /** NAF codes joined by `,`; null when the cell was blank. */
-  naf_codes: string | null;
-}
+import type { TableRow, UpsertTable, WriteMode } from './upsert';
 
 const uniqueSlug = `CASE WHEN EXISTS (SELECT 1 FROM "subcategories" x
     WHERE x."category_id" = i."category_id" AND x."slug" = i."slug" AND x."nom_key" <> i."nom_key")
@@ -25,21 +11,26 @@ const nafCodes = (mode: WriteMode) =>
          WHERE x."category_id" = i."category_id" AND x."nom_key" = i."nom_key"), '{}')`
     : `COALESCE(string_to_array(i."naf_codes", ','), '{}')`;
 
-export const subcategoriesTable: UpsertTable = {
+/**
+ * `subcategories`, keyed by (category, folded name). `category_id` is null only in a dry run, for a
+ * category that would be created; `naf_codes` travels as the codes joined by `,` (null when blank).
+ */
+export const subcategoriesTable = {
   table: 'subcategories',
   key: ['category_id', 'nom_key'],
   undoTable: 'import_undo_subcategories',
   referenced: `EXISTS (SELECT 1 FROM "companies" d WHERE d."subcategory_id" = t."id")`,
   columns: [
     { name: 'category_id', type: 'int8' },
-    { name: 'nom_key', type: 'text' },
-    { name: 'nom', type: 'text' },
-    { name: 'slug', type: 'text', insert: uniqueSlug, updatable: false },
+    { name: 'nom_key', type: 'text', required: true },
+    { name: 'nom', type: 'text', required: true },
+    { name: 'slug', type: 'text', required: true, insert: uniqueSlug, updatable: false },
     { name: 'description', type: 'text' },
     { name: 'meta_description', type: 'text' },
     { name: 'mots_cles', type: 'text' },
     { name: 'ordre', type: 'int4' },
     { name: 'naf_codes', type: 'text', insert: nafCodes },
   ],
-};
+} as const satisfies UpsertTable;
 
+export type SubcategoryRow = TableRow<typeof subcategoriesTable>;

@@ -19,7 +19,27 @@ export interface UpsertColumn {
   created?: (value: unknown) => unknown;
   /** False for keys and for values fixed at creation (a slug). Defaults to true. */
   updatable?: boolean;
+  /** True when a row always has a value here (typed so in `TableRow`). */
+  required?: boolean;
 }
+
+/** What a value of each parameter type is in JavaScript (bigint ids travel as text). */
+interface SqlValues {
+  text: string;
+  bpchar: string;
+  int4: number;
+  int8: string;
+  bool: boolean;
+  date: string;
+}
+
+/**
+ * A row of a table as the upsert takes it, inferred from its spec (declared `as const satisfies
+ * UpsertTable`): one property per column, null for a blank unless the column is `required`.
+ */
+export type TableRow<T extends UpsertTable> = {
+  [C in T['columns'][number] as C['name']]: C extends { required: true } ? SqlValues[C['type']] : SqlValues[C['type']] | null;
+};
 
 /** A business table written by set-based upserts: one statement per chunk, whatever its size. */
 export interface UpsertTable {

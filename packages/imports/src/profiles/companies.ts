@@ -1,36 +1,16 @@
 import { companiesTable, type CompanyRow } from '@importer/db';
 import { boolean, date, email, nafCode, postalCode, siren, siret, text, url } from '../cells';
 import { foldName } from '../text';
-import { defineProfile, type RowIssue, type ValidRow } from './profile';
+import { defineProfile, type RowIssue } from './profile';
 
 const NO_PROBLEMS: never[] = [];
-
-/** A valid row's values (`undefined`: blank cell). */
-interface CompanyValues {
-  siren?: string;
-  siret?: string;
-  nom?: string;
-  nom_commercial?: string;
-  adresse?: string;
-  code_postal?: string;
-  ville_nom?: string;
-  naf_code?: string;
-  naf_libelle?: string;
-  telephone?: string;
-  email_contact?: string;
-  site_web?: string;
-  is_active?: boolean;
-  sous_categorie?: string;
-  categorie?: string;
-  date_creation?: string;
-}
 
 /**
  * Companies, keyed by `siren`. The subcategory link comes from `sous_categorie` (with `categorie` to tell
  * apart subcategories of the same name), else from `naf_code` through the subcategories' NAF codes. A
  * named subcategory that resolves to nothing leaves the company unlinked and raises a warning.
  */
-export const companiesProfile = defineProfile<CompanyRow>({
+export const companiesProfile = defineProfile({
   name: 'companies',
   columns: [
     { name: 'siren', required: true, parse: siren },
@@ -50,10 +30,9 @@ export const companiesProfile = defineProfile<CompanyRow>({
     { name: 'categorie', aliases: ['category'], parse: text({ max: 100 }) },
     { name: 'date_creation', aliases: ['created_on'], parse: date },
   ],
-  key: (values) => (values as CompanyValues).siren ?? '',
+  key: (values) => values.siren ?? '',
   check(values) {
-    const sirenValue = (values as CompanyValues).siren;
-    const siretValue = (values as CompanyValues).siret;
+    const { siren: sirenValue, siret: siretValue } = values;
     if (sirenValue && siretValue && !siretValue.startsWith(sirenValue)) {
       return [{ column: 'siret', code: 'siret_mismatch', message: `must start with the siren ${sirenValue}` }];
     }
@@ -62,8 +41,7 @@ export const companiesProfile = defineProfile<CompanyRow>({
   async prepare(rows, { db, cache }) {
     const names = new Set<string>();
     const codes = new Set<string>();
-    for (const { values } of rows) {
-      const v = values as CompanyValues;
+    for (const { values: v } of rows) {
       if (v.sous_categorie) names.add(foldName(v.sous_categorie));
       if (v.naf_code) codes.add(v.naf_code);
     }
@@ -73,8 +51,7 @@ export const companiesProfile = defineProfile<CompanyRow>({
     const recordRows = new Array<number>(rows.length);
     // Runs for every row of a million-row file: plain property reads of the validated values.
     for (let i = 0; i < rows.length; i++) {
-      const { row, values } = rows[i] as ValidRow;
-      const v = values as CompanyValues;
+      const { row, values: v } = rows[i]!;
       const name = v.sous_categorie ?? null;
       const naf = v.naf_code ?? null;
       let subcategoryId: string | null = null;

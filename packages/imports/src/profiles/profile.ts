@@ -3,8 +3,8 @@ import type { Cell, CellParser } from '../cells';
 import type { LookupCache } from '../lookups';
 
 /** One column a profile knows: its canonical name (the table column), the headers it answers to, its rule. */
-export interface ColumnSpec<T = unknown> {
-  name: string;
+export interface ColumnSpec<T = unknown, N extends string = string> {
+  name: N;
   aliases?: readonly string[];
   required?: boolean;
   parse: CellParser<T>;
@@ -21,11 +21,16 @@ export interface RowIssue {
 }
 
 /** A row whose cells all passed their column rules; `values` holds parsed, non-blank cells only. */
-export interface ValidRow {
+export interface ValidRow<V = Readonly<Record<string, unknown>>> {
   row: number;
   raw: readonly Cell[];
-  values: Readonly<Record<string, unknown>>;
+  values: V;
 }
+
+/** A valid row's values as its columns parse them, inferred from the column specs (absent: blank cell). */
+export type ValuesOf<C extends readonly ColumnSpec[]> = {
+  readonly [S in C[number] as S['name']]?: S['parse'] extends CellParser<infer T> ? T : never;
+};
 
 export interface PrepareContext {
   db: Queryable;
@@ -59,12 +64,23 @@ export interface Profile<R = unknown> {
   table: UpsertTable;
 }
 
-/** `values[name]` as the parsed type, or null when the cell was blank. */
-export function valueOf<T>(values: Readonly<Record<string, unknown>>, name: string): T | null {
-  const value = values[name];
-  return value === undefined ? null : (value as T);
+/**
+ * A profile as it is written: its functions see each row's values typed by its columns (`ValuesOf`), and
+ * its records typed as the rows of its table.
+ */
+export interface ProfileDefinition<C extends readonly ColumnSpec[], R> {
+  name: string;
+  columns: C;
+  key(values: ValuesOf<C>): string;
+  check?(values: ValuesOf<C>): { column: string; code: string; message: string }[];
+  prepare(rows: readonly ValidRow<ValuesOf<C>>[], context: PrepareContext): Promise<Prepared<R>>;
+  table: UpsertTable;
 }
 
-export function defineProfile<R>(profile: Profile<R>): Profile<R> {
-  return profile;
+/**
+ * Declares a profile. The validator fills each row's values from these very columns, so the engine may
+ * hand them to the typed functions as they are.
+ */
+export function defineProfile<const C extends readonly ColumnSpec[], R>(profile: ProfileDefinition<C, R>): Profile<R> {
+  return profile as unknown as Profile<R>;
 }

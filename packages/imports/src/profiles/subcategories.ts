@@ -2,10 +2,10 @@ import { subcategoriesTable, type CategoryRow, type SubcategoryRow } from '@impo
 import { nafList, text } from '../cells';
 import { foldName, slugify } from '../text';
 import { descriptionColumn, metaDescriptionColumn, ordreColumn } from './categories';
-import { defineProfile, valueOf, type RowIssue } from './profile';
+import { defineProfile, type RowIssue } from './profile';
 
 /** Subcategories, keyed by (category, `nom`); the category is resolved by name through the lookup cache. */
-export const subcategoriesProfile = defineProfile<SubcategoryRow>({
+export const subcategoriesProfile = defineProfile({
   name: 'subcategories',
   columns: [
     { name: 'nom', aliases: ['name', 'sous_categorie', 'subcategory'], required: true, parse: text({ max: 100 }) },
@@ -16,9 +16,9 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
     ordreColumn,
     { name: 'naf_codes', aliases: ['naf', 'codes_naf'], parse: nafList },
   ],
-  key: (values) => `${foldName(valueOf<string>(values, 'categorie') ?? '')}\u0000${foldName(valueOf<string>(values, 'nom') ?? '')}`,
+  key: (values) => `${foldName(values.categorie ?? '')}\u0000${foldName(values.nom ?? '')}`,
   async prepare(rows, { db, cache, options }) {
-    const categoryKey = (values: Readonly<Record<string, unknown>>) => foldName(valueOf<string>(values, 'categorie') ?? '');
+    const categoryKey = (values: { categorie?: string }) => foldName(values.categorie ?? '');
     let ids = await cache.categoryIds(db, rows.map((row) => categoryKey(row.values)));
     // Missing categories are created when asked, except in a dry run, where their rows count as created.
     const creating = options.createMissingCategories;
@@ -26,7 +26,7 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
       const missing = new Map<string, CategoryRow>();
       for (const { values } of rows) {
         const key = categoryKey(values);
-        const nom = valueOf<string>(values, 'categorie') ?? '';
+        const nom = values.categorie ?? '';
         if (ids.get(key) === null && !missing.has(key)) {
           missing.set(key, { nom, nom_key: key, slug: slugify(nom), description: null, meta_description: null, ordre: null });
         }
@@ -40,7 +40,7 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
     for (const { row, values } of rows) {
       const categoryId = ids.get(categoryKey(values)) ?? null;
       if (!categoryId && !(creating && options.dryRun)) {
-        const name = valueOf<string>(values, 'categorie');
+        const name = values.categorie ?? null;
         rejected.push({
           row,
           column: 'categorie',
@@ -51,18 +51,18 @@ export const subcategoriesProfile = defineProfile<SubcategoryRow>({
         });
         continue;
       }
-      const nom = valueOf<string>(values, 'nom') ?? '';
+      const nom = values.nom ?? '';
       recordRows.push(row);
       records.push({
         category_id: categoryId,
         nom,
         nom_key: foldName(nom),
         slug: slugify(nom),
-        description: valueOf(values, 'description'),
-        meta_description: valueOf(values, 'meta_description'),
-        mots_cles: valueOf(values, 'mots_cles'),
-        ordre: valueOf(values, 'ordre'),
-        naf_codes: valueOf<string[]>(values, 'naf_codes')?.join(',') ?? null,
+        description: values.description ?? null,
+        meta_description: values.meta_description ?? null,
+        mots_cles: values.mots_cles ?? null,
+        ordre: values.ordre ?? null,
+        naf_codes: values.naf_codes?.join(',') ?? null,
       });
     }
     return { records, rows: recordRows, rejected, warnings: [] };
