@@ -155,7 +155,7 @@ export class ChunkWriter {
 
   /** Empties the import's write journal, once its last chunk is committed. */
   async clearJournal(): Promise<void> {
-    await clearWriteJournal(this.client, this.options.importId, [this.options.table]);
+    await clearWriteJournal(this.client, this.options.importId, this.options.table);
   }
 
   /** Gives the connection back (as it was), or drops it if it is broken. */

@@ -70,12 +70,11 @@ export async function undoSuperseded(db: Queryable, spec: UpsertTable, dryRun: b
   return rows[0] ?? { created: 0, updated: 0, other: 0 };
 }
 
-/** Empties an import's write journal once its last chunk is committed. */
-export async function clearWriteJournal(db: Queryable, importId: string, specs: readonly UpsertTable[]): Promise<void> {
-  const undo = specs.map((spec, n) => `u${n} AS (DELETE FROM ${q(spec.undoTable)} WHERE "import_id" = $1)`);
+/** Empties an import's write journal (its chunks, and the undo images in the table it writes) once its last chunk is committed. */
+export async function clearWriteJournal(db: Queryable, importId: string, spec: UpsertTable): Promise<void> {
   await db.query({
-    name: 'clear_write_journal',
-    text: `WITH ${[...undo, `c AS (DELETE FROM "import_chunks" WHERE "import_id" = $1)`].join(', ')} SELECT 1`,
+    name: `clear_write_journal_${spec.table}`,
+    text: `WITH u AS (DELETE FROM ${q(spec.undoTable)} WHERE "import_id" = $1), c AS (DELETE FROM "import_chunks" WHERE "import_id" = $1) SELECT 1`,
     values: [importId],
   });
 }
