@@ -32,6 +32,8 @@ const LIMITS: ImportLimits = {
   maxCellChars: 32 * 1024,
   maxStoredErrors: 100_000,
   maxInflatedBytes: 64 * 1024 * 1024,
+  maxXlsCells: 1_000_000,
+  xlsMemoryMb: 640,
 };
 
 /**

@@ -1,18 +1,24 @@
-// Compiles the worker into one plain JavaScript file, apps/worker/dist/main.js, so that a worker runs on
-// bare `node` (no TypeScript loader holding its transpiler and caches in every worker's memory).
+// Compiles the worker into plain JavaScript, apps/worker/dist/main.js, so that a worker runs on bare `node`
+// (no TypeScript loader holding its transpiler and caches in every worker's memory), and beside it
+// dist/xls-thread.js, the script of the thread that reads a legacy XLS under a heap limit
+// (packages/imports/src/readers/xls.ts starts it from the directory of the code running).
 // `node apps/worker/scripts/build.mjs` (≈ 50 ms); `npm start`, `npm run worker`, `npm run build`,
 // `npm run bench` and the fault tests run it. Our own workspaces (`@importer/*`, TypeScript sources) are
 // bundled in; every other package stays an ordinary `require` from node_modules. `dist/` is as deep in the
 // tree as `packages/*/src`, so the sources' `__dirname`-relative paths (project root, migrations) still
-// hold. Written beside the old file and renamed over it, so a worker starting meanwhile never loads half a
-// file.
-import { renameSync } from 'node:fs';
+// hold. Written into a staging folder and renamed over the old files (the thread's script first), so a
+// worker starting meanwhile never loads half a file.
+import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = path.join(ROOT, 'dist/main.js');
+const OUT = path.join(ROOT, 'dist');
+const ENTRIES = {
+  'xls-thread': path.join(ROOT, '../../packages/imports/src/readers/xls-thread.ts'),
+  main: path.join(ROOT, 'src/main.ts'),
+};
 
 /** Bare imports of other packages are left to node_modules; relative ones and `@importer/*` are bundled. */
 const externalPackages = {
@@ -22,11 +28,11 @@ const externalPackages = {
   },
 };
 
-const staging = `${OUT}.${process.pid}.tmp`;
+const staging = path.join(OUT, `.staging-${process.pid}`);
 try {
   await build({
-    entryPoints: [path.join(ROOT, 'src/main.ts')],
-    outfile: staging,
+    entryPoints: ENTRIES,
+    outdir: staging,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -35,7 +41,8 @@ try {
     logLevel: 'warning',
     plugins: [externalPackages],
   });
-  renameSync(staging, OUT);
+  for (const name of Object.keys(ENTRIES)) renameSync(path.join(staging, `${name}.js`), path.join(OUT, `${name}.js`));
+  rmSync(staging, { recursive: true });
 } catch (error) {
   console.error(`[worker] build failed: ${error?.message ?? error}`);
   process.exit(1);

@@ -14,6 +14,8 @@ export const TEST_LIMITS: ImportLimits = {
   maxCellChars: 32 * 1024,
   maxStoredErrors: 100_000,
   maxInflatedBytes: 64 * 1024 * 1024,
+  maxXlsCells: 1_000_000,
+  xlsMemoryMb: 640,
 };
 
 export interface HarnessOptions {

@@ -47,6 +47,10 @@ const baseSchema = z.object({
   MAX_STORED_ERRORS: int(100_000),
   /** Inflated bytes, in megabytes, all the parts read from one XLSX may add up to (zip-bomb guard). */
   MAX_XLSX_INFLATED_MB: z.coerce.number().positive().default(1024),
+  /** Most cells (all sheets together) a legacy XLS workbook may hold: it is read whole, ≈ 500 bytes of memory a cell. */
+  MAX_XLS_CELLS: int(1_000_000, 1),
+  /** Heap, in megabytes, of the thread that reads a legacy XLS (≈ 600 for MAX_XLS_CELLS' million cells). */
+  XLS_MEMORY_MB: int(640, 16),
   /** Rows validated and written per database transaction. */
   CHUNK_SIZE: int(2_000, 1),
   /** Attempts an import gets (the first run and its retries). */
@@ -146,6 +150,10 @@ export interface ImportLimits {
   maxStoredErrors: number;
   /** Inflated bytes one XLSX may expand to (declared and actual sizes are both checked). */
   maxInflatedBytes: number;
+  /** Cells one legacy XLS workbook may hold (counted in its records before it is read). */
+  maxXlsCells: number;
+  /** Heap of the thread that reads a legacy XLS, in megabytes. */
+  xlsMemoryMb: number;
 }
 
 export function importLimits(config: BaseConfig): ImportLimits {
@@ -156,5 +164,7 @@ export function importLimits(config: BaseConfig): ImportLimits {
     maxCellChars: Math.floor(config.MAX_CELL_KB * 1024),
     maxStoredErrors: config.MAX_STORED_ERRORS,
     maxInflatedBytes: Math.floor(config.MAX_XLSX_INFLATED_MB * 1024 * 1024),
+    maxXlsCells: config.MAX_XLS_CELLS,
+    xlsMemoryMb: config.XLS_MEMORY_MB,
   };
 }

@@ -52,6 +52,8 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
     maxColumns: deps.limits.maxColumns,
     maxRecordChars: deps.limits.maxCellChars * deps.limits.maxColumns,
     maxInflatedBytes: deps.limits.maxInflatedBytes,
+    maxXlsCells: deps.limits.maxXlsCells,
+    xlsMemoryMb: deps.limits.xlsMemoryMb,
   }, { sheet: options.sheet });
   try {
     const headerMap = mapHeaders(profile, source.headers);

@@ -105,7 +105,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
             pool: db.pool,
             imports,
             storageDir,
-            limits: { maxFileBytes: 100 * 1024 * 1024, maxRows: 1_000_000, maxColumns: 200, maxCellChars: 32 * 1024, maxStoredErrors: 100_000, maxInflatedBytes: 64 * 1024 * 1024 },
+            limits: { maxFileBytes: 100 * 1024 * 1024, maxRows: 1_000_000, maxColumns: 200, maxCellChars: 32 * 1024, maxStoredErrors: 100_000, maxInflatedBytes: 64 * 1024 * 1024, maxXlsCells: 1_000_000, xlsMemoryMb: 640 },
             chunkSize,
             ...overrides.engine,
           },

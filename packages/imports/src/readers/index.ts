@@ -1,6 +1,6 @@
 import type { ReadLimits, Source, FileFormat } from './source';
 import { openCsv } from './csv';
-import { openWorkbook } from './workbook';
+import { openXls } from './xls';
 import { openXlsx } from './xlsx';
 
 export * from './source';
@@ -11,5 +11,5 @@ export { readSepLine, sniffDelimiter } from './csv-dialect';
 export function openSource(path: string, format: FileFormat, limits: ReadLimits, options: { sheet?: string } = {}): Promise<Source> {
   if (format === 'csv') return openCsv(path, limits);
   if (format === 'xlsx') return openXlsx(path, limits, options.sheet);
-  return openWorkbook(path, format, limits, options.sheet);
+  return openXls(path, limits, options.sheet);
 }

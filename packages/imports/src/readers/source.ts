@@ -36,6 +36,10 @@ export interface ReadLimits {
   maxRecordChars: number;
   /** Inflated bytes the parts of an XLSX may add up to (MAX_XLSX_INFLATED_MB): the zip-bomb guard. */
   maxInflatedBytes: number;
+  /** Cells a legacy XLS workbook may hold, all sheets together (MAX_XLS_CELLS). */
+  maxXlsCells: number;
+  /** Heap, in megabytes, of the thread that reads a legacy XLS (XLS_MEMORY_MB). */
+  xlsMemoryMb: number;
 }
 
 export const isEmptyRecord = (cells: readonly Cell[]) =>
