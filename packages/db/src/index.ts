@@ -1,4 +1,4 @@
-export { createPool, withTransaction, type Pool, type PoolClient, type Queryable } from './pool';
+export { createPool, type Pool, type PoolClient, type Queryable } from './pool';
 export { createPrisma, type PrismaClient } from './prisma';
 export { runMigrations, MIGRATIONS_DIR, type MigrationResult } from './migrate';
 export * from './repositories/imports';

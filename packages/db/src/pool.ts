@@ -25,19 +25,3 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   pool.on('error', () => undefined);
   return pool;
 }
-
-/** Runs `work` in one transaction on one client; rolls back and rethrows on error. */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}

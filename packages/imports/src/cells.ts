@@ -31,9 +31,6 @@ export function cellText(cell: Exclude<Cell, null>): string {
   return Number.isInteger(cell) ? cell.toFixed(0) : String(cell);
 }
 
-export const isBlank = (cell: Cell | undefined): cell is null | undefined =>
-  cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '');
-
 export function text(options: { max?: number } = {}): CellParser<string> {
   return (cell) => {
     const value = cellText(cell).trim();

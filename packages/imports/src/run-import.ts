@@ -145,7 +145,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
 
   try {
     const readBatch = Math.min(READ_BATCH, deps.chunkSize);
-    for await (const batch of source.batches(readBatch, loop.from > 1 ? 0 : loop.from)) {
+    for await (const batch of source.batches(readBatch)) {
       let fresh = batch;
       if ((batch[0]?.row ?? 0) <= loop.from) {
         const cut = batch.findIndex((record) => record.row > loop.from);

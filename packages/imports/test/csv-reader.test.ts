@@ -160,7 +160,7 @@ describe('streaming', () => {
     const lines = Array.from({ length: 200_000 }, (_, n) => `${n},${'v'.repeat(20)}`);
     const file = await tempFile(`id,v\n${lines.join('\n')}\n`);
     const source = await openSource(file, 'csv', LIMITS);
-    const batches = source.batches(100, 0)[Symbol.asyncIterator]();
+    const batches = source.batches(100)[Symbol.asyncIterator]();
     const first = await batches.next();
     expect(first.value).toHaveLength(100);
     expect(source.progress()).toBeGreaterThan(0);
@@ -170,14 +170,5 @@ describe('streaming', () => {
     expect(rows).toBe(200_000);
     expect(source.progress()).toBe(1);
     await source.close();
-  });
-
-  it('resumes after a checkpoint row', async () => {
-    const file = await tempFile('id\n1\n2\n3\n4\n');
-    const source = await openSource(file, 'csv', LIMITS);
-    const rows: number[] = [];
-    for await (const batch of source.batches(2, 3)) rows.push(...batch.map((record) => record.row));
-    await source.close();
-    expect(rows).toEqual([4, 5]);
   });
 });

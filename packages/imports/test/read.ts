@@ -37,7 +37,7 @@ export async function readAll(
   const source = await openSource(file, format, { ...LIMITS, ...options.limits }, { sheet: options.sheet });
   try {
     const records: SourceRecord[] = [];
-    for await (const batch of source.batches(options.batchSize ?? 1000, 0)) records.push(...batch);
+    for await (const batch of source.batches(options.batchSize ?? 1000)) records.push(...batch);
     return { source, headers: source.headers, records };
   } finally {
     await source.close();

@@ -186,7 +186,7 @@ describe('streaming a sheet', () => {
     for (let n = 0; n < 40_000; n++) rows.push([`${n}`, `valeur ${(n * 7919) % 100_003}`, n * 1.5]);
     const file = await tempFile(xlsxPackage({ sheets: [{ name: 'S', xml: sheetXml(rows) }] }), 'xlsx');
     const source = await openSource(file, 'xlsx', LIMITS);
-    const batches = source.batches(100, 0)[Symbol.asyncIterator]();
+    const batches = source.batches(100)[Symbol.asyncIterator]();
     const first = await batches.next();
     expect(first.value).toHaveLength(100);
     expect(source.progress()).toBeGreaterThan(0);
@@ -203,16 +203,16 @@ describe('streaming a sheet', () => {
     await source.close();
   });
 
-  it('resumes after a checkpoint row and can be closed early', async () => {
+  it('can be closed early', async () => {
     const file = await tempFile(xlsxPackage({ sheets: [{ name: 'S', xml: sheetXml([['id'], ['1'], ['2'], ['3'], ['4']]) }] }), 'xlsx');
     const source = await openSource(file, 'xlsx', LIMITS);
     const rows: number[] = [];
-    for await (const batch of source.batches(1, 3)) {
+    for await (const batch of source.batches(1)) {
       rows.push(...batch.map((record) => record.row));
       break;
     }
     await source.close();
-    expect(rows).toEqual([4]);
+    expect(rows).toEqual([2]);
   });
 
   it('skips rows that are entirely blank inside the data', async () => {

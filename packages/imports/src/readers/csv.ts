@@ -114,7 +114,7 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
     return {
       dialect: { format: 'csv', encoding, delimiter, sheet: null },
       headers: headerCells(header.cells),
-      batches: (batchSize, after) => batchesOf(rest, batchSize, after),
+      batches: (batchSize) => batchesOf(rest, batchSize),
       progress: () => (size === 0 ? 1 : Math.min(1, bytesRead / size)),
       async close() {
         await rest.return();

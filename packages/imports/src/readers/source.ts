@@ -21,8 +21,8 @@ export interface SourceDialect {
 export interface Source {
   dialect: SourceDialect;
   headers: string[];
-  /** Batches of at most `size` records after the header, skipping rows numbered `after` or less. */
-  batches(size: number, after: number): AsyncIterable<SourceRecord[]>;
+  /** Batches of at most `size` records after the header. */
+  batches(size: number): AsyncIterable<SourceRecord[]>;
   /** Share of the file read so far, from 0 to 1. */
   progress(): number;
   close(): Promise<void>;
@@ -77,16 +77,12 @@ export async function splitHeader(runs: RecordRuns): Promise<{ header: SourceRec
   }
 }
 
-/**
- * Batches of at most `size` records from `runs`, skipping rows numbered `after` or less (a resumed
- * import). Runs are pulled only as batches are consumed.
- */
-export async function* batchesOf(runs: AsyncIterable<readonly SourceRecord[]>, size: number, after: number): AsyncGenerator<SourceRecord[]> {
+/** Batches of at most `size` records from `runs`, pulled only as batches are consumed. */
+export async function* batchesOf(runs: AsyncIterable<readonly SourceRecord[]>, size: number): AsyncGenerator<SourceRecord[]> {
   let batch: SourceRecord[] = [];
   for await (const run of runs) {
     for (let i = 0; i < run.length; i++) {
       const record = run[i] as SourceRecord;
-      if (record.row <= after) continue;
       batch.push(record);
       if (batch.length >= size) {
         yield batch;

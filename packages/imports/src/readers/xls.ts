@@ -99,7 +99,7 @@ export async function openXls(file: string, limits: ReadLimits, sheetName?: stri
     return {
       dialect: { format: 'xls', encoding: null, delimiter: null, sheet: opened.sheet },
       headers: headerCells(header.cells),
-      batches: (size, after) => batchesOf(rest, size, after),
+      batches: (size) => batchesOf(rest, size),
       progress: () => (opened.rows === 0 ? 1 : Math.min(1, position / opened.rows)),
       close: () => thread.close(),
     };

@@ -53,7 +53,7 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
     return {
       dialect: { format: 'xlsx', encoding: null, delimiter: null, sheet: opened.ref.name },
       headers,
-      batches: (size, after) => batchesOf(opened.records, size, after),
+      batches: (size) => batchesOf(opened.records, size),
       progress: opened.progress,
       async close() {
         await opened.close();
