@@ -63,6 +63,7 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
 
   const source = await openSource(path.join(deps.storageDir, record.fileKey), record.fileFormat as FileFormat, {
     maxColumns: deps.limits.maxColumns,
+    maxCellChars: deps.limits.maxCellChars,
     maxRecordChars: deps.limits.maxCellChars * deps.limits.maxColumns,
     maxInflatedBytes: deps.limits.maxInflatedBytes,
   }, { sheet: options.sheet });
