@@ -228,7 +228,7 @@ export function createImportsRepository(prisma: PrismaClient) {
         data: {
           fileEncoding: dialect.encoding,
           fileDelimiter: dialect.delimiter,
-          fileSheet: dialect.sheet,
+          fileSheet: dialect.sheet === null ? null : storableText(dialect.sheet),
           fileHeaders: storableTexts(dialect.headers),
           unknownColumns: storableTexts(dialect.unknownColumns),
         },

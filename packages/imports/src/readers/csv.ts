@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
-import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
 import { readSepLine, sniffDelimiter } from './csv-dialect';
 import { longRecordField } from './csv-long-record';
@@ -85,7 +84,7 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
 
   let row = 0;
   /** The header row's cells, once read: errors name a column by its header. */
-  let header: Cell[] | null = null;
+  let header: string[] | null = null;
 
   /**
    * Why the record at `row`, whose text so far is `text`, is longer than the reader may hold: a cell too
@@ -93,8 +92,8 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
    */
   async function tooLong(text: string, at: number): Promise<BadFileError> {
     const field = await longRecordField(text, texts, delimiter);
-    const name = header?.[field.column];
-    const where = `Row ${at}, column ${field.column + 1}${typeof name === 'string' && name.trim() !== '' ? ` (${name.trim()})` : ''}`;
+    const name = header?.[field.column]?.trim();
+    const where = `Row ${at}, column ${field.column + 1}${name ? ` (${name})` : ''}`;
     const details = { row: at, column: field.column + 1 };
     if (field.unterminated) return unterminated(where, details);
     if (field.length > limits.maxCellChars) return cellTooLarge(where, limits, details);
@@ -121,9 +120,10 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
       }
       const run = new Array<SourceRecord>(result.data.length);
       for (let i = 0; i < run.length; i++) {
-        const record = { row: ++row, cells: result.data[i] as string[] };
+        const cells = result.data[i] as string[];
+        const record = { row: ++row, cells };
         checkColumns(record, limits.maxColumns);
-        if (header === null && !isEmptyRecord(record.cells)) header = record.cells;
+        if (header === null && !isEmptyRecord(cells)) header = cells;
         run[i] = record;
       }
       if (run.length > 0) yield run;
