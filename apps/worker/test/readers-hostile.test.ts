@@ -55,7 +55,7 @@ const hostile: [string, Buffer, string, RegExp][] = [
       tamper: (entry) => (entry.name === SHEET ? { ...entry, compressed: Buffer.from('this is not deflate data') } : entry),
     }),
     'unreadable_file',
-    /xl\/worksheets\/sheet1.xml: invalid/,
+    /xl\/worksheets\/sheet1.xml cannot be inflated\)\.$/,
   ],
 ];
 

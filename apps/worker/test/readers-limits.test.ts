@@ -48,7 +48,7 @@ describe('import limits', () => {
     expect(result.status).toBe('completed_with_errors');
     expect(result.totals).toMatchObject({ rows: 2, created: 1, failed: 1 });
     expect(await h.errorsOf(result.id)).toEqual([
-      expect.objectContaining({ row: 2, column: 'adresse', code: 'cell_too_large', message: 'adresse: is 101 characters long; at most 100 are allowed' }),
+      expect.objectContaining({ row: 2, column: 'adresse', code: 'cell_too_large', message: 'adresse: is 101 characters long; at most 100 are allowed (MAX_CELL_KB)' }),
     ]);
   });
 

@@ -11,9 +11,21 @@ export const ERROR_COLUMNS = ['error_column', 'error_code', 'error_message'] as 
 /** A character that makes a spreadsheet program read a cell as a formula (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r\n]/;
 
-/** A cell a spreadsheet program would run as a formula gets a leading `'`, which makes it text. */
+/**
+ * Inside a cell's text, a place where a spreadsheet may start a cell of its own: after a `,`, `;`, tab, CR
+ * or LF (it may split lines on another delimiter than the file's, and then quotes are mere text), and any
+ * quotes there, when a formula character follows.
+ */
+const FORMULA_PIECE = /([,;\t\r\n]"*)(?=[=+\-@])/g;
+
+/**
+ * A cell as no spreadsheet program will run it as a formula, whichever of `,` `;` tab it splits lines on:
+ * a `'` (which makes what follows text) before each piece that would start with `=` `+` `-` `@`, and before
+ * the cell when it starts with one of those, a tab, CR or LF.
+ */
 export function neutralise(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+  const pieces = cell.replace(FORMULA_PIECE, "$1'");
+  return FORMULA_START.test(pieces) ? `'${pieces}` : pieces;
 }
 
 export interface RejectedRowInput {

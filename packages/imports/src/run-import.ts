@@ -50,6 +50,7 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
 
   const source = await openSource(path.join(deps.storageDir, record.fileKey), record.fileFormat as FileFormat, {
     maxColumns: deps.limits.maxColumns,
+    maxCellChars: deps.limits.maxCellChars,
     maxRecordChars: deps.limits.maxCellChars * deps.limits.maxColumns,
     maxInflatedBytes: deps.limits.maxInflatedBytes,
     maxXlsCells: deps.limits.maxXlsCells,

@@ -83,12 +83,13 @@ export function validateRecords(
       }
       if (typeof cell === 'string') {
         if (cell.length > maxCellChars) {
-          result.issues.push(issue(row, spec.name, 'cell_too_large', `is ${cell.length} characters long; at most ${maxCellChars} are allowed`, issueValue(cell)));
+          result.issues.push(issue(row, spec.name, 'cell_too_large', `is ${cell.length} characters long; at most ${maxCellChars} are allowed (MAX_CELL_KB)`, issueValue(cell)));
           continue;
         }
-        // PostgreSQL text cannot hold NUL; such a cell is a bad row, not a failed chunk.
+        // PostgreSQL text cannot hold NUL: such a cell is a bad row, not a failed chunk. (Its value and the
+        // row's cells are stored with the NUL as U+FFFD: see `storableText`.)
         if (cell.indexOf('\u0000') !== -1) {
-          result.issues.push(issue(row, spec.name, 'invalid_character', 'contains a NUL character (\\0), which text cannot hold', issueValue(cell.replaceAll('\u0000', '\\0'))));
+          result.issues.push(issue(row, spec.name, 'invalid_character', 'contains a NUL character (shown as \uFFFD), which cannot be stored; remove it', issueValue(cell)));
           continue;
         }
       }

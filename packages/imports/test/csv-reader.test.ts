@@ -138,12 +138,28 @@ describe('bad CSV files', () => {
   it('fails an unterminated quote in a large file once the open field passes the record limit', async () => {
     const body = Array.from({ length: 30_000 }, (_, n) => `${n},value ${n}`).join('\n');
     const error = await rejection(readAll(`id,v\n1,"open\n${body}\n${'x'.repeat(MB)}\n`, 'csv', { limits: { maxRecordChars: 100_000 } }));
-    expect(error).toMatchObject({ code: 'unterminated_quote', details: { row: 2 } });
+    expect(error).toMatchObject({ code: 'unterminated_quote', details: { row: 2, column: 2 } });
+    expect(error.message).toBe('Row 2, column 2 (v): a quoted field is never closed (a closing " is missing).');
   });
 
-  it('fails a line longer than the record limit', async () => {
-    const error = await rejection(readAll(`id,v\n1,${'x'.repeat(3 * MB)}\n2,b\n`, 'csv', { limits: { maxRecordChars: 100_000 } }));
-    expect(error).toMatchObject({ code: 'record_too_large', details: { row: 2 } });
+  it('fails a record longer than the record limit, naming the cell too long to read, or the limit', async () => {
+    const limits = { maxRecordChars: 100_000, maxCellChars: 1_000 };
+    const plain = await rejection(readAll(`id,v\n1,${'x'.repeat(3 * MB)}\n2,b\n`, 'csv', { limits }));
+    expect(plain).toMatchObject({ code: 'cell_too_large', details: { row: 2, column: 2, maxCellChars: 1_000 } });
+    expect(plain.message).toBe('Row 2, column 2 (v): the cell is longer than 100000 characters, too long to be read; a cell may hold at most 1000 characters (MAX_CELL_KB).');
+    // A quoted cell full of commas, quotes and line breaks, closed: too long, not unterminated.
+    const quoted = `"${'a,""b""\n'.repeat(MB / 4)}"`;
+    expect(await rejection(readAll(`id;v\n1;ok\n2;${quoted};after\n3;c\n`, 'csv', { limits }))).toMatchObject({
+      code: 'cell_too_large',
+      details: { row: 3, column: 2 },
+    });
+    // Closed by the file's last character.
+    expect(await rejection(readAll(`id,v\n1,${quoted}`, 'csv', { limits }))).toMatchObject({ code: 'cell_too_large', details: { row: 2, column: 2 } });
+    // Only ""-pairs to the end: never closed.
+    expect(await rejection(readAll(`id,v\n1,"${'""'.repeat(MB)}`, 'csv', { limits }))).toMatchObject({ code: 'unterminated_quote', details: { row: 2, column: 2 } });
+    // Many cells, none too long: the record is.
+    const wide = await rejection(readAll(`id,v\n1,${Array.from({ length: 200 }, () => 'y'.repeat(900)).join(',')}\n`, 'csv', { limits: { ...limits, maxColumns: 500 } }));
+    expect(wide).toMatchObject({ code: 'record_too_large', details: { row: 2 } });
   });
 
   it('fails a header or a row with a value past MAX_COLUMNS, ignoring empty trailing cells', async () => {

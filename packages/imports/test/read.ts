@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openSource, type FileFormat, type ReadLimits, type Source, type SourceRecord } from '../src/readers';
 
-export const LIMITS: ReadLimits = { maxColumns: 200, maxRecordChars: 200 * 32 * 1024, maxInflatedBytes: 64 * 1024 * 1024, maxXlsCells: 1_000_000, xlsMemoryMb: 640 };
+export const LIMITS: ReadLimits = {
+  maxColumns: 200,
+  maxCellChars: 32 * 1024,
+  maxRecordChars: 200 * 32 * 1024,
+  maxInflatedBytes: 64 * 1024 * 1024,
+  maxXlsCells: 1_000_000,
+  xlsMemoryMb: 640,
+};
 
 let dir: string | null = null;
 let counter = 0;

@@ -94,9 +94,14 @@ describe('damaged archives and parts', () => {
     expect(error).toMatchObject({ code: 'invalid_xml', details: { part: SHEET } });
   });
 
-  it('bounds a value or tag that never ends', async () => {
-    const endless = `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>${'x'.repeat(2 * MB)}`;
-    expect(await rejection(readAll(book(endless), 'xlsx', { limits: { maxRecordChars: 100_000 } }))).toMatchObject({ code: 'xml_value_too_large' });
+  it('bounds a value or tag that never ends, naming the cell when it is a cell', async () => {
+    const limits = { maxRecordChars: 100_000, maxCellChars: 1_000 };
+    const endless = `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>${'x'.repeat(2 * MB)}`;
+    const cell = await rejection(readAll(book(endless), 'xlsx', { limits }));
+    expect(cell).toMatchObject({ code: 'cell_too_large', details: { row: 1, column: 2, maxCellChars: 1_000 } });
+    expect(cell.message).toBe('Row 1, column B: the cell is longer than 100000 characters, too long to be read; a cell may hold at most 1000 characters (MAX_CELL_KB).');
+    const tag = `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" ${'x'.repeat(2 * MB)}`;
+    expect(await rejection(readAll(book(tag), 'xlsx', { limits }))).toMatchObject({ code: 'xml_value_too_large' });
   });
 
   it('reads a sheet stored without compression and one written with a different prefix', async () => {

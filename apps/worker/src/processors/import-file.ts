@@ -61,7 +61,8 @@ export function importFileProcessor(deps: ImportFileDeps) {
         throw new UnrecoverableError(`timeout: ${error.message}`);
       }
       if (error instanceof BadFileError) {
-        log.warn({ code: error.code, reason: error.message }, 'import failed: bad file');
+        // The message is the product's; a library's error behind it (its `cause`) goes to the log only.
+        log.warn({ code: error.code, err: error }, 'import failed: bad file');
         await deps.imports.finish(importId, 'failed', { code: error.code, message: error.message });
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
@@ -74,13 +75,22 @@ export function importFileProcessor(deps: ImportFileDeps) {
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
       log.error({ err: error, last }, last ? 'import failed on its last attempt' : 'import attempt failed; will retry');
-      if (last) {
-        const message = `Failed after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${(error as Error).message}`;
-        await deps.imports.finish(importId, 'failed', { code: 'internal_error', message });
-      }
+      if (last) await deps.imports.finish(importId, 'failed', { code: 'internal_error', message: internalErrorMessage(importId, attempts) });
       throw error;
     } finally {
       deadline.clear();
     }
   };
+}
+
+/**
+ * What users are told of an unexpected error (a query that failed, a connection lost, a bug): never the
+ * error's own message, which may hold SQL, server paths or another import's data. The worker's log has it,
+ * under the import's id.
+ */
+function internalErrorMessage(importId: string, attempts: number): string {
+  return (
+    `The import stopped on an internal error (${attempts} attempt${attempts > 1 ? 's' : ''}); the rows written before it are kept. ` +
+    `POST /imports/${importId}/retry resumes it; the worker's log has the details under this import's id.`
+  );
 }

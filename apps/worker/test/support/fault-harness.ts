@@ -127,6 +127,26 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
       return response.body as ImportView;
     },
 
+    /** Uploads through the API and waits until the import is finished (see `waitUntilFinished`). */
+    async importFile(content: Buffer | string, filename: string, fields: Record<string, string> = {}): Promise<ImportView> {
+      return this.waitUntilFinished((await this.upload(content, filename, fields)).id);
+    },
+
+    /** The import's rejected rows as the API serves them (`GET /imports/:id/errors.csv`), as text. */
+    async errorsCsv(id: string): Promise<string> {
+      const response = await http
+        .get(`/api/v1/imports/${id}/errors.csv`)
+        .set('Authorization', `Bearer ${token}`)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
+        });
+      if (response.status !== 200) throw new Error(`errors.csv refused: ${response.status}`);
+      return response.body as string;
+    },
+
     async record(id: string): Promise<ImportView> {
       const view = await imports.find(id);
       if (!view) throw new Error(`no import ${id}`);

@@ -1,5 +1,6 @@
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../prisma';
+import { storableText, storableTexts } from '../storable-text';
 
 export const IMPORT_STATUSES = [
   'queued',
@@ -227,9 +228,9 @@ export function createImportsRepository(prisma: PrismaClient) {
         data: {
           fileEncoding: dialect.encoding,
           fileDelimiter: dialect.delimiter,
-          fileSheet: dialect.sheet,
-          fileHeaders: dialect.headers,
-          unknownColumns: dialect.unknownColumns,
+          fileSheet: dialect.sheet === null ? null : storableText(dialect.sheet),
+          fileHeaders: storableTexts(dialect.headers),
+          unknownColumns: storableTexts(dialect.unknownColumns),
         },
       });
     },
@@ -241,7 +242,7 @@ export function createImportsRepository(prisma: PrismaClient) {
         data: {
           status,
           errorCode: error?.code ?? null,
-          errorMessage: error?.message ?? null,
+          errorMessage: error ? storableText(error.message) : null,
           finishedAt: new Date(),
           etaSeconds: status === 'completed' || status === 'completed_with_errors' ? 0 : null,
           progressPercent: status === 'completed' || status === 'completed_with_errors' ? 100 : undefined,

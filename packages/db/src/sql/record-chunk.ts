@@ -1,3 +1,4 @@
+import { storableText, storableTexts } from '../storable-text';
 import { arrayLiteral } from './pg-arrays';
 
 export interface RowErrorInput {
@@ -68,9 +69,9 @@ export function recordParams(chunk: ChunkRecord): unknown[] {
     e_level: arrayLiteral(e.map((x) => x.level)),
     e_column: arrayLiteral(e.map((x) => x.column)),
     e_code: arrayLiteral(e.map((x) => x.code)),
-    e_message: arrayLiteral(e.map((x) => x.message)),
-    e_value: arrayLiteral(e.map((x) => x.value)),
-    e_raw: arrayLiteral(e.map((x) => (x.raw ? JSON.stringify(x.raw) : null))),
+    e_message: arrayLiteral(e.map((x) => storableText(x.message))),
+    e_value: arrayLiteral(e.map((x) => (x.value === null ? null : storableText(x.value)))),
+    e_raw: arrayLiteral(e.map((x) => (x.raw ? JSON.stringify(storableTexts(x.raw)) : null))),
   };
   return RECORD_PARAMS.map((name) => values[name]);
 }

@@ -4,8 +4,20 @@ import iconv from 'iconv-lite';
 import Papa from 'papaparse';
 import { BadFileError } from '../errors';
 import { readSepLine, sniffDelimiter } from './csv-dialect';
+import { longRecordField } from './csv-long-record';
 import { detectEncoding } from './encoding';
-import { batchesOf, checkColumns, headerCells, splitHeader, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
+import {
+  batchesOf,
+  cellTooLarge,
+  checkColumns,
+  headerCells,
+  isEmptyRecord,
+  splitHeader,
+  type ReadLimits,
+  type RecordRuns,
+  type Source,
+  type SourceRecord,
+} from './source';
 
 // Small pieces keep each parse short-lived: its rows die young instead of being promoted to the old heap.
 const READ_CHUNK = 64 * 1024;
@@ -49,8 +61,8 @@ async function sample(texts: AsyncGenerator<string>): Promise<{ head: string; do
   return { head, done: false };
 }
 
-const unterminated = (row: number) =>
-  new BadFileError('unterminated_quote', `Row ${row}: a quoted field is never closed (a closing " is missing).`, { row });
+const unterminated = (where: string, details: Record<string, unknown>) =>
+  new BadFileError('unterminated_quote', `${where}: a quoted field is never closed (a closing " is missing).`, details);
 
 /**
  * Opens a CSV file: detects its encoding (byte-order mark, UTF-8 validity, else Windows-1252) and
@@ -71,6 +83,23 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
   const parser = new Parser({ delimiter, newline: '\n', quoteChar: '"' });
 
   let row = 0;
+  /** The header row's cells, once read: errors name a column by its header. */
+  let header: string[] | null = null;
+
+  /**
+   * Why the record at `row`, whose text so far is `text`, is longer than the reader may hold: a cell too
+   * long to be read, a quote never closed (read on to the end of the file to tell), or too much text.
+   */
+  async function tooLong(text: string, at: number): Promise<BadFileError> {
+    const field = await longRecordField(text, texts, delimiter);
+    const name = header?.[field.column]?.trim();
+    const where = `Row ${at}, column ${field.column + 1}${name ? ` (${name})` : ''}`;
+    const details = { row: at, column: field.column + 1 };
+    if (field.unterminated) return unterminated(where, details);
+    if (field.length > limits.maxCellChars) return cellTooLarge(where, limits, details);
+    return new BadFileError('record_too_large', `Row ${at} is longer than ${limits.maxRecordChars} characters.`, { row: at });
+  }
+
   /** Every record of the file, header included, a run per piece parsed. */
   async function* records(): RecordRuns {
     let pending = head;
@@ -85,20 +114,22 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
       if (finished && pending.endsWith('\n')) pending = pending.slice(0, -1);
       const result = parser.parse(pending, 0, !finished);
       const missingQuote = result.errors.find((error) => error.code === 'MissingQuotes');
-      if (missingQuote) throw unterminated(row + (missingQuote.row ?? 0) + 1);
+      if (missingQuote) {
+        const at = row + (missingQuote.row ?? 0) + 1;
+        throw unterminated(`Row ${at}`, { row: at });
+      }
       const run = new Array<SourceRecord>(result.data.length);
       for (let i = 0; i < run.length; i++) {
-        const record = { row: ++row, cells: result.data[i] as string[] };
+        const cells = result.data[i] as string[];
+        const record = { row: ++row, cells };
         checkColumns(record, limits.maxColumns);
+        if (header === null && !isEmptyRecord(cells)) header = cells;
         run[i] = record;
       }
       if (run.length > 0) yield run;
       pending = pending.slice(result.meta.cursor);
       if (finished) return;
-      if (pending.length > limits.maxRecordChars) {
-        if (pending.includes('"')) throw unterminated(row + 1);
-        throw new BadFileError('record_too_large', `Row ${row + 1} is longer than ${limits.maxRecordChars} characters.`, { row: row + 1 });
-      }
+      if (pending.length > limits.maxRecordChars) throw await tooLong(pending, row + 1);
     }
   }
 

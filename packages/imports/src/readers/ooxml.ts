@@ -7,7 +7,8 @@ import path from 'node:path';
 import { BadFileError } from '../errors';
 import { SharedStrings } from './shared-strings';
 import { builtinFormatKind, formatCodeKind, type FormatKind } from './spreadsheet-values';
-import { localName, parseXmlPart, type XmlHandlers } from './xml';
+import { cellTooLarge } from './source';
+import { localName, parseXmlPart, XML_VALUE_TOO_LARGE, type XmlHandlers } from './xml';
 import type { ZipArchive } from './zip';
 
 /** More sheets, relationships, number formats or cell styles than this: not a real workbook. */
@@ -116,7 +117,12 @@ export async function readCellFormats(archive: ZipArchive, part: string, maxPend
  * Reads the shared-string table into a disk-backed store: each `<si>` is the text of its `<t>` elements
  * (rich-text runs joined), phonetic hints (`<rPh>`) left out.
  */
-export async function readSharedStrings(archive: ZipArchive, part: string, maxPendingChars: number): Promise<SharedStrings> {
+export async function readSharedStrings(
+  archive: ZipArchive,
+  part: string,
+  limits: { maxPendingChars: number; maxCellChars: number },
+): Promise<SharedStrings> {
+  const { maxPendingChars } = limits;
   const strings = new SharedStrings();
   let inSi = false;
   let inT = false;
@@ -133,7 +139,7 @@ export async function readSharedStrings(archive: ZipArchive, part: string, maxPe
     text(chunk) {
       if (!inT) return;
       text += chunk;
-      if (text.length > maxPendingChars) throw tooLong(part, maxPendingChars);
+      if (text.length > maxPendingChars) throw tooLarge();
     },
     close(name) {
       if (name === 't') inT = false;
@@ -144,12 +150,16 @@ export async function readSharedStrings(archive: ZipArchive, part: string, maxPe
       }
     },
   };
+  /** The string being read is longer than the XML may hold: the file fails, naming it. */
+  const tooLarge = () =>
+    cellTooLarge(`${part}, string ${strings.length + 1}`, { maxRecordChars: maxPendingChars, maxCellChars: limits.maxCellChars }, { part });
   try {
     await parseXmlPart(part, archive.read(part), handlers, maxPendingChars);
     return strings;
   } catch (error) {
     strings.close();
-    throw error;
+    // The parser bounds text between two tags: inside a `<t>`, that text is a string's.
+    throw inT && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
   }
 }
 
@@ -205,6 +215,3 @@ function attributeByLocalName(attributes: Record<string, string>, name: string):
 
 const tooMany = (part: string, what: string) =>
   new BadFileError('unreadable_file', `${part} lists more than ${MAX_ITEMS} ${what}; the workbook is damaged or hostile.`, { part });
-
-export const tooLong = (part: string, max: number) =>
-  new BadFileError('xml_value_too_large', `${part} holds a value longer than ${max} characters; the workbook is damaged or hostile.`, { part });

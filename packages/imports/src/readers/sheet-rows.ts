@@ -1,8 +1,8 @@
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
-import { tooLong, unescapeOoxml } from './ooxml';
+import { unescapeOoxml } from './ooxml';
 import type { SharedStrings } from './shared-strings';
-import type { RecordRuns, SourceRecord } from './source';
+import { cellTooLarge, type RecordRuns, type SourceRecord } from './source';
 import {
   EXCEL_MAX_COLUMNS,
   EXCEL_MAX_ROWS,
@@ -12,7 +12,7 @@ import {
   serialToTime,
   type FormatKind,
 } from './spreadsheet-values';
-import { XmlPartParser, type XmlElement } from './xml';
+import { XML_VALUE_TOO_LARGE, XmlPartParser, type XmlElement } from './xml';
 
 export interface SheetContext {
   /** Zip entry of the sheet (named in errors). */
@@ -24,6 +24,8 @@ export interface SheetContext {
   maxColumns: number;
   /** Longest value or tag the XML may hold. */
   maxPendingChars: number;
+  /** MAX_CELL_KB, named when a cell is longer than the XML may hold. */
+  maxCellChars: number;
 }
 
 /** A cell's raw parts as the XML gives them. */
@@ -76,12 +78,14 @@ export function cellValue(cell: RawCell, date1904: boolean, string: (index: numb
  * a row number past Excel's last row or out of order fails the file.
  */
 export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): RecordRuns {
-  const { part, strings, formats, date1904, maxColumns, maxPendingChars } = context;
+  const { part, strings, formats, date1904, maxColumns, maxPendingChars, maxCellChars } = context;
   const ready: SourceRecord[] = [];
   let inSheetData = false;
   let rowNumber = 0;
   let cells: Cell[] | null = null;
   let column = -1;
+  /** Between a cell's `<c>` and `</c>`. */
+  let inCell = false;
   let capture: 'v' | 't' | null = null;
   let inInline = false;
   let inPhonetic = false;
@@ -122,6 +126,7 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
           throw new BadFileError('unreadable_file', `${part}: row ${rowNumber} has a cell with a bad reference "${attributes.r}".`, { part });
         }
         column = next;
+        inCell = true;
         cell.type = attributes.t ?? 'n';
         cell.value = '';
         cell.hasValue = false;
@@ -147,8 +152,11 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   const text = (chunk: string) => {
     if (capture === null) return;
     cell.value += chunk;
-    if (cell.value.length > maxPendingChars) throw tooLong(part, maxPendingChars);
+    if (cell.value.length > maxPendingChars) throw tooLarge();
   };
+  /** The cell being read is longer than the XML may hold: the file fails, naming the cell. */
+  const tooLarge = () =>
+    cellTooLarge(`Row ${rowNumber}, column ${columnName(column)}`, { maxRecordChars: maxPendingChars, maxCellChars }, { part, row: rowNumber, column: column + 1 });
 
   const close = (name: string) => {
     if (!inSheetData) return;
@@ -165,6 +173,7 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
         inPhonetic = false;
         break;
       case 'c': {
+        inCell = false;
         const value = cellValue(cell, date1904, lookup);
         if (value === null || value === undefined || cells === null) break;
         if (column >= maxColumns) {
@@ -191,7 +200,12 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   const parser = new XmlPartParser(part, { open, text, close }, maxPendingChars);
   // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
   for await (const chunk of chunks) {
-    parser.write(chunk);
+    try {
+      parser.write(chunk);
+    } catch (error) {
+      // The parser bounds text between two tags: inside a cell, that text is the cell's value.
+      throw inCell && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
+    }
     if (ready.length > 0) yield ready.splice(0, ready.length);
   }
   parser.end();

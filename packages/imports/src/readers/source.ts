@@ -31,6 +31,8 @@ export interface Source {
 export interface ReadLimits {
   /** Most columns a record may have a value in (MAX_COLUMNS). */
   maxColumns: number;
+  /** Longest cell (MAX_CELL_KB): a longer one rejects its row; named when a cell is too long to be read at all. */
+  maxCellChars: number;
   /** Longest text a record may hold while its quotes are open before the file is rejected (also the longest
    * value or tag an XLSX part may hold). */
   maxRecordChars: number;
@@ -104,6 +106,18 @@ export function checkColumns(record: SourceRecord, maxColumns: number): void {
     'too_many_columns',
     `Row ${record.row} has a value in column ${last + 1}; at most ${maxColumns} columns are allowed (MAX_COLUMNS).`,
     { row: record.row, column: last + 1, maxColumns },
+  );
+}
+
+/**
+ * A cell longer than a whole record may be (`maxRecordChars`): it cannot be read, so the file fails.
+ * `where` names the cell (`Row 4, column 2 (nom)`).
+ */
+export function cellTooLarge(where: string, limits: Pick<ReadLimits, 'maxRecordChars' | 'maxCellChars'>, details: Record<string, unknown>): BadFileError {
+  return new BadFileError(
+    'cell_too_large',
+    `${where}: the cell is longer than ${limits.maxRecordChars} characters, too long to be read; a cell may hold at most ${limits.maxCellChars} characters (MAX_CELL_KB).`,
+    { ...details, maxCellChars: limits.maxCellChars },
   );
 }
 

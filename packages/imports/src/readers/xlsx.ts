@@ -1,9 +1,8 @@
 import { BadFileError } from '../errors';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
 import type { SharedStrings } from './shared-strings';
-import { sheetRecords } from './sheet-rows';
+import { sheetRecords, type SheetContext } from './sheet-rows';
 import { batchesOf, headerCells, pickSheet, splitHeader, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
-import type { FormatKind } from './spreadsheet-values';
 import { ZipArchive } from './zip';
 
 /** A sheet opened for reading, positioned after its header row. */
@@ -30,10 +29,11 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
     const book = await readWorkbookInfo(archive, maxPending);
     const named = sheetName === undefined ? null : pickSheet(book.sheets.map((sheet) => sheet.name), sheetName);
     const formats = book.stylesPart ? await readCellFormats(archive, book.stylesPart, maxPending) : [];
-    strings = book.sharedStringsPart ? await readSharedStrings(archive, book.sharedStringsPart, maxPending) : null;
+    const { maxCellChars } = limits;
+    strings = book.sharedStringsPart ? await readSharedStrings(archive, book.sharedStringsPart, { maxPendingChars: maxPending, maxCellChars }) : null;
 
     const open = (ref: SheetRef) =>
-      openSheet(archive, ref, { strings, formats, date1904: book.date1904, maxColumns: limits.maxColumns, maxPendingChars: maxPending });
+      openSheet(archive, ref, { strings, formats, date1904: book.date1904, maxColumns: limits.maxColumns, maxPendingChars: maxPending, maxCellChars });
     let sheet: OpenedSheet | null = null;
     if (named !== null) {
       const ref = book.sheets.find((candidate) => candidate.name === named) as SheetRef;
@@ -72,7 +72,7 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
 async function openSheet(
   archive: ZipArchive,
   ref: SheetRef,
-  context: { strings: SharedStrings | null; formats: readonly FormatKind[]; date1904: boolean; maxColumns: number; maxPendingChars: number },
+  context: Omit<SheetContext, 'part'>,
 ): Promise<OpenedSheet | null> {
   const part = ref.part;
   if (part === null || !archive.has(part)) return null;

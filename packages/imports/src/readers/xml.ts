@@ -26,6 +26,9 @@ export const localName = (name: string) => {
   return colon < 0 ? name : name.slice(colon + 1);
 };
 
+/** Code of the error for text longer than a part may hold between two tags. */
+export const XML_VALUE_TOO_LARGE = 'xml_value_too_large';
+
 /** `<!DOCTYPE` or `<!ENTITY` anywhere: the only way into entity expansion, refused outright. */
 const DTD = /<!(DOCTYPE|ENTITY)/;
 const DTD_CARRY = '<!DOCTYPE'.length - 1;
@@ -103,7 +106,7 @@ export class XmlPartParser {
     this.guard(() => this.parser.write(text));
     if (this.pending > this.maxPendingChars) {
       throw new BadFileError(
-        'xml_value_too_large',
+        XML_VALUE_TOO_LARGE,
         `${this.part} holds a value or tag longer than ${this.maxPendingChars} characters; the workbook is damaged or hostile.`,
         { part: this.part },
       );
@@ -121,7 +124,7 @@ export class XmlPartParser {
         this.inHandler = false;
         throw error;
       }
-      throw new BadFileError('invalid_xml', `${this.part} is not well-formed XML (${(error as Error).message}).`, { part: this.part });
+      throw new BadFileError('invalid_xml', `${this.part} is not well-formed XML.`, { part: this.part }, { cause: error });
     }
   }
 

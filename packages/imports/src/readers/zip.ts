@@ -21,8 +21,9 @@ function formatBytes(bytes: number): string {
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
 
-const damaged = (reason: string) =>
-  new BadFileError('unreadable_file', `The workbook is damaged or truncated and cannot be read (${reason}).`, { reason });
+/** `reason` in the product's words; `cause`, the library's error, is for the log only. */
+const damaged = (reason: string, cause?: unknown) =>
+  new BadFileError('unreadable_file', `The workbook is damaged or truncated and cannot be read (${reason}).`, { reason }, cause === undefined ? undefined : { cause });
 
 /**
  * A zip archive read lazily and defensively: entries are listed from the central directory, and each one is
@@ -42,9 +43,12 @@ export class ZipArchive {
 
   static async open(path: string, limits: ZipLimits): Promise<ZipArchive> {
     const zip = await new Promise<ZipFile>((resolve, reject) => {
-      yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, file) =>
-        error || !file ? reject(damaged(error?.message ?? 'no archive')) : resolve(file),
-      );
+      yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, file) => {
+        // A stored file gone missing is not the workbook's fault: passed on as it is (`file_missing`).
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(error);
+        else if (error || !file) reject(damaged('its table of contents cannot be read', error));
+        else resolve(file);
+      });
     });
     try {
       return new ZipArchive(zip, await listEntries(zip), limits);
@@ -79,7 +83,7 @@ export class ZipArchive {
 
     const raw = await new Promise<Readable>((resolve, reject) => {
       this.zip.openReadStream(entry, { decodeFileData: false }, (error, stream) =>
-        error || !stream ? reject(damaged(error?.message ?? `cannot open ${name}`)) : resolve(stream),
+        error || !stream ? reject(damaged(`${name} cannot be opened`, error)) : resolve(stream),
       );
     });
     // zlib respects backpressure within one input chunk too: it inflates only as output is read, here up to
@@ -113,7 +117,7 @@ export class ZipArchive {
       }
     } catch (error) {
       if (error instanceof BadFileError) throw error;
-      throw damaged(`${name}: ${(error as Error).message}`);
+      throw damaged(`${name} cannot be inflated`, error);
     } finally {
       output.destroy();
       raw.destroy();
@@ -144,7 +148,7 @@ function listEntries(zip: ZipFile): Promise<Map<string, Entry>> {
   return new Promise((resolve, reject) => {
     const entries = new Map<string, Entry>();
     let count = 0;
-    zip.on('error', (error: Error) => reject(damaged(error.message)));
+    zip.on('error', (error: Error) => reject(damaged('its table of contents cannot be read', error)));
     zip.on('entry', (entry: Entry) => {
       if (++count > MAX_ENTRIES) {
         reject(damaged(`more than ${MAX_ENTRIES} entries`));
