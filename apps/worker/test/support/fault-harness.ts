@@ -127,6 +127,18 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
       return response.body as ImportView;
     },
 
+    /** Uploads through the API and waits until the import is finished; its final record. */
+    async importFile(content: Buffer | string, filename: string, fields: Record<string, string> = {}): Promise<ImportView> {
+      const { id } = await this.upload(content, filename, fields);
+      return this.waitUntilFinished(id);
+    },
+
+    /** The import's row errors and warnings, as the API lists them (the first 1,000). */
+    async errorsOf(id: string) {
+      const { body } = await http.get(`/api/v1/imports/${id}/errors?limit=1000`).set('Authorization', `Bearer ${token}`);
+      return body.items as { row: number; level: string; column: string | null; code: string; message: string; value: string | null }[];
+    },
+
     async record(id: string): Promise<ImportView> {
       const view = await imports.find(id);
       if (!view) throw new Error(`no import ${id}`);
