@@ -13,7 +13,7 @@ const referentiel: Record<string, Awaited<ReturnType<FaultHarness['importFile']>
 const corpus = (file: string) => readFileSync(path.join(__dirname, 'corpus', file));
 
 beforeAll(async () => {
-  h = await startFaultHarness();
+  h = await startFaultHarness({ fastHandover: false });
   await h.startWorker('corpus');
   // Companies link to these subcategories through their NAF codes.
   const book = corpus('libreoffice-referentiel.xlsx');
