@@ -1,13 +1,15 @@
 import iconv from 'iconv-lite';
 import { COMPANY_HEADERS, companyRow, sheetXml, sirenFor, toCsv, xlsxPackage } from '@importer/testing';
-import { startHarness, type Harness } from './harness';
+import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
-let h: Harness;
+/** The worker users run: the compiled bundle, started as `npm run worker` starts it. */
+let h: FaultHarness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startFaultHarness({ fastHandover: false });
+  await h.startWorker('readers');
 });
 afterAll(async () => {
-  await h.close();
+  await h?.close();
 });
 
 const stored = async (siren: string) =>
@@ -39,6 +41,20 @@ describe('CSV dialects end to end', () => {
     expect(result.status).toBe('completed');
     expect(result.file).toMatchObject({ encoding, delimiter: '\t' });
     expect((await stored(sirenFor(n)))?.nom).toBe('Société Générale d’Ébénisterie');
+  });
+
+  it.each([
+    ['UTF-8 with a byte-order mark, comma-separated, LF', 'export.csv', [0xef, 0xbb, 0xbf], ',', '\n', 113],
+    ['UTF-8 without a byte-order mark, a .tsv, CRLF', 'export.tsv', [], '\t', '\r\n', 114],
+  ] as const)('imports %s and records it', async (_, name, bom, delimiter, newline, n) => {
+    const rows = [companyRow(n, { nom: 'Crème brûlée & Cie', adresse: 'Quai "Ouest"\nBâtiment B' }), companyRow(n + 100)];
+    const bytes = Buffer.concat([Buffer.from(bom), Buffer.from(toCsv(COMPANY_HEADERS, rows, { delimiter, newline }))]);
+    const result = await h.importFile(bytes, name, { profile: 'companies' });
+    expect(result.status).toBe('completed');
+    expect(result.file).toMatchObject({ format: 'csv', encoding: 'utf-8', delimiter, headers: [...COMPANY_HEADERS] });
+    expect(result.totals).toMatchObject({ rows: 2, created: 2, failed: 0 });
+    expect(await stored(sirenFor(n))).toMatchObject({ nom: 'Crème brûlée & Cie', adresse: 'Quai "Ouest"\nBâtiment B' });
+    expect((await stored(sirenFor(n + 100)))?.nom).toBe(`Société ${n + 100}`);
   });
 
   it('reports row numbers past quoted newlines and ignores trailing empty rows and columns', async () => {

@@ -1,12 +1,14 @@
 import { COMPANY_HEADERS, companyRow, sheetXml, toCsv, toXlsx, xlsxPackage } from '@importer/testing';
-import { startHarness, type Harness } from './harness';
+import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
-let h: Harness;
+/** The worker users run: the compiled bundle, started as `npm run worker` starts it. */
+let h: FaultHarness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startFaultHarness({ fastHandover: false });
+  await h.startWorker('readers');
 });
 afterAll(async () => {
-  await h.close();
+  await h?.close();
 });
 
 const NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';

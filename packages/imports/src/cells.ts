@@ -168,13 +168,21 @@ function isoDate(year: number, month: number, day: number): string | null {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-/** dd/mm/yyyy, yyyy-mm-dd, or a spreadsheet date (readers turn those into yyyy-mm-dd). */
+const YEAR_FIRST = /^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?:[T ].*)?$/;
+/** Day first, optionally with the time of day LibreOffice, Gnumeric and Excel write for a date-and-time cell. */
+const DAY_FIRST = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$/;
+
+/**
+ * dd/mm/yyyy or yyyy-mm-dd (also with `/` or `.` between the parts, as spreadsheet programs write dates
+ * to CSV), optionally followed by a time of day, which is dropped; or a spreadsheet date (readers turn
+ * those into yyyy-mm-dd).
+ */
 export const date: CellParser<string> = (cell) => {
   const value = cellText(cell).trim();
-  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$/.exec(value);
+  let match = YEAR_FIRST.exec(value);
   let iso = match ? isoDate(Number(match[1]), Number(match[2]), Number(match[3])) : null;
   if (!match) {
-    match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
+    match = DAY_FIRST.exec(value);
     iso = match ? isoDate(Number(match[3]), Number(match[2]), Number(match[1])) : null;
   }
   return iso ?? fail('invalid_date', 'must be a date as dd/mm/yyyy or yyyy-mm-dd');

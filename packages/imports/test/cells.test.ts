@@ -43,6 +43,14 @@ describe('cell rules', () => {
     expect(value(date('31/12/2020'))).toBe('2020-12-31');
     expect(value(date('2020-02-29'))).toBe('2020-02-29');
     expect(code(date('31/02/2021'))).toBe('invalid_date');
+    // As LibreOffice, Gnumeric and Excel write date-and-time cells to CSV; the time is dropped.
+    expect(value(date('31/12/1999 18:45'))).toBe('1999-12-31');
+    expect(value(date('1999/12/31 18:45:00'))).toBe('1999-12-31');
+    expect(value(date('2020-02-29T10:00:00.000Z'))).toBe('2020-02-29');
+    expect(value(date('31.12.1999'))).toBe('1999-12-31');
+    for (const rejected of ['31/12/1999 noon', '31/12/1999 18h45', '12/1999', '1999-12']) {
+      expect(code(date(rejected))).toBe('invalid_date');
+    }
     expect(value(email('a.b@example.fr'))).toBe('a.b@example.fr');
     expect(code(email('not-an-email'))).toBe('invalid_email');
     expect(value(url('https://example.fr/x'))).toBe('https://example.fr/x');

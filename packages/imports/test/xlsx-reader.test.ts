@@ -149,6 +149,16 @@ describe('choosing the sheet', () => {
     expect(await rejection(readAll(book, 'xlsx', { sheet: 'Vide' }))).toMatchObject({ code: 'empty_file', message: 'The sheet "Vide" is empty.' });
   });
 
+  it('passes over hidden sheets unless no visible sheet has a value, or the option names one', async () => {
+    const lists = { name: 'Listes', xml: sheetXml([['naf'], ['62.01Z']]), state: 'hidden' };
+    const settings = { name: 'Réglages', xml: sheetXml([['x']]), state: 'veryHidden' };
+    const hidden = xlsxPackage({ sheets: [lists, settings, { name: 'Entreprises', xml: sheetXml([['siren'], ['1']]) }] });
+    expect((await readAll(hidden, 'xlsx')).source.dialect.sheet).toBe('Entreprises');
+    expect((await readAll(hidden, 'xlsx', { sheet: 'listes' })).records).toEqual([{ row: 2, cells: ['62.01Z'] }]);
+    const onlyHidden = xlsxPackage({ sheets: [{ name: 'Vide', xml: sheetXml([]) }, lists] });
+    expect((await readAll(onlyHidden, 'xlsx')).source.dialect.sheet).toBe('Listes');
+  });
+
   it('fails a workbook whose sheets are all empty', async () => {
     const empty = xlsxPackage({ sheets: [{ name: 'A', xml: sheetXml([]) }, { name: 'B', xml: sheetXml([[null, '']]) }] });
     expect(await rejection(readAll(empty, 'xlsx'))).toMatchObject({ code: 'empty_file', message: 'Every sheet of the workbook is empty.' });

@@ -179,7 +179,8 @@ export function sheetXml(rows: readonly (readonly XlsxCell[])[], options: { dime
 }
 
 export interface XlsxPackageSpec {
-  sheets: readonly { name: string; xml: string }[];
+  /** `state`: written as the sheet's `state` attribute (`hidden`, `veryHidden`). */
+  sheets: readonly { name: string; xml: string; state?: string }[];
   /** Shared strings, `<si>` elements' inner XML given as plain text (escaped here). */
   sharedStrings?: readonly string[];
   /** The whole styles part. */
@@ -208,7 +209,9 @@ export function xlsxPackage(spec: XlsxPackageSpec): Buffer {
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
       `<Relationship Id="rId1" Type="${REL_TYPE}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
   );
-  const sheets = spec.sheets.map((sheet, i) => `<sheet name="${escapeXml(sheet.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('');
+  const sheets = spec.sheets
+    .map((sheet, i) => `<sheet name="${escapeXml(sheet.name)}" sheetId="${i + 1}"${sheet.state ? ` state="${sheet.state}"` : ''} r:id="rId${i + 1}"/>`)
+    .join('');
   parts.set(
     'xl/workbook.xml',
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="${SPREADSHEET_NS}" xmlns:r="${REL_NS}">` +

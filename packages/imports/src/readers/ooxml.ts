@@ -23,6 +23,8 @@ export interface SheetRef {
   name: string;
   /** Zip entry of the sheet's XML, or null when the workbook points nowhere. */
   part: string | null;
+  /** Hidden from the person who opens the workbook (`state="hidden"` or `"veryHidden"`). */
+  hidden: boolean;
 }
 
 export interface WorkbookInfo {
@@ -47,7 +49,7 @@ export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: num
   }
 
   let date1904 = false;
-  const declared: { name: string; relId: string }[] = [];
+  const declared: { name: string; relId: string; hidden: boolean }[] = [];
   await parseXmlPart(
     workbookPart,
     archive.read(workbookPart),
@@ -56,7 +58,11 @@ export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: num
         if (name === 'workbookPr') date1904 = isTrue(attributes.date1904);
         else if (name === 'sheet') {
           if (declared.length >= MAX_ITEMS) throw tooMany(workbookPart, 'sheets');
-          declared.push({ name: attributes.name ?? `Sheet${declared.length + 1}`, relId: attributeByLocalName(attributes, 'id') ?? '' });
+          declared.push({
+            name: attributes.name ?? `Sheet${declared.length + 1}`,
+            relId: attributeByLocalName(attributes, 'id') ?? '',
+            hidden: attributes.state === 'hidden' || attributes.state === 'veryHidden',
+          });
         }
       },
     },
@@ -70,9 +76,9 @@ export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: num
     const part = rel ? resolvePartPath(workbookPart, rel.target) : fallback;
     return archive.has(part) ? part : null;
   };
-  const sheets = declared.map(({ name, relId }) => {
+  const sheets = declared.map(({ name, relId, hidden }) => {
     const rel = rels.get(relId);
-    return { name, part: rel && REL_WORKSHEET.test(rel.type) ? resolvePartPath(workbookPart, rel.target) : null };
+    return { name, hidden, part: rel && REL_WORKSHEET.test(rel.type) ? resolvePartPath(workbookPart, rel.target) : null };
   });
   return {
     date1904,

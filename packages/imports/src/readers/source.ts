@@ -122,6 +122,15 @@ export function cellTooLarge(where: string, limits: Pick<ReadLimits, 'maxRecordC
 }
 
 /**
+ * A workbook's sheets in the order the default choice (no `sheet` option) tries them: the visible ones,
+ * then the hidden ones (lists behind drop-downs, settings), each in workbook order. A person who uploads
+ * a workbook means a sheet they can see.
+ */
+export function visibleFirst<T extends { hidden: boolean }>(sheets: readonly T[]): T[] {
+  return [...sheets.filter((sheet) => !sheet.hidden), ...sheets.filter((sheet) => sheet.hidden)];
+}
+
+/**
  * The sheet `wanted` names among a workbook's sheets: exactly, else ignoring case and surrounding spaces.
  * An unknown name fails the file with the list of sheets.
  */

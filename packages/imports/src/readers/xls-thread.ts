@@ -14,7 +14,7 @@ import { CFB, read, type CellObject, type WorkBook } from '@e965/xlsx';
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
 import { countCells } from './biff';
-import { pickSheet, type SourceRecord } from './source';
+import { pickSheet, visibleFirst, type SourceRecord } from './source';
 import { formatCodeKind, serialToIsoDate, serialToTime } from './spreadsheet-values';
 
 /** What the thread is given: the stored file, the sheet asked for, the cell limit. */
@@ -93,7 +93,9 @@ function openSheet(job: XlsJob): { name: string; rows: Rows; date1904: boolean }
   const rowsOf = (name: string) => (workbook.Sheets[name]?.['!data'] ?? []) as Rows;
   const name =
     (job.sheet === undefined ? undefined : pickSheet(workbook.SheetNames, job.sheet)) ??
-    workbook.SheetNames.find((candidate) => rowsOf(candidate).some((r) => r && r.some((c) => toCell(c, date1904) !== null)));
+    visibleFirst(workbook.SheetNames.map((name, i) => ({ name, hidden: Boolean(workbook.Workbook?.Sheets?.[i]?.Hidden) })))
+      .map((sheet) => sheet.name)
+      .find((candidate) => rowsOf(candidate).some((r) => r && r.some((c) => toCell(c, date1904) !== null)));
   if (!name) throw new BadFileError('empty_file', 'Every sheet of the workbook is empty.');
   return { name, rows: rowsOf(name), date1904 };
 }

@@ -2,7 +2,8 @@ import { BadFileError } from '../errors';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
 import type { SharedStrings } from './shared-strings';
 import { sheetRecords, type SheetContext } from './sheet-rows';
-import { batchesOf, headerCells, pickSheet, splitHeader, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
+import { batchesOf, headerCells, pickSheet, splitHeader, visibleFirst, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
+import type { FormatKind } from './spreadsheet-values';
 import { ZipArchive } from './zip';
 
 /** A sheet opened for reading, positioned after its header row. */
@@ -19,7 +20,8 @@ interface OpenedSheet {
  * Opens an XLSX workbook without loading it: the zip is read entry by entry (sizes checked against what
  * they declare and against `maxInflatedBytes`), the small parts first (workbook, relationships, styles,
  * shared strings — the latter kept on disk), then the chosen sheet's XML is streamed row by row, only as
- * fast as batches are consumed. The sheet is the one named, else the first with a value.
+ * fast as batches are consumed. The sheet is the one named, else the first visible one with a value, else
+ * the first hidden one with a value.
  */
 export async function openXlsx(path: string, limits: ReadLimits, sheetName?: string): Promise<Source> {
   const archive = await ZipArchive.open(path, { maxInflatedBytes: limits.maxInflatedBytes });
@@ -40,7 +42,7 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
       sheet = await open(ref);
       if (!sheet) throw new BadFileError('empty_file', `The sheet "${ref.name}" is empty.`, { sheet: ref.name });
     } else {
-      for (const ref of book.sheets) {
+      for (const ref of visibleFirst(book.sheets)) {
         sheet = await open(ref);
         if (sheet) break;
       }
