@@ -88,6 +88,11 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  // Every answer is what its Content-Type says: a browser must not guess another type from the content.
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.use(healthRouter(deps));
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
