@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { COMPANY_HEADERS, companyRow, sirenFor, toCsv, type FixtureRow } from '@importer/testing';
 import { ARTIFACTS, PASSWORD, startStack, type Stack } from './stack';
 
@@ -36,6 +36,14 @@ async function expectLabelledControls(page: Page): Promise<void> {
       .map((control) => control.outerHTML.slice(0, 120)),
   );
   expect(unlabelled).toEqual([]);
+}
+
+/** How much of a progress bar's track its fill covers, once its transition has run (1: full). */
+async function filledShare(bar: Locator): Promise<number> {
+  const fill = bar.locator('.progress-fill');
+  await fill.evaluate((element) => Promise.all(element.getAnimations().map((animation) => animation.finished)));
+  const [track, filled] = await Promise.all([bar.boundingBox(), fill.boundingBox()]);
+  return (filled?.width ?? 0) / (track?.width ?? 1);
 }
 
 /** The status the import page shows, as the live stream last set it. */
@@ -126,6 +134,7 @@ describe('an operator', () => {
     await liveStatus(page, 'completed with errors');
     await page.getByText('Final', { exact: true }).waitFor();
     expect(await page.getByRole('progressbar', { name: 'Import progress' }).getAttribute('aria-valuenow')).toBe('100');
+    expect(await filledShare(page.getByRole('progressbar', { name: 'Import progress' }))).toBeCloseTo(1, 2);
     await page.getByTestId('processed-rows').filter({ hasText: /^140$/ }).waitFor();
     const failed = page.locator('.total').filter({ hasText: 'Failed' }).locator('dd');
     expect(await failed.textContent()).toBe(String(rejected));
@@ -213,6 +222,7 @@ describe('an operator', () => {
     expect(await row.getByText('operator@example.com').count()).toBe(1);
     expect(await row.getByText('61 failed').count()).toBe(1);
     expect(await row.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    expect(await filledShare(row.getByRole('progressbar'))).toBeCloseTo(1, 2);
     await page.locator('.stat').filter({ hasText: 'Imports today' }).getByText('4', { exact: true }).waitFor();
 
     await expectLabelledControls(page);

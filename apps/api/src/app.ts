@@ -15,7 +15,8 @@ import { createCleanupQueue, type ImportsQueue, type ProgressSubscriber } from '
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
-import { loginRateLimit, uploadRateLimit } from './middleware/rate-limit';
+import { loginRateLimits, uploadRateLimit } from './middleware/rate-limit';
+import { createProgressStreams } from './progress-streams';
 import { adminRouter } from './routes/admin';
 import { importEventsRouter } from './routes/events';
 import { cleanupRunsRouter } from './routes/cleanup-runs';
@@ -26,6 +27,7 @@ import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
 import { tokensRouter } from './routes/tokens';
+import { createSemaphore } from './semaphore';
 import { createSessionLayer, randomSecret } from './sessions';
 
 export interface AppDeps {
@@ -53,6 +55,18 @@ export interface AppDeps {
   progress?: ProgressSubscriber;
   /** Re-read interval of progress streams, in ms (default 2 s). */
   progressPollMs?: number;
+  /** `PROGRESS_STREAMS_PER_USER`: progress streams one user or token holds open (default 10). */
+  progressStreamsPerUser?: number;
+  /** `PROGRESS_STREAMS_MAX`: progress streams this process holds open in all (default 500). */
+  progressStreamsMax?: number;
+  /** `PROGRESS_STREAM_MAX_MINUTES`, in ms: a progress stream's longest life (default 15 minutes). */
+  progressStreamMaxMs?: number;
+  /** `LOGIN_FAILURES_PER_ADDRESS`: failed log-ins per client address per 15 minutes (default 50). */
+  loginFailuresPerAddress?: number;
+  /** `LOGIN_HASH_CONCURRENCY`: password checks run at once (default 2). */
+  loginHashConcurrency?: number;
+  /** `LOGIN_HASH_QUEUE`: log-ins waiting for a password check before 503 (default 20). */
+  loginHashQueue?: number;
   /** The cleanup queue, shown in Bull Board; default: a handle on `redis` with the imports queue's prefix. */
   cleanupQueue?: Queue;
   /** Folder of the built admin UI; default apps/admin/dist. */
@@ -74,13 +88,19 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  // Every answer is what its Content-Type says: a browser must not guess another type from the content.
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.use(healthRouter(deps));
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
   const prefix = deps.queue.opts.prefix ?? 'bull';
   const users = deps.users ?? createUsersRepository(deps.pool);
+  const sessionsRepository = deps.sessions ?? createSessionsRepository(deps.pool);
   const sessions = createSessionLayer({
-    sessions: deps.sessions ?? createSessionsRepository(deps.pool),
+    sessions: sessionsRepository,
     users,
     secret: deps.sessionSecret ?? randomSecret(),
     ttlMs: deps.sessionTtlMs ?? 12 * 3_600_000,
@@ -88,20 +108,40 @@ export function createApp(deps: AppDeps): Express {
   const withSession: RequestHandler = (req, res, next) => (req.get('authorization') ? next() : sessions.middleware(req, res, next));
   app.use(['/api', '/admin'], cookieParser(), withSession);
 
+  const streams = createProgressStreams({
+    imports: deps.imports,
+    tokens: deps.tokens,
+    sessions: sessionsRepository,
+    logger: deps.logger,
+    progress: deps.progress,
+    pollMs: deps.progressPollMs ?? 2_000,
+    heartbeatMs: 15_000,
+    perUser: deps.progressStreamsPerUser ?? 10,
+    total: deps.progressStreamsMax ?? 500,
+    maxLifetimeMs: deps.progressStreamMaxMs ?? 15 * 60_000,
+  });
+
   const api = express.Router();
   api.use(express.json({ limit: '2mb' }));
-  api.use(logInRoute({ users, sessions, limit: loginRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix }) }));
+  api.use(
+    logInRoute({
+      users,
+      sessions,
+      limits: loginRateLimits({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, failuresPerAddress: deps.loginFailuresPerAddress ?? 50 }),
+      hashing: createSemaphore(deps.loginHashConcurrency ?? 2, deps.loginHashQueue ?? 20),
+    }),
+  );
   api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken, users }));
   api.use(sessions.requireCsrfToken);
-  api.use('/session', sessionRouter({ sessions }));
-  if (deps.uploadsPerHour) {
-    api.post('/imports', uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour }));
-  }
-  api.use('/imports', importEventsRouter({ imports: deps.imports, logger: deps.logger, progress: deps.progress, pollMs: deps.progressPollMs }));
-  api.use('/imports', importsRouter(deps));
+  api.use('/session', sessionRouter({ sessions, streams }));
+  api.use('/imports', importEventsRouter({ imports: deps.imports, streams }));
+  const uploadLimit = deps.uploadsPerHour
+    ? uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour })
+    : undefined;
+  api.use('/imports', importsRouter({ ...deps, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
-  api.use('/tokens', tokensRouter(deps));
+  api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
   app.use('/api/v1', api);

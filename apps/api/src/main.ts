@@ -43,6 +43,12 @@ async function main(): Promise<void> {
     sessionSecret: config.SESSION_SECRET,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
     uploadsPerHour: config.UPLOADS_PER_HOUR,
+    loginFailuresPerAddress: config.LOGIN_FAILURES_PER_ADDRESS,
+    loginHashConcurrency: config.LOGIN_HASH_CONCURRENCY,
+    loginHashQueue: config.LOGIN_HASH_QUEUE,
+    progressStreamsPerUser: config.PROGRESS_STREAMS_PER_USER,
+    progressStreamsMax: config.PROGRESS_STREAMS_MAX,
+    progressStreamMaxMs: config.PROGRESS_STREAM_MAX_MINUTES * 60_000,
     progress,
     cleanupQueue,
   });

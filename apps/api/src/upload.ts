@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import type { FileFormat } from '@importer/imports';
 import { HttpError } from './errors';
@@ -15,11 +15,18 @@ export interface StoredFile extends Express.Multer.File {
   sha256: string;
 }
 
+/** Uploaded files are the users' data: readable by the API's user only, in a folder only it can open. */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 /**
  * Multer storage that streams the upload to `dir` under a generated name, hashing it as it passes, so a
  * 100 MB file never sits in memory.
  */
 function hashingDiskStorage(dir: string): multer.StorageEngine {
+  // Once per process: a folder made earlier (by an older version, or by hand) is closed too.
+  let ready: Promise<void> | undefined;
+  const prepare = () => (ready ??= mkdir(dir, { recursive: true, mode: DIR_MODE }).then(() => chmod(dir, DIR_MODE)));
   return {
     _handleFile(_req, file, callback) {
       const key = randomUUID();
@@ -33,10 +40,11 @@ function hashingDiskStorage(dir: string): multer.StorageEngine {
           done(null, chunk);
         },
       });
-      mkdir(dir, { recursive: true })
-        .then(() => pipeline(file.stream, tap, createWriteStream(destination)))
+      prepare()
+        .then(() => pipeline(file.stream, tap, createWriteStream(destination, { mode: FILE_MODE })))
         .then(() => callback(null, { key, path: destination, size, sha256: hash.digest('hex') } as Partial<StoredFile>))
         .catch((error: Error) => {
+          ready = undefined;
           unlink(destination).catch(() => undefined);
           callback(error);
         });
@@ -47,11 +55,25 @@ function hashingDiskStorage(dir: string): multer.StorageEngine {
   };
 }
 
-export function uploadMiddleware(storageDir: string, maxFileBytes: number) {
-  return multer({
+/** An error of the operating system (disk full, permissions): the server's fault, not the request's. */
+const isSystemError = (error: unknown) => typeof (error as { errno?: unknown }).errno === 'number';
+
+/**
+ * The upload's multipart parser. File names are read as UTF-8 (multer's default, latin1, garbles "é");
+ * a body that is not valid multipart (busboy's errors) is a 400 `invalid_upload`.
+ */
+export function uploadMiddleware(storageDir: string, maxFileBytes: number): RequestHandler {
+  const parse = multer({
     storage: hashingDiskStorage(storageDir),
+    defParamCharset: 'utf8',
     limits: { fileSize: maxFileBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
   }).single('file');
+  return (req, res, next) => {
+    parse(req, res, (error?: unknown) => {
+      if (!error || error instanceof multer.MulterError || error instanceof HttpError || isSystemError(error)) return next(error);
+      next(new HttpError(400, 'invalid_upload', `The request is not a valid multipart/form-data upload (${(error as Error).message}).`));
+    });
+  };
 }
 
 export const uploadedFile = (req: Request) => req.file as StoredFile | undefined;

@@ -17,6 +17,7 @@ beforeAll(async () => {
   await writeFile(path.join(adminDir, 'index.html'), '<!doctype html><title>Importer</title><div id="root"></div>');
   await mkdir(path.join(adminDir, 'assets'));
   await writeFile(path.join(adminDir, 'assets', 'index-abc123.js'), 'console.log("app")');
+  await writeFile(path.join(adminDir, 'assets', 'index-abc123.js.map'), '{"version":3,"sources":["../src/main.tsx"]}');
   api = await startApi({ app: { adminDir } });
   await api.users.create({ email: 'Admin@Example.com ', password: PASSWORD, role: 'admin' });
   await api.users.create({ email: 'operator@example.com', password: PASSWORD, role: 'operator' });
@@ -177,6 +178,16 @@ describe('anonymous requests', () => {
     const missing = await request(api.app).get('/admin/assets/index-gone.js');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('not_found');
+  });
+
+  it('never serves source maps, even when a build left one', async () => {
+    for (const map of ['/admin/assets/index-abc123.js.map', '/admin/assets/index-abc123.js.MAP', '/admin/assets/index-abc123.js.map/']) {
+      const response = await request(api.app).get(map);
+      expect(response.status).toBe(404);
+      expect(response.text).not.toContain('sources');
+    }
+    const { agent } = await logIn('admin@example.com');
+    expect((await agent.get('/admin/assets/index-abc123.js.map')).status).toBe(404);
   });
 
   it.each(['/api/v1/imports', '/api/v1/stats', '/api/v1/tokens', '/api/v1/session', '/admin/queues/api/queues', '/admin/queues/api/redis/stats'])(

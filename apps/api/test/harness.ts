@@ -33,6 +33,7 @@ export async function startApi(options: { maxFileBytes?: number; bootstrapToken?
     users,
     app,
     http: request(app),
+    storageDir,
     /** Files left in storage (a refused upload must leave none). */
     storedFiles: () => readdir(storageDir),
     close: services.close,

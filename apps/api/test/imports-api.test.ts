@@ -1,3 +1,5 @@
+import { chmod, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { COMPANY_HEADERS, companyRow, toCsv, toXlsx } from '@importer/testing';
 import { startApi, type ApiHarness } from './harness';
 
@@ -76,6 +78,27 @@ describe('POST /api/v1/imports', () => {
     const forbidden = await upload(csv, 'companies.csv', { profile: 'companies' }, viewer);
     expectError(forbidden, 403, 'forbidden');
     expect(await api.storedFiles()).toHaveLength(2);
+  });
+});
+
+describe('the stored upload', () => {
+  it('keeps a UTF-8 file name as sent, and is readable by the API only, in a folder only the API opens', async () => {
+    const own = await startApi();
+    try {
+      await chmod(own.storageDir, 0o755); // as an older version, or an operator, left it
+      const response = await own.http
+        .post('/api/v1/imports')
+        .set('Authorization', `Bearer ${own.token}`)
+        .field('profile', 'companies')
+        .attach('file', Buffer.from(csv), 'sociétés 2024 – Île-de-France.csv');
+      expect(response.status).toBe(202);
+      expect(response.body.file.name).toBe('sociétés 2024 – Île-de-France.csv');
+      const [key] = await own.storedFiles();
+      expect((await stat(path.join(own.storageDir, key!))).mode & 0o777).toBe(0o600);
+      expect((await stat(own.storageDir)).mode & 0o777).toBe(0o700);
+    } finally {
+      await own.close();
+    }
   });
 });
 

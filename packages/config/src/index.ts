@@ -80,6 +80,18 @@ const apiSchema = baseSchema.extend({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   /** Uploads one user (or API token) may make per hour. */
   UPLOADS_PER_HOUR: int(10, 1),
+  /** Failed log-ins one client address may make per 15 minutes, whatever e-mails it tries. */
+  LOGIN_FAILURES_PER_ADDRESS: int(50, 1),
+  /** Log-in password checks (scrypt, ~50 ms and 16 MB each) one API process runs at once. */
+  LOGIN_HASH_CONCURRENCY: int(2, 1),
+  /** Log-ins that may wait for a password check; past that they get 503 with Retry-After. */
+  LOGIN_HASH_QUEUE: int(20),
+  /** Progress streams (`GET /imports/:id/events`) one user or API token may hold open per API process. */
+  PROGRESS_STREAMS_PER_USER: int(10, 1),
+  /** Progress streams one API process holds open in all. */
+  PROGRESS_STREAMS_MAX: int(500, 1),
+  /** Minutes a progress stream lasts before the server closes it (the browser reconnects, authenticated anew). */
+  PROGRESS_STREAM_MAX_MINUTES: z.coerce.number().positive().default(15),
 }).refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
   message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',
   path: ['ADMIN_PASSWORD'],

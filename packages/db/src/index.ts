@@ -2,6 +2,7 @@ export { createPool, type Pool, type PoolClient, type Queryable } from './pool';
 export { createPrisma, type PrismaClient } from './prisma';
 export { runMigrations, MIGRATIONS_DIR, type MigrationResult } from './migrate';
 export * from './repositories/imports';
+export { InvalidCursorError } from './repositories/cursors';
 export * from './repositories/api-tokens';
 export * from './sql/upsert';
 export * from './sql/upsert-categories';

@@ -11,6 +11,9 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The principal id of the bootstrap token (`IMPORTER_BOOTSTRAP_TOKEN`), which no database row backs. */
+export const BOOTSTRAP_PRINCIPAL_ID = 'bootstrap';
+
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export interface AuthDeps {
@@ -53,7 +56,7 @@ export function authenticate({ tokens, bootstrapToken, users }: AuthDeps): Reque
     const token = match?.[1];
     if (!token) throw new HttpError(401, 'invalid_token', 'The Authorization header must be "Bearer <token>".');
     if (bootstrap && timingSafeEqual(digest(token), bootstrap)) {
-      req.principal = { id: 'bootstrap', name: 'bootstrap', role: 'admin' };
+      req.principal = { id: BOOTSTRAP_PRINCIPAL_ID, name: 'bootstrap', role: 'admin' };
       req.authenticatedBy = 'bearer';
       return next();
     }

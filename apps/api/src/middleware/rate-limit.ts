@@ -80,17 +80,29 @@ export function uploadRateLimit(deps: { redis: Redis; logger: Logger; queuePrefi
   });
 }
 
-/** Failed log-in attempts per e-mail address and client address: slows password guessing. */
-export function loginRateLimit(deps: { redis: Redis; logger: Logger; queuePrefix: string }): RequestHandler {
-  return redisRateLimit({
-    redis: deps.redis,
-    logger: deps.logger,
-    prefix: `${deps.queuePrefix}:rate:login:`,
-    limit: 10,
-    windowMs: 15 * 60_000,
-    key: (req) => `${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}|${ipKeyGenerator(req.ip ?? '')}`,
-    code: 'too_many_attempts',
-    message: (limit) => `Too many failed log-in attempts (${limit} per 15 minutes); wait a few minutes and try again.`,
-    count: 'failures',
-  });
+const LOGIN_WINDOW_MS = 15 * 60_000;
+const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? '');
+
+/**
+ * Failed log-in attempts per e-mail address and client address (slows guessing one account's password),
+ * then per client address alone (slows one address trying one password on many accounts: spraying).
+ */
+export function loginRateLimits(deps: { redis: Redis; logger: Logger; queuePrefix: string; failuresPerAddress: number }): RequestHandler[] {
+  const common = { redis: deps.redis, logger: deps.logger, windowMs: LOGIN_WINDOW_MS, code: 'too_many_attempts', count: 'failures' } as const;
+  return [
+    redisRateLimit({
+      ...common,
+      prefix: `${deps.queuePrefix}:rate:login-address:`,
+      limit: deps.failuresPerAddress,
+      key: clientAddress,
+      message: (limit) => `Too many failed log-ins from your address (${limit} per 15 minutes); wait a few minutes and try again.`,
+    }),
+    redisRateLimit({
+      ...common,
+      prefix: `${deps.queuePrefix}:rate:login:`,
+      limit: 10,
+      key: (req) => `${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}|${clientAddress(req)}`,
+      message: (limit) => `Too many failed log-in attempts (${limit} per 15 minutes); wait a few minutes and try again.`,
+    }),
+  ];
 }

@@ -105,6 +105,9 @@ export function adminRouter(deps: AdminDeps): Router {
   const dir = deps.dir ?? DEFAULT_ADMIN_DIR;
   const router = Router();
 
+  // Source maps would publish the UI's sources: the build emits none, and none is served should one be there.
+  router.use((req, _res, next) => next(/\.map\/?$/i.test(req.path) ? new HttpError(404, 'not_found', `No file ${req.originalUrl}`) : undefined));
+
   router.use(async (req, _res, next) => {
     const principal = await sessionPrincipal(req, deps.users);
     if (principal) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { IMPORT_STATUSES, rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
@@ -20,6 +20,8 @@ export interface ImportsRouteDeps {
   storageDir: string;
   maxFileBytes: number;
   importAttempts: number;
+  /** Counts uploads against `UPLOADS_PER_HOUR`; on the upload route itself, whatever path spelling reached it. */
+  uploadLimit?: RequestHandler;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,7 +56,8 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     return found;
   };
 
-  router.post('/', requireRole('admin', 'operator'), uploadMiddleware(deps.storageDir, deps.maxFileBytes), async (req, res) => {
+  const uploadLimit = deps.uploadLimit ? [deps.uploadLimit] : [];
+  router.post('/', requireRole('admin', 'operator'), ...uploadLimit, uploadMiddleware(deps.storageDir, deps.maxFileBytes), async (req, res) => {
     const file = uploadedFile(req);
     if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
     try {

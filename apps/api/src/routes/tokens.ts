@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { ROLES, type ApiTokensRepository } from '@importer/db';
 import { badRequest, notFound } from '../errors';
 import { requireRole } from '../middleware/auth';
+import type { ProgressStreams } from '../progress-streams';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const newToken = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
 
-/** API tokens, for admins: list, create (the token is shown once), revoke. */
-export function tokensRouter(deps: { tokens: ApiTokensRepository }): Router {
+/** API tokens, for admins: list, create (the token is shown once), revoke (closing the token's progress streams). */
+export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<ProgressStreams, 'endAccess'> }): Router {
   const router = Router();
   router.use(requireRole('admin'));
 
@@ -30,6 +31,7 @@ export function tokensRouter(deps: { tokens: ApiTokensRepository }): Router {
   router.delete('/:id', async (req, res) => {
     const { id } = req.params;
     if (!UUID.test(id) || !(await deps.tokens.revoke(id))) throw notFound(`Active token ${id}`);
+    deps.streams.endAccess({ tokenId: id });
     res.status(204).end();
   });
   return router;

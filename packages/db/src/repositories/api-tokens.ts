@@ -56,6 +56,12 @@ export function createApiTokensRepository(prisma: PrismaClient) {
       }));
     },
 
+    /** Which of these token ids are still active (not revoked): the re-check of long-lived requests. */
+    async active(ids: string[]): Promise<Set<string>> {
+      const rows = await prisma.apiToken.findMany({ where: { id: { in: ids }, revokedAt: null }, select: { id: true } });
+      return new Set(rows.map((row) => row.id));
+    },
+
     async revoke(id: string): Promise<boolean> {
       const { count } = await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
       return count === 1;

@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool';
+import { decodeIdCursor } from './cursors';
 
 export type CleanupTrigger = 'schedule' | 'manual';
 export type CleanupRunStatus = 'running' | 'completed' | 'failed' | 'skipped';
@@ -89,11 +90,11 @@ export function createCleanupRunsRepository(db: Queryable) {
       return rows[0] ? toView(rows[0]) : null;
     },
 
-    /** Newest first, by id keyset; the cursor is the last id of the previous page. */
+    /** Newest first, by id keyset; the cursor is the last id of the previous page (`InvalidCursorError` when not an id). */
     async list(page: { limit: number; cursor?: string }): Promise<{ items: CleanupRunView[]; nextCursor: string | null }> {
       const { rows } = await db.query<CleanupRunRow>(
         `SELECT * FROM "cleanup_runs" WHERE ($1::bigint IS NULL OR "id" < $1::bigint) ORDER BY "id" DESC LIMIT $2`,
-        [page.cursor ?? null, page.limit + 1],
+        [page.cursor === undefined ? null : decodeIdCursor(page.cursor), page.limit + 1],
       );
       const items = rows.slice(0, page.limit).map(toView);
       return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };

@@ -1,6 +1,7 @@
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../prisma';
 import { storableText, storableTexts } from '../storable-text';
+import { decodeImportsCursor, decodeRowErrorsCursor, encodeCursor } from './cursors';
 
 export const IMPORT_STATUSES = [
   'queued',
@@ -127,22 +128,6 @@ export function toImportView(row: Import): ImportView {
   };
 }
 
-/** Opaque keyset cursors: base64url of the last item's sort key. */
-const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
-function decodeCursor(cursor: string | undefined): unknown[] | null {
-  if (!cursor) return null;
-  try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Array.isArray(parts) ? parts : null;
-  } catch {
-    return null;
-  }
-}
-
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
-
 export function createImportsRepository(prisma: PrismaClient) {
   return {
     async create(input: NewImport): Promise<ImportView> {
@@ -163,14 +148,10 @@ export function createImportsRepository(prisma: PrismaClient) {
 
     /** Newest first, by (createdAt, id) keyset. */
     async list(filter: { status?: string; profile?: string; limit: number; cursor?: string }): Promise<Page<ImportView>> {
-      const after = decodeCursor(filter.cursor);
-      if (filter.cursor && (!after || typeof after[0] !== 'string' || typeof after[1] !== 'string')) {
-        throw new InvalidCursorError('cursor is not one this API returned');
-      }
       const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile };
-      if (after) {
-        const createdAt = new Date(after[0] as string);
-        where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: after[1] as string } }];
+      if (filter.cursor) {
+        const { createdAt, id } = decodeImportsCursor(filter.cursor);
+        where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
       }
       const rows = await prisma.import.findMany({
         where,
@@ -187,14 +168,10 @@ export function createImportsRepository(prisma: PrismaClient) {
 
     /** Row errors in row order, by (row, id) keyset. */
     async listErrors(importId: string, page: { limit: number; cursor?: string }): Promise<Page<RowErrorView>> {
-      const after = decodeCursor(page.cursor);
-      if (page.cursor && (!after || typeof after[0] !== 'number' || typeof after[1] !== 'string')) {
-        throw new InvalidCursorError('cursor is not one this API returned');
-      }
       const where: Prisma.ImportRowErrorWhereInput = { importId };
-      if (after) {
-        const row = after[0] as number;
-        where.OR = [{ row: { gt: row } }, { row, id: { gt: BigInt(after[1] as string) } }];
+      if (page.cursor) {
+        const { row, id } = decodeRowErrorsCursor(page.cursor);
+        where.OR = [{ row: { gt: row } }, { row, id: { gt: id } }];
       }
       const rows: ImportRowError[] = await prisma.importRowError.findMany({
         where,

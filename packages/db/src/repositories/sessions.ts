@@ -37,6 +37,19 @@ export function createSessionsRepository(db: Queryable) {
       await db.query(`DELETE FROM "sessions" WHERE "sid" = $1`, [sid]);
     },
 
+    /**
+     * Which of these sessions are still live: not logged out, not expired, and of an active user (the
+     * re-check of long-lived requests).
+     */
+    async live(sids: string[]): Promise<Set<string>> {
+      const { rows } = await db.query<{ sid: string }>(
+        `SELECT s."sid" FROM "sessions" s JOIN "users" u ON u."id" = s."user_id"
+         WHERE s."sid" = ANY($1::text[]) AND s."expires_at" > now() AND u."disabled_at" IS NULL`,
+        [sids],
+      );
+      return new Set(rows.map((row) => row.sid));
+    },
+
     /** Deletes expired sessions; returns how many. */
     async pruneExpired(): Promise<number> {
       const { rowCount } = await db.query(`DELETE FROM "sessions" WHERE "expires_at" <= now()`);
