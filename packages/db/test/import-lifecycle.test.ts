@@ -169,23 +169,21 @@ describe('the import lifecycle', () => {
   });
 });
 
-/** Source files of the apps, packages and scripts (tests set statuses up directly, and are left out). */
+/** Source files of the apps, packages and scripts, relative to the root (tests set statuses up directly: left out). */
+const ROOT = path.resolve(__dirname, '../../..');
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return ['node_modules', 'generated', 'dist', 'test'].includes(entry.name) ? [] : sources(full);
-    return /\.(ts|tsx|mts|mjs)$/.test(entry.name) ? [full] : [];
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return ['node_modules', 'generated', 'dist', 'test'].includes(entry.name) ? [] : sources(file);
+    return /\.(ts|tsx|mts|mjs)$/.test(entry.name) ? [file] : [];
   });
 }
+const SOURCES = ['apps', 'packages', 'scripts'].flatMap(sources);
+const text = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 describe('one owner of import statuses', () => {
-  const root = path.resolve(__dirname, '../../..');
   const owners = ['packages/contracts/src/import-status.ts', 'packages/db/src/import-lifecycle.ts'];
-  const files = ['apps', 'packages', 'scripts']
-    .flatMap((dir) => sources(path.join(root, dir)))
-    .map((file) => path.relative(root, file))
-    .filter((file) => !owners.includes(file));
-  const text = (file: string) => readFileSync(path.join(root, file), 'utf8');
+  const files = SOURCES.filter((file) => !owners.includes(file));
   const status = `'(?:${IMPORT_STATUSES.join('|')})'`;
 
   it('finds the sources it guards', () => {
@@ -206,10 +204,17 @@ describe('one owner of import statuses', () => {
   it('declares the status list once: no copy of it elsewhere', () => {
     // An array of two or more import statuses, one of them no BullMQ job state (BullMQ also has completed and failed).
     const list = /\[([^[\]]*)\]/g;
-    const own = new RegExp(`'(?:queued|processing|completed_with_errors|cancelled)'`);
+    const own = /'(?:queued|processing|completed_with_errors|cancelled)'/;
     const copies = files.filter((file) =>
       [...text(file).matchAll(list)].some(([, items]) => own.test(items!) && (items!.match(new RegExp(status, 'g'))?.length ?? 0) >= 2),
     );
     expect(copies).toEqual([]);
+  });
+});
+
+describe('which database client does what', () => {
+  it('sends no raw SQL through Prisma: hand-written statements run on plain pg', () => {
+    const raw = /\$(?:queryRaw|executeRaw)(?:Unsafe)?\b/;
+    expect(SOURCES.filter((file) => raw.test(text(file)))).toEqual([]);
   });
 });
