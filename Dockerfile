@@ -7,6 +7,7 @@ COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
 COPY apps/admin/package.json apps/admin/
 COPY packages/config/package.json packages/config/
+COPY packages/contracts/package.json packages/contracts/
 COPY packages/db/package.json packages/db/
 COPY packages/queue/package.json packages/queue/
 COPY packages/imports/package.json packages/imports/

@@ -6,9 +6,7 @@ import { stat } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ImportView } from '@importer/db';
-
-const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+import { FINISHED_STATUSES, type ImportView } from '@importer/db';
 
 export interface ImporterRun {
   /** From the first byte uploaded to the import's final status. */
@@ -61,7 +59,7 @@ export async function importOverHttp(baseUrl: string, token: string, file: strin
   for (;;) {
     const current = await fetch(`${baseUrl}/api/v1/imports/${id}`, { headers });
     const record = (await current.json()) as ImportView;
-    if (FINISHED.has(record.status)) return { seconds: seconds(), uploadSeconds, record };
+    if (FINISHED_STATUSES.includes(record.status)) return { seconds: seconds(), uploadSeconds, record };
     await sleep(50);
   }
 }

@@ -1,5 +1,6 @@
 // Builds the admin UI into apps/admin/dist unless the build there was made from the same sources
-// (a hash of src/, public/, index.html and the build's configuration, kept in dist/.build-hash).
+// (a hash of src/, public/, index.html, the build's configuration and packages/contracts/src, kept in
+// dist/.build-hash).
 // `node apps/admin/scripts/build.mjs [--force]`; `npm start`, `npm run api` and the browser tests call it.
 // The new build is written beside dist and swapped in, so a running API never serves a half-written one.
 import { createHash } from 'node:crypto';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
 const HASH_FILE = '.build-hash';
-const INPUTS = ['src', 'public', 'index.html', 'vite.config.mts', 'tsconfig.json', 'package.json'];
+// The workspace packages the UI bundles from source are inputs too.
+const INPUTS = ['src', 'public', 'index.html', 'vite.config.mts', 'tsconfig.json', 'package.json', '../../packages/contracts/src'];
 
 function* files(entry) {
   const full = path.join(ROOT, entry);

@@ -1,4 +1,8 @@
-/** The API's shapes (docs/api.md), as the UI reads them. */
+import type { ImportStatus } from '@importer/contracts';
+
+/** The API's shapes (docs/api.md), as the UI reads them; import statuses come from @importer/contracts. */
+export type { ImportStatus };
+
 export type Role = 'admin' | 'operator' | 'viewer';
 
 export interface Principal {
@@ -12,10 +16,6 @@ export interface SessionInfo {
   authenticatedBy: 'session' | 'bearer';
   csrfToken: string | null;
 }
-
-export const STATUSES = ['queued', 'processing', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
-export type ImportStatus = (typeof STATUSES)[number];
-export const ACTIVE_STATUSES: readonly ImportStatus[] = ['queued', 'processing'];
 
 export interface ImportView {
   id: string;

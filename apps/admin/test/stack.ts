@@ -148,7 +148,6 @@ export async function startStack(options: { chunkSize?: number } = {}) {
   const publisher = createProgressPublisher(redis, prefix);
   const worker = createImportWorker(
     {
-      imports,
       logger,
       engine: {
         pool: gate.wrap(db.pool),

@@ -32,7 +32,6 @@ async function main(): Promise<void> {
 
   const worker = createImportWorker(
     {
-      imports,
       logger,
       timeoutMs: config.IMPORT_TIMEOUT_MIN * 60_000,
       shutdown: shutdown.signal,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Pool } from '@importer/db';
+import { idleActiveImports, type ImportRef, type Pool } from '@importer/db';
 import { requeueImport, type ImportsQueue } from '@importer/queue';
 
 export interface ReconcilerDeps {
@@ -42,15 +42,9 @@ export function createReconciler(deps: ReconcilerDeps) {
 
   async function reconcileOnce(): Promise<ReconcileResult> {
     const result: ReconcileResult = { checked: 0, added: 0, replaced: 0 };
-    let after: [Date, string] | null = null;
+    let after: ImportRef | null = null;
     while (!stopped) {
-      const { rows }: { rows: { id: string; created_at: Date }[] } = await deps.pool.query(
-        `SELECT "id", "created_at" FROM "imports"
-         WHERE "status" IN ('queued', 'processing') AND "updated_at" < now() - make_interval(secs => $1)
-           AND ($2::timestamptz IS NULL OR ("created_at", "id") > ($2, $3::uuid))
-         ORDER BY "created_at", "id" LIMIT $4`,
-        [graceMs / 1000, after?.[0] ?? null, after?.[1] ?? null, PAGE],
-      );
+      const rows: ImportRef[] = await idleActiveImports(deps.pool, { idleMs: graceMs, after, limit: PAGE });
       for (const { id } of rows) {
         if (stopped) break;
         result.checked++;
@@ -60,7 +54,7 @@ export function createReconciler(deps: ReconcilerDeps) {
       }
       const last = rows.at(-1);
       if (!last || rows.length < PAGE) break;
-      after = [last.created_at, last.id];
+      after = last;
     }
     if (result.added + result.replaced > 0) {
       deps.logger.info(result, 'reconciler re-enqueued imports PostgreSQL has but the queue had lost');

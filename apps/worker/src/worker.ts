@@ -1,5 +1,6 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
+import { finishImport } from '@importer/db';
 import { IMPORTS_QUEUE, type ImportFilePayload } from '@importer/queue';
 import type { ImportOutcome } from '@importer/imports';
 import { importFileProcessor, type ImportFileDeps } from './processors/import-file';
@@ -43,7 +44,7 @@ export function createImportWorker(deps: ImportFileDeps & { logger: Logger }, op
   worker.on('failed', (job, error) => {
     if (!job || error.message !== STALLED_TOO_OFTEN) return;
     const message = `The import's worker stopped ${options.maxStalledCount ?? 5}+ times while running it (crash, out of memory or killed); it was given up.`;
-    deps.imports.finish(job.data.importId, 'failed', { code: 'worker_crashed', message }).then(
+    finishImport(deps.engine.pool, job.data.importId, 'failed', { code: 'worker_crashed', message }).then(
       () => deps.logger.error({ importId: job.data.importId }, 'import failed: its workers kept stopping'),
       (finishError: unknown) => deps.logger.error({ err: finishError, importId: job.data.importId }, 'could not record the failure'),
     );

@@ -50,7 +50,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   });
   const enginePool = options.wrapEnginePool ? options.wrapEnginePool(db.pool) : db.pool;
   const worker = createImportWorker(
-    { imports, logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
+    { logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
     { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
   );
   void worker.run();

@@ -1,6 +1,7 @@
 export { createPool, type Pool, type PoolClient, type Queryable } from './pool';
 export { createPrisma, type PrismaClient } from './prisma';
 export { runMigrations, MIGRATIONS_DIR, type MigrationResult } from './migrate';
+export * from './import-lifecycle';
 export * from './repositories/imports';
 export { InvalidCursorError } from './repositories/cursors';
 export * from './repositories/api-tokens';
@@ -20,7 +21,6 @@ export * from './repositories/users';
 export * from './repositories/sessions';
 export * from './sql/import-stats';
 export { hashPassword, verifyPassword } from './passwords';
-export * from './sql/import-actions';
 export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
 export { runCleanup, ORPHAN_GRACE_MS, type CleanupDeps } from './run-cleanup';

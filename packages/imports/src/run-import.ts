@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ImportLimits } from '@importer/config';
-import { openChunkWriter, type ChunkProgress, type CommitOutcome, type ImportsRepository, type Pool } from '@importer/db';
+import { claimImport, finishImport, openChunkWriter, type ChunkProgress, type CommitOutcome, type ImportsRepository, type Pool } from '@importer/db';
 import { BadFileError } from './errors';
 import { mapHeaders, type MappedColumn } from './headers';
 import { LookupCache } from './lookups';
@@ -42,7 +42,7 @@ export type ImportOutcome =
  * thrown for the queue to retry.
  */
 export async function runImport(deps: ImportEngineDeps, importId: string, run: RunOptions = {}): Promise<ImportOutcome> {
-  const record = await deps.imports.claim(importId);
+  const record = (await claimImport(deps.pool, importId)) ? await deps.imports.get(importId) : null;
   if (!record) return { status: 'skipped', reason: 'already finished' };
   const profile = getProfile(record.profile);
   if (!profile) throw new BadFileError('unknown_profile', `Unknown profile "${record.profile}".`);
@@ -78,7 +78,7 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
     if (ran === 'fenced') return settleFenced(deps, importId);
     const after = await deps.imports.get(importId);
     const status = after && after.failed > 0 ? 'completed_with_errors' : 'completed';
-    if (!(await deps.imports.finish(importId, status))) return settleFenced(deps, importId);
+    if (!(await finishImport(deps.pool, importId, status))) return settleFenced(deps, importId);
     deps.onProgress?.(importId);
     return { status };
   } finally {

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { ACTIVE_STATUSES, isAllowed } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { Pager } from '../components/Pager';
@@ -8,7 +9,7 @@ import { formatBytes, formatDateTime, formatDelimiter, formatDuration, formatNum
 import { useCursorTrail } from '../hooks';
 import { Link } from '../router';
 import { can, useSession } from '../session';
-import { ACTIVE_STATUSES, type ImportView, type Page, type RowError } from '../types';
+import type { ImportView, Page, RowError } from '../types';
 
 const ERRORS_PAGE = 50;
 type Live = 'connecting' | 'live' | 'ended' | 'lost';
@@ -128,8 +129,8 @@ function Actions({ record, onChanged }: { record: ImportView; onChanged(next?: I
   const [busy, setBusy] = useState<'retry' | 'cancel' | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const canRetry = record.status === 'failed' || record.status === 'cancelled';
-  const canCancel = ACTIVE_STATUSES.includes(record.status);
+  const canRetry = isAllowed('retry', record.status);
+  const canCancel = isAllowed('cancel', record.status);
 
   const act = async (action: 'retry' | 'cancel') => {
     setBusy(action);

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { ACTIVE_STATUSES, IMPORT_STATUSES } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { DashboardStrip } from '../components/DashboardStrip';
@@ -9,7 +10,7 @@ import { formatAge, formatDateTime, formatNumber, STATUS_LABELS } from '../forma
 import { useCursorTrail, useNow, useRefresh } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import { can, useSession } from '../session';
-import { ACTIVE_STATUSES, STATUSES, type ImportView, type Page, type ProfileInfo, type Stats } from '../types';
+import type { ImportView, Page, ProfileInfo, Stats } from '../types';
 
 const PAGE_SIZE = 20;
 
@@ -100,7 +101,7 @@ export function ImportsPage() {
               <span>Status</span>
               <select value={status} onChange={(event) => filter('status', event.target.value)}>
                 <option value="">All statuses</option>
-                {STATUSES.map((value) => (
+                {IMPORT_STATUSES.map((value) => (
                   <option key={value} value={value}>
                     {STATUS_LABELS[value]}
                   </option>

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type { Logger } from 'pino';
-import { cancelImport, requeueFinishedImport, type ImportActionResult, type ImportsRepository, type Pool } from '@importer/db';
+import { cancelImport, retryImport, type ImportActionResult, type ImportsRepository, type Pool } from '@importer/db';
 import { requeueImport, type ImportsQueue } from '@importer/queue';
 import { HttpError, notFound } from '../errors';
 import { requireRole } from '../middleware/auth';
@@ -41,7 +41,7 @@ export function importActionsRouter(deps: ImportActionsRouteDeps): Router {
 
   router.post('/:id/retry', requireRole('admin', 'operator'), async (req, res) => {
     const id = importIdOf(req);
-    const result = await requeueFinishedImport(deps.pool, id);
+    const result = await retryImport(deps.pool, id);
     if (result.outcome !== 'done') throw refuse(id, result, 'retry');
     try {
       // The job of the first run is still in Redis (failed, or completed after a cancel) under the same id:

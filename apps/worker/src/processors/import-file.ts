@@ -1,13 +1,12 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { ImportsRepository } from '@importer/db';
+import { finishImport } from '@importer/db';
 import { BadFileError, runImport, type ImportEngineDeps, type ImportOutcome } from '@importer/imports';
 import { importFilePayload, type ImportFilePayload } from '@importer/queue';
 import { ImportTimeoutError, startDeadline, WorkerShutdownError, type Deadline } from '../interruptions';
 
 export interface ImportFileDeps {
   engine: ImportEngineDeps;
-  imports: ImportsRepository;
   logger: Logger;
   /** Time limit of one attempt (`IMPORT_TIMEOUT_MIN`), in milliseconds. */
   timeoutMs?: number;
@@ -57,25 +56,25 @@ export function importFileProcessor(deps: ImportFileDeps) {
       }
       if (error instanceof ImportTimeoutError) {
         log.warn({ timeoutMs }, 'import failed: timeout');
-        await deps.imports.finish(importId, 'failed', { code: error.code, message: error.message });
+        await finishImport(deps.engine.pool, importId, 'failed', { code: error.code, message: error.message });
         throw new UnrecoverableError(`timeout: ${error.message}`);
       }
       if (error instanceof BadFileError) {
         // The message is the product's; a library's error behind it (its `cause`) goes to the log only.
         log.warn({ code: error.code, err: error }, 'import failed: bad file');
-        await deps.imports.finish(importId, 'failed', { code: error.code, message: error.message });
+        await finishImport(deps.engine.pool, importId, 'failed', { code: error.code, message: error.message });
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         const message = 'The stored file of this import is missing (purged by the cleanup, or removed from STORAGE_DIR).';
         log.warn({ err: error }, 'import failed: file missing');
-        await deps.imports.finish(importId, 'failed', { code: 'file_missing', message });
+        await finishImport(deps.engine.pool, importId, 'failed', { code: 'file_missing', message });
         throw new UnrecoverableError(`file_missing: ${message}`);
       }
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
       log.error({ err: error, last }, last ? 'import failed on its last attempt' : 'import attempt failed; will retry');
-      if (last) await deps.imports.finish(importId, 'failed', { code: 'internal_error', message: internalErrorMessage(importId, attempts) });
+      if (last) await finishImport(deps.engine.pool, importId, 'failed', { code: 'internal_error', message: internalErrorMessage(importId, attempts) });
       throw error;
     } finally {
       deadline.clear();

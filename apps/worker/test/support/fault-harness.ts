@@ -102,7 +102,6 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
       const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
       const worker = createImportWorker(
         {
-          imports,
           logger,
           ...overrides.deps,
           engine: {

@@ -1,18 +1,8 @@
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
+import type { ImportStatus } from '../import-lifecycle';
 import type { PrismaClient } from '../prisma';
 import { storableText, storableTexts } from '../storable-text';
 import { decodeImportsCursor, decodeRowErrorsCursor, encodeCursor } from './cursors';
-
-export const IMPORT_STATUSES = [
-  'queued',
-  'processing',
-  'completed',
-  'completed_with_errors',
-  'failed',
-  'cancelled',
-] as const;
-export type ImportStatus = (typeof IMPORT_STATUSES)[number];
-export const FINISHED_STATUSES: readonly ImportStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 
 /** The import record as the API shows it (docs/api.md, "The import record"). */
 export interface ImportView {
@@ -186,19 +176,6 @@ export function createImportsRepository(prisma: PrismaClient) {
       };
     },
 
-    /**
-     * Claims an import for a delivery of its job: `queued` or `processing` (a resumed attempt) becomes
-     * `processing` and counts the attempt. Returns null when it is already finished (a duplicate delivery).
-     */
-    async claim(id: string): Promise<Import | null> {
-      const rows = await prisma.$queryRaw<{ id: string }[]>`
-        UPDATE "imports" SET "status" = 'processing', "attempts" = "attempts" + 1,
-          "started_at" = COALESCE("started_at", now()), "updated_at" = now()
-        WHERE "id" = ${id}::uuid AND "status" IN ('queued', 'processing')
-        RETURNING "id"`;
-      return rows.length === 1 ? prisma.import.findUnique({ where: { id } }) : null;
-    },
-
     async recordDialect(id: string, dialect: FileDialect): Promise<void> {
       await prisma.import.update({
         where: { id },
@@ -210,23 +187,6 @@ export function createImportsRepository(prisma: PrismaClient) {
           unknownColumns: storableTexts(dialect.unknownColumns),
         },
       });
-    },
-
-    /** Sets a final status; only an import still `processing` moves (a cancelled one stays cancelled). */
-    async finish(id: string, status: ImportStatus, error?: { code: string; message: string }): Promise<boolean> {
-      const { count } = await prisma.import.updateMany({
-        where: { id, status: 'processing' },
-        data: {
-          status,
-          errorCode: error?.code ?? null,
-          errorMessage: error ? storableText(error.message) : null,
-          finishedAt: new Date(),
-          etaSeconds: status === 'completed' || status === 'completed_with_errors' ? 0 : null,
-          progressPercent: status === 'completed' || status === 'completed_with_errors' ? 100 : undefined,
-          updatedAt: new Date(),
-        },
-      });
-      return count === 1;
     },
   };
 }

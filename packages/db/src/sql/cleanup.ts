@@ -1,10 +1,13 @@
+import { FINISHED_STATUSES } from '../import-lifecycle';
 import type { Queryable } from '../pool';
 
 /** Most rows one cleanup statement deletes or updates (docs/cleanup.md), so no statement runs long. */
 export const CLEANUP_BATCH = 1_000;
 
-/** Only finished imports are ever deleted or lose their file: a queued or running one still needs it. */
-const FINISHED = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+/*
+ * Only finished imports (`FINISHED_STATUSES`) are ever deleted or lose their file: a queued or running one
+ * still needs it.
+ */
 
 /**
  * Deletes up to `limit` row errors of finished imports created before `before`. Called until it returns 0,
@@ -18,7 +21,7 @@ export async function deleteRowErrorsOfOldImports(db: Queryable, before: Date, l
         SELECT e."id" FROM "imports" i JOIN "import_row_errors" e ON e."import_id" = i."id"
         WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
         LIMIT $3)`,
-    values: [before, FINISHED, limit],
+    values: [before, FINISHED_STATUSES, limit],
   });
   return rowCount ?? 0;
 }
@@ -33,7 +36,7 @@ export async function deleteOldImports(db: Queryable, before: Date, limit = CLEA
         WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
           AND NOT EXISTS (SELECT 1 FROM "import_row_errors" e WHERE e."import_id" = i."id")
         LIMIT $3)`,
-    values: [before, FINISHED, limit],
+    values: [before, FINISHED_STATUSES, limit],
   });
   return rowCount ?? 0;
 }
@@ -52,7 +55,7 @@ export async function selectFilesToPurge(db: Queryable, before: Date, limit = CL
       WHERE "file_purged_at" IS NULL AND "created_at" < $1 AND "status" = ANY($2::text[])
       ORDER BY "created_at", "id"
       LIMIT $3`,
-    values: [before, FINISHED, limit],
+    values: [before, FINISHED_STATUSES, limit],
   });
   return rows;
 }

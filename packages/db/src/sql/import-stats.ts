@@ -1,3 +1,4 @@
+import { IMPORT_TRANSITIONS, statusIn } from '../import-lifecycle';
 import type { Queryable } from '../pool';
 
 /** Rows by outcome, and imports finished and failed, over one window. */
@@ -20,14 +21,17 @@ export interface ImportStats {
 const WINDOWS = { '24h': `interval '24 hours'`, '30d': `interval '30 days'` } as const;
 const OUTCOMES = ['rows_total', 'created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
 
-/** One aggregate per window: imports, rows by outcome, finished and failed imports (by creation time). */
+/**
+ * One aggregate per window: imports, rows by outcome, finished and failed imports (by creation time). An
+ * import counts as finished when it ran to an end (a `finish`), not when it was cancelled.
+ */
 function windowColumns(name: keyof typeof WINDOWS): string {
   const since = `"created_at" >= now() - ${WINDOWS[name]}`;
   return [
     `count(*) FILTER (WHERE ${since}) AS "imports_${name}"`,
     ...OUTCOMES.map((column) => `coalesce(sum("${column}") FILTER (WHERE ${since}), 0) AS "${column}_${name}"`),
-    `count(*) FILTER (WHERE ${since} AND "status" IN ('completed', 'completed_with_errors', 'failed')) AS "finished_${name}"`,
-    `count(*) FILTER (WHERE ${since} AND "status" = 'failed') AS "failures_${name}"`,
+    `count(*) FILTER (WHERE ${since} AND ${statusIn('"status"', IMPORT_TRANSITIONS.finish.to)}) AS "finished_${name}"`,
+    `count(*) FILTER (WHERE ${since} AND ${statusIn('"status"', ['failed'])}) AS "failures_${name}"`,
   ].join(',\n    ');
 }
 

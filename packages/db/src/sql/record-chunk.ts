@@ -1,3 +1,4 @@
+import { chunkFence } from '../import-lifecycle';
 import { storableText, storableTexts } from '../storable-text';
 import { arrayLiteral } from './pg-arrays';
 
@@ -79,10 +80,10 @@ export function recordParams(chunk: ChunkRecord): unknown[] {
 /**
  * The tail of a chunk's statement, after the CTE `counts` (created, updated of the chunk's written rows):
  * stores the row errors (up to the import's cap) and advances the import's totals and checkpoint. When the
- * import is no longer at `from_row` or no longer `processing` (another delivery got there first, or it was
- * cancelled), it raises `importer_chunk_fenced` (SQLSTATE IMFNC), so the whole statement, the chunk's
- * writes included, rolls back. `p(name)` gives a parameter's placeholder; `insertOnly` counts existing keys
- * as skipped rather than unchanged.
+ * import is no longer at `from_row` or no longer `processing` (`chunkFence` of the import lifecycle: another
+ * delivery got there first, or it was cancelled), it raises `importer_chunk_fenced` (SQLSTATE IMFNC), so the
+ * whole statement, the chunk's writes included, rolls back. `p(name)` gives a parameter's placeholder;
+ * `insertOnly` counts existing keys as skipped rather than unchanged.
  */
 export function recordChunkSql(p: (name: RecordParam) => string, options: { insertOnly: boolean; written: string }): string {
   const { insertOnly, written } = options;
@@ -113,7 +114,7 @@ export function recordChunkSql(p: (name: RecordParam) => string, options: { inse
         "eta_seconds" = ${p('eta_seconds')},
         "updated_at" = now()
       FROM counts c
-      WHERE im."id" = ${p('import_id')} AND im."checkpoint_row" = ${p('from_row')} AND im."status" = 'processing'
+      WHERE im."id" = ${p('import_id')} AND im."checkpoint_row" = ${p('from_row')} AND ${chunkFence('im')}
       RETURNING 1
     )
     SELECT c.created, c.updated, CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 0 ELSE "importer_chunk_fenced"(${p('import_id')}::uuid) END AS fenced

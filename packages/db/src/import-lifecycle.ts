@@ -1,0 +1,149 @@
+import { ACTIVE_STATUSES, IMPORT_TRANSITIONS, isAllowed, type ImportStatus, type StatusAfter } from '@importer/contracts';
+import type { Queryable } from './pool';
+import { storableText } from './storable-text';
+
+export {
+  ACTIVE_STATUSES,
+  FINISHED_STATUSES,
+  IMPORT_STATUSES,
+  IMPORT_TRANSITIONS,
+  isAllowed,
+  type ImportAction,
+  type ImportStatus,
+} from '@importer/contracts';
+
+/*
+ * The import lifecycle in the database: the one module that writes `imports.status`. `IMPORT_TRANSITIONS`
+ * (@importer/contracts) is the table; each action below is one `UPDATE … WHERE "status" = ANY(<from>)`, so
+ * two actions racing on an import serialise on its row and only the one the table still allows moves it.
+ * All run on plain `pg` (a pool, or the client of a transaction). Other statements that read statuses
+ * (the cleanup, the stats, the chunk fence) take them from here.
+ */
+
+/** The status in which chunks commit: the one a claim sets. */
+export const CHUNK_STATUS = 'processing' satisfies StatusAfter<'claim'>;
+
+/**
+ * `column IN ('…', …)`, for statements built as text (the chunk statement, the stats). The statuses are the
+ * table's constants, never input.
+ */
+export function statusIn(column: string, statuses: readonly ImportStatus[]): string {
+  return `${column} IN (${statuses.map((status) => `'${status}'`).join(', ')})`;
+}
+
+/**
+ * The chunk fence: a condition of the update by which a chunk's statement (`sql/record-chunk.ts`) advances
+ * its import. Chunks commit only while the import is `processing`; after a cancel, or after another delivery
+ * finished the import, the chunk's statement raises and rolls back whole.
+ */
+export const chunkFence = (alias: string) => statusIn(`${alias}."status"`, [CHUNK_STATUS]);
+
+/**
+ * `claim`: a delivery of the import's job starts an attempt. `queued`, or `processing` (a resumed attempt),
+ * becomes `processing` and counts the attempt. False when the import is finished (a duplicate delivery).
+ */
+export async function claimImport(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "attempts" = "attempts" + 1,
+       "started_at" = COALESCE("started_at", now()), "updated_at" = now()
+     WHERE "id" = $1 AND "status" = ANY($3::text[])`,
+    [id, CHUNK_STATUS, IMPORT_TRANSITIONS.claim.from],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * `finish`: sets a final status, with the error of a failure. Only an import still `processing` moves: false
+ * when it is not (cancelled meanwhile, or finished by another delivery), and it keeps its status.
+ */
+export async function finishImport(
+  db: Queryable,
+  id: string,
+  status: StatusAfter<'finish'>,
+  error?: { code: string; message: string },
+): Promise<boolean> {
+  const completed = status !== 'failed';
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "error_code" = $3, "error_message" = $4, "finished_at" = now(), "updated_at" = now(),
+       "eta_seconds" = CASE WHEN $5 THEN 0 END,
+       "progress_percent" = CASE WHEN $5 THEN 100 ELSE "progress_percent" END
+     WHERE "id" = $1 AND "status" = ANY($6::text[])`,
+    [id, status, error?.code ?? null, error ? storableText(error.message) : null, completed, IMPORT_TRANSITIONS.finish.from],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * The answer to an operator's retry or cancel: `done` when the import moved, else why it did not
+ * (`not_found`, `conflict` with the status that forbids it, or `file_purged` for a retry whose file the
+ * cleanup removed).
+ */
+export type ImportActionResult =
+  | { outcome: 'done' }
+  | { outcome: 'not_found' }
+  | { outcome: 'conflict'; status: string }
+  | { outcome: 'file_purged' };
+
+async function whyNot(db: Queryable, id: string): Promise<ImportActionResult> {
+  const { rows } = await db.query<{ status: string }>(`SELECT "status" FROM "imports" WHERE "id" = $1`, [id]);
+  const row = rows[0];
+  return row ? { outcome: 'conflict', status: row.status } : { outcome: 'not_found' };
+}
+
+/**
+ * `cancel`: a queued or running import becomes `cancelled`. The status flips now; a worker running it finds
+ * out at its next chunk commit, which the chunk fence rolls back, so the totals stay those of the chunks
+ * committed before the cancel.
+ */
+export async function cancelImport(db: Queryable, id: string): Promise<ImportActionResult> {
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "finished_at" = now(), "updated_at" = now(),
+       "eta_seconds" = NULL, "rows_per_second" = NULL, "error_code" = NULL, "error_message" = NULL
+     WHERE "id" = $1 AND "status" = ANY($3::text[])`,
+    [id, 'cancelled' satisfies StatusAfter<'cancel'>, IMPORT_TRANSITIONS.cancel.from],
+  );
+  return rowCount === 1 ? { outcome: 'done' } : whyNot(db, id);
+}
+
+/**
+ * `retry`: a failed or cancelled import goes back to `queued`, keeping its checkpoint and totals: the next
+ * delivery resumes after the last committed chunk. Refused when the stored file was purged.
+ */
+export async function retryImport(db: Queryable, id: string): Promise<ImportActionResult> {
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "finished_at" = NULL, "updated_at" = now(),
+       "eta_seconds" = NULL, "rows_per_second" = NULL, "error_code" = NULL, "error_message" = NULL
+     WHERE "id" = $1 AND "status" = ANY($3::text[]) AND "file_purged_at" IS NULL`,
+    [id, 'queued' satisfies StatusAfter<'retry'>, IMPORT_TRANSITIONS.retry.from],
+  );
+  if (rowCount === 1) return { outcome: 'done' };
+  const { rows } = await db.query<{ status: ImportStatus; purged: boolean }>(
+    `SELECT "status", "file_purged_at" IS NOT NULL AS "purged" FROM "imports" WHERE "id" = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return { outcome: 'not_found' };
+  if (row.purged && isAllowed('retry', row.status)) return { outcome: 'file_purged' };
+  return { outcome: 'conflict', status: row.status };
+}
+
+export interface ImportRef {
+  id: string;
+  createdAt: Date;
+}
+
+/**
+ * Active imports (`queued`, `processing`: work left) untouched for `idleMs`, oldest first, after `after`:
+ * one page of the reconciler's pass, which makes sure each has a job. A running import commits chunks (and
+ * touches its row) far more often than the idle time.
+ */
+export async function idleActiveImports(db: Queryable, page: { idleMs: number; after: ImportRef | null; limit: number }): Promise<ImportRef[]> {
+  const { rows } = await db.query<ImportRef>(
+    `SELECT "id", "created_at" AS "createdAt" FROM "imports"
+     WHERE "status" = ANY($1::text[]) AND "updated_at" < now() - make_interval(secs => $2)
+       AND ($3::timestamptz IS NULL OR ("created_at", "id") > ($3, $4::uuid))
+     ORDER BY "created_at", "id" LIMIT $5`,
+    [ACTIVE_STATUSES, page.idleMs / 1000, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit],
+  );
+  return rows;
+}
