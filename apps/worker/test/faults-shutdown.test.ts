@@ -15,6 +15,9 @@ let h: FaultHarness;
 beforeAll(async () => {
   h = await startFaultHarness();
 });
+afterEach(async () => {
+  await h?.stopWorkers(); // a failed test leaves no worker behind to take the next test's job
+});
 afterAll(async () => {
   await h?.close();
 });
@@ -33,8 +36,18 @@ async function expectExact(id: string) {
 
 const outcomesOf = (workers: WorkerProcess[], id: string) =>
   workers.flatMap((worker) => worker.logs.filter((line: LogLine) => line.msg === 'import finished' && line.importId === id))
-    .map((line) => (line.outcome as { status: string }).status)
-    .sort();
+    .map((line) => (line.outcome as { status: string }).status);
+
+/**
+ * Exactly one delivery completed the import; any other one ended `skipped` (its chunk refused by the
+ * fence, or the import already finished when it started). How many others there are depends on the
+ * scheduling: a worker slowed past its lock by a busy machine has its job delivered once more, like a
+ * frozen one; and once the fenced delivery has completed the job while the other one, which lost its
+ * lock, still runs, the reconciler gives the import a new job whenever it looks idle for a moment.
+ */
+function expectCompletedOnce(outcomes: string[]) {
+  expect(outcomes.filter((status) => status !== 'skipped')).toEqual(['completed_with_errors']);
+}
 
 it('SIGTERM mid-import: the worker exits within 30 s without finishing the file, and another worker completes it', async () => {
   const first = await h.startWorker('first');
@@ -63,9 +76,9 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
   await second.waitForLog(chunkCommitted(upload.id), 'a chunk committed by the second worker');
   await h.waitUntilFinished(upload.id);
   const result = await expectExact(upload.id);
-  expect(result.attempts).toBe(2);
+  expect(result.attempts).toBe(2); // one claim each; a delivery after the end claims nothing
   expect((await companiesFingerprint(h.db.pool)).rows).toBe(result.totals.created);
-  expect(outcomesOf([first, second], upload.id)).toEqual(['completed_with_errors']);
+  expectCompletedOnce(outcomesOf([first, second], upload.id));
 
   if (process.env.FAULT_FIGURES_FILE) {
     await writeFile(
@@ -74,7 +87,6 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
       { flag: 'a' },
     );
   }
-  await h.stopWorkers();
 });
 
 it('the same job delivered twice (a worker frozen past its lock, then back): totals are not doubled', async () => {
@@ -93,11 +105,11 @@ it('the same job delivered twice (a worker frozen past its lock, then back): tot
     frozen.signal('SIGCONT');
   }
   await h.waitUntilFinished(upload.id);
-  // Both deliveries end: one completes the import, the other finds its chunk refused by the fence.
+  // Both deliveries end: whichever commits first goes on, the other finds its chunk refused by the fence.
   await Promise.all([a, b].map((worker) => worker.waitForLog((line) => line.msg === 'import finished' && line.importId === upload.id, 'the end of its delivery')));
 
   const result = await expectExact(upload.id);
-  expect(result.attempts).toBe(2);
+  expect(result.attempts).toBeGreaterThanOrEqual(2); // both claimed it; a third may have, had a lock lapsed meanwhile
   expect((await companiesFingerprint(h.db.pool)).rows).toBe(result.totals.created);
-  expect(outcomesOf([a, b], upload.id)).toEqual(['completed_with_errors', 'skipped']);
+  expectCompletedOnce(outcomesOf([a, b], upload.id));
 });

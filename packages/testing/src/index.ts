@@ -2,3 +2,4 @@ export * from './database';
 export * from './fixtures';
 export * from './queue';
 export * from './services';
+export * from './worker';

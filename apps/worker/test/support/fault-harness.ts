@@ -6,7 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '@importer/api';
 import type { ImportView } from '@importer/db';
-import { importsQueueEvents, redisUrl, startTestServices } from '@importer/testing';
+import { importsQueueEvents, redisUrl, runWorker, startTestServices, type RunningWorker } from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
 import type { ImportFileDeps } from '../../src/processors/import-file';
@@ -46,7 +46,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);
   const workers: WorkerProcess[] = [];
-  const inProcess: Worker[] = [];
+  const inProcess: RunningWorker[] = [];
   const events = importsQueueEvents(prefix);
   await events.waitUntilReady();
   const chunkSize = options.chunkSize ?? 1000;
@@ -112,9 +112,8 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
         },
         { connection: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379), maxRetriesPerRequest: null }, prefix, concurrency: 1, importsPerMinute: 1000, ...overrides.options },
       );
-      inProcess.push(worker);
-      void worker.run();
-      await worker.waitUntilReady();
+      const running = await runWorker(worker);
+      inProcess.push(running);
       return worker;
     },
 
@@ -155,7 +154,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
 
     async close() {
       await this.stopWorkers();
-      await Promise.all(inProcess.map((worker) => worker.close(true)));
+      await Promise.all(inProcess.map((worker) => worker.stop(true)));
       await events.close();
       // Leave nothing under this test's prefix (only its own keys: obliterate works on one queue).
       await Promise.all([queue.obliterate({ force: true }), cleanupQueue.obliterate({ force: true })]).catch(() => undefined);
