@@ -18,9 +18,6 @@ let faulted: FaultHarness;
 beforeAll(async () => {
   [baseline, faulted] = await Promise.all([startFaultHarness(), startFaultHarness()]);
 });
-afterEach(async () => {
-  await Promise.all([baseline?.stopWorkers(), faulted?.stopWorkers()]);
-});
 afterAll(async () => {
   await Promise.all([baseline?.close(), faulted?.close()]);
 });
@@ -81,20 +78,27 @@ it(`survives ${KILLS} SIGKILLs during one ${ROWS.toLocaleString('en')}-row impor
       { flag: 'a' },
     );
   }
+  await faulted.stopWorkers();
 });
 
 it('gives an import up as worker_crashed once its workers have died more often than WORKER_MAX_STALLED allows', async () => {
-  const env = { WORKER_MAX_STALLED: '0' };
-  const workers = await Promise.all([faulted.startWorker('s1', env), faulted.startWorker('s2', env)]);
-  const upload = await faulted.upload(companiesCsv(60_000, 300_000), 'poison.csv', { profile: 'companies' });
-  const runner = await nextChunksBy(workers, upload.id, 3);
-  runner.signal('SIGKILL');
-  await runner.exited;
+  // A stage of its own. No stall allowed, so a lock long enough that a worker starved of CPU at the start
+  // of the import keeps it: the import must fail because its worker was killed, not before.
+  const h = await startFaultHarness({ workerEnv: { WORKER_MAX_STALLED: '0', WORKER_LOCK_DURATION_MS: '10000' } });
+  try {
+    const workers = await Promise.all([h.startWorker('s1'), h.startWorker('s2')]);
+    const upload = await h.upload(companiesCsv(60_000), 'poison.csv', { profile: 'companies' });
+    const runner = await nextChunksBy(workers, upload.id, 3);
+    runner.signal('SIGKILL');
+    await runner.exited;
 
-  const result = await faulted.waitUntilFinished(upload.id);
-  expect(result.status).toBe('failed');
-  expect(result.error?.code).toBe('worker_crashed');
-  expect(result.totals.rows).toBeLessThan(60_000); // kept as far as it got; a retry resumes there
-  // BullMQ failed the job itself (whatever reason it gives), before any delivery could run it again.
-  expect(await faulted.queue.getJobState(upload.id)).toBe('failed');
+    const result = await h.waitUntilFinished(upload.id);
+    expect(result.status).toBe('failed');
+    expect(result.error?.code).toBe('worker_crashed');
+    expect(result.totals.rows).toBeLessThan(60_000); // kept as far as it got; a retry resumes there
+    // BullMQ failed the job itself (whatever reason it gives), before any delivery could run it again.
+    expect(await h.queue.getJobState(upload.id)).toBe('failed');
+  } finally {
+    await h.close();
+  }
 });

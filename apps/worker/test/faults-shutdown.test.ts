@@ -11,14 +11,12 @@ import type { Exit, LogLine, WorkerProcess } from './support/processes';
 
 const ROWS = 60_000;
 
+// A stage per test: an import a failed test left unfinished must not run in the next one.
 let h: FaultHarness;
-beforeAll(async () => {
+beforeEach(async () => {
   h = await startFaultHarness();
 });
 afterEach(async () => {
-  await h?.stopWorkers(); // a failed test leaves no worker behind to take the next test's job
-});
-afterAll(async () => {
   await h?.close();
 });
 
@@ -62,7 +60,10 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
   ]);
   const exitMs = Date.now() - signalledAt;
   expect(exit).toEqual({ code: 0, signal: null });
-  expect(first.logs.some((line) => line.msg.startsWith('import released at shutdown') && line.importId === upload.id)).toBe(true);
+  // It handed the job back, or found it handed back already: a worker starved of CPU past its lock has its
+  // job put back in the queue by the stalled-job check, and then logs that it could not release it.
+  const release = /^import released at shutdown|^could not release the job/;
+  expect(first.logs.some((line) => release.test(line.msg) && line.importId === upload.id)).toBe(true);
   // It did not wait for the whole file: the import is mid-way, its job back in the queue, no attempt spent.
   const released = await h.record(upload.id);
   expect(released.status).toBe('processing');
@@ -90,7 +91,6 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
 });
 
 it('the same job delivered twice (a worker frozen past its lock, then back): totals are not doubled', async () => {
-  await h.db.pool.query('TRUNCATE companies');
   const [a, b] = await Promise.all([h.startWorker('a'), h.startWorker('b')]);
   const upload = await h.upload(companiesCsv(ROWS, 500_000), 'companies.csv', { profile: 'companies' });
   const frozen = await nextChunksBy([a, b], upload.id, 5);

@@ -21,6 +21,13 @@ export interface FaultHarnessOptions {
   workerEnv?: Record<string, string>;
 }
 
+/**
+ * The test timeout of every file that stages faults: a backstop only. Each wait of a fault test has a
+ * deadline of its own that names what did not happen; their sum, on a machine so loaded that these
+ * imports run several times slower than on an idle one, is well past jest's default.
+ */
+jest.setTimeout(600_000);
+
 /** Import statuses that end an import. */
 const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
 
@@ -185,7 +192,7 @@ export function nextChunksBy(workers: readonly WorkerProcess[], importId: string
         if (count >= chunks) finish(() => resolve(worker));
       }),
     );
-    const timer = setTimeout(() => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(() => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))), timeoutMs).unref();
     const finish = (settle: () => void) => {
       clearTimeout(timer);
       for (const stop of stops) stop();
