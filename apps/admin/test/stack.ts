@@ -17,7 +17,7 @@ import { createApp } from '@importer/api';
 import type { ImportLimits } from '@importer/config';
 import type { Pool, PoolClient } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
-import { redisUrl, startTestServices } from '@importer/testing';
+import { redisUrl, runWorker, startTestServices } from '@importer/testing';
 import { createImportWorker } from '@importer/worker';
 
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -146,21 +146,22 @@ export async function startStack(options: { chunkSize?: number } = {}) {
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const publisher = createProgressPublisher(redis, prefix);
-  const worker = createImportWorker(
-    {
-      logger,
-      engine: {
-        pool: gate.wrap(db.pool),
-        imports,
-        storageDir,
-        limits: LIMITS,
-        chunkSize: options.chunkSize ?? 50,
-        onProgress: (importId) => publisher.publish(importId),
+  const worker = await runWorker(
+    createImportWorker(
+      {
+        logger,
+        engine: {
+          pool: gate.wrap(db.pool),
+          imports,
+          storageDir,
+          limits: LIMITS,
+          chunkSize: options.chunkSize ?? 50,
+          onProgress: (importId) => publisher.publish(importId),
+        },
       },
-    },
-    { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
+      { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
+    ),
   );
-  void worker.run();
 
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -213,7 +214,7 @@ export async function startStack(options: { chunkSize?: number } = {}) {
       await progress.close();
       server.closeAllConnections();
       server.close();
-      await worker.close();
+      await worker.stop();
       await services.close();
     },
   };

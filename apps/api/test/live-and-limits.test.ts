@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createProgressPublisher, createProgressSubscriber, createRedis, type ProgressSubscriber } from '@importer/queue';
+import { createProgressPublisher, createProgressSubscriber, createRedis, progressChannel, type ProgressSubscriber } from '@importer/queue';
 import { COMPANY_HEADERS, companyRow, redisUrl, toCsv, uniquePrefix } from '@importer/testing';
 import { startApi, type ApiHarness } from './harness';
 import { openStream } from './sse';
@@ -17,10 +17,27 @@ describe('GET /imports/:id/events (Server-Sent Events)', () => {
   const publisher = createRedis(redisUrl());
   const progressPrefix = uniquePrefix();
 
+  /** Emits `unwatched` when a stream stops watching: the server learns of a client gone only later. */
+  const streams = new EventEmitter();
+
   beforeAll(async () => {
     // The poll is an hour: every update below must arrive through the progress channel.
-    subscriber = createProgressSubscriber(createRedis(redisUrl()), progressPrefix);
-    api = await startApi({ app: { progress: subscriber, progressPollMs: 3_600_000 } });
+    const connection = createRedis(redisUrl());
+    subscriber = createProgressSubscriber(connection, progressPrefix);
+    // Redis answers a connection's commands in order: once this repeated (idempotent) SUBSCRIBE is
+    // answered, so is the subscriber's own, and no message published from now on is missed.
+    await connection.subscribe(progressChannel(progressPrefix));
+    const watched: ProgressSubscriber = {
+      ...subscriber,
+      watch(importId, listener) {
+        const unwatch = subscriber.watch(importId, listener);
+        return () => {
+          unwatch();
+          streams.emit('unwatched', importId);
+        };
+      },
+    };
+    api = await startApi({ app: { progress: watched, progressPollMs: 3_600_000 } });
     server = api.app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
@@ -97,11 +114,10 @@ describe('GET /imports/:id/events (Server-Sent Events)', () => {
     const left = openStream(port, `/api/v1/imports/${id}/events`, auth());
     await left.next((e) => e.event === 'import');
     expect(subscriber.watching()).toBe(1);
+    const unwatched = once(streams, 'unwatched');
     left.abort();
     await left.closed.catch(() => undefined);
-    const deadline = Date.now() + 10_000;
-    // The server learns of the closed socket asynchronously: no event to wait on, so poll the count.
-    while (subscriber.watching() > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(await unwatched).toEqual([id]);
     expect(subscriber.watching()).toBe(0);
 
     const open = openStream(port, `/api/v1/imports/${id}/events`, auth());
@@ -135,7 +151,8 @@ describe('GET /imports/:id/events without a progress channel', () => {
 describe('GET /stats', () => {
   let api: ApiHarness;
   beforeAll(async () => {
-    api = await startApi();
+    // Cached for an hour: the second request below is answered from the cache however slow the machine.
+    api = await startApi({ app: { statsCacheMs: 3_600_000 } });
   });
   afterAll(() => api.close());
 

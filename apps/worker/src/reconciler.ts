@@ -31,8 +31,11 @@ const PAGE = 500;
  *
  * Only imports untouched for a grace period (the interval, at most 10 s) are considered: a running import
  * commits a chunk (and touches its row) far more often, and the grace leaves an upload time to add its own
- * job. A redundant job would be harmless anyway: adding is idempotent and the chunk fence keeps a second
- * delivery from double counting.
+ * job. Likewise, a finished job is replaced only if it finished a grace period before the pass looked at
+ * PostgreSQL: the import of a job that finished later may have finished since that look, and a job BullMQ
+ * failed for stalling too often has its import marked `worker_crashed` by a worker just after. A redundant
+ * job would be harmless anyway: adding is idempotent and the chunk fence keeps a second delivery from
+ * double counting.
  */
 export function createReconciler(deps: ReconcilerDeps) {
   const graceMs = Math.min(10_000, deps.intervalMs);
@@ -44,11 +47,12 @@ export function createReconciler(deps: ReconcilerDeps) {
     const result: ReconcileResult = { checked: 0, added: 0, replaced: 0 };
     let after: ImportRef | null = null;
     while (!stopped) {
+      const lookedAt = Date.now();
       const rows: ImportRef[] = await idleActiveImports(deps.pool, { idleMs: graceMs, after, limit: PAGE });
       for (const { id } of rows) {
         if (stopped) break;
         result.checked++;
-        const outcome = await requeueImport(deps.queue, id, deps.importAttempts);
+        const outcome = await requeueImport(deps.queue, id, deps.importAttempts, { finishedBefore: lookedAt - graceMs });
         if (outcome === 'added') result.added++;
         if (outcome === 'replaced') result.replaced++;
       }

@@ -17,6 +17,9 @@ beforeAll(async () => {
   redis = await startThrowawayRedis();
   h = await startFaultHarness({ redisUrl: redis.url });
 });
+afterEach(async () => {
+  await h?.stopWorkers();
+});
 afterAll(async () => {
   await h?.close();
   await redis?.stop();
@@ -36,7 +39,6 @@ it('Redis flushed mid-import: the running import completes, and the queued one t
   await admin.flushall();
   const flushedAt = Date.now();
   await admin.quit();
-  expect(await h.queue.getJob(queued.id)).toBeUndefined();
 
   const [big, small] = [await h.waitUntilFinished(running.id), await h.waitUntilFinished(queued.id)];
   expect(big.status).toBe('completed_with_errors');
@@ -44,9 +46,10 @@ it('Redis flushed mid-import: the running import completes, and the queued one t
   expect(small.status).toBe('completed');
   expect(small.totals).toMatchObject({ rows: 50, created: 50 });
   expect((await companiesFingerprint(h.db.pool)).rows).toBe(big.totals.created + small.totals.created);
+  // The flush took the queued import's job (a reconciler pass may already have given it a new one): only
+  // the reconciler could have run it.
   expect(worker.logs.some((line) => line.msg.startsWith('reconciler re-enqueued') && (line.added as number) >= 1)).toBe(true);
   await figures({ test: 'redis-flush', recoverMs: Date.now() - flushedAt, rows: big.totals.rows + small.totals.rows });
-  await h.stopWorkers();
 });
 
 it('Redis stopped during an upload: 202, the import stays queued, and completes once Redis is back', async () => {

@@ -11,11 +11,12 @@ import type { Exit, LogLine, WorkerProcess } from './support/processes';
 
 const ROWS = 60_000;
 
+// A stage per test: an import a failed test left unfinished must not run in the next one.
 let h: FaultHarness;
-beforeAll(async () => {
+beforeEach(async () => {
   h = await startFaultHarness();
 });
-afterAll(async () => {
+afterEach(async () => {
   await h?.close();
 });
 
@@ -33,8 +34,18 @@ async function expectExact(id: string) {
 
 const outcomesOf = (workers: WorkerProcess[], id: string) =>
   workers.flatMap((worker) => worker.logs.filter((line: LogLine) => line.msg === 'import finished' && line.importId === id))
-    .map((line) => (line.outcome as { status: string }).status)
-    .sort();
+    .map((line) => (line.outcome as { status: string }).status);
+
+/**
+ * Exactly one delivery completed the import; any other one ended `skipped` (its chunk refused by the
+ * fence, or the import already finished when it started). How many others there are depends on the
+ * scheduling: a worker slowed past its lock by a busy machine has its job delivered once more, like a
+ * frozen one; and once the fenced delivery has completed the job while the other one, which lost its
+ * lock, still runs, the reconciler gives the import a new job whenever it looks idle for a moment.
+ */
+function expectCompletedOnce(outcomes: string[]) {
+  expect(outcomes.filter((status) => status !== 'skipped')).toEqual(['completed_with_errors']);
+}
 
 it('SIGTERM mid-import: the worker exits within 30 s without finishing the file, and another worker completes it', async () => {
   const first = await h.startWorker('first');
@@ -49,7 +60,10 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
   ]);
   const exitMs = Date.now() - signalledAt;
   expect(exit).toEqual({ code: 0, signal: null });
-  expect(first.logs.some((line) => line.msg.startsWith('import released at shutdown') && line.importId === upload.id)).toBe(true);
+  // It handed the job back, or found it handed back already: a worker starved of CPU past its lock has its
+  // job put back in the queue by the stalled-job check, and then logs that it could not release it.
+  const release = /^import released at shutdown|^could not release the job/;
+  expect(first.logs.some((line) => release.test(line.msg) && line.importId === upload.id)).toBe(true);
   // It did not wait for the whole file: the import is mid-way, its job back in the queue, no attempt spent.
   const released = await h.record(upload.id);
   expect(released.status).toBe('processing');
@@ -63,9 +77,9 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
   await second.waitForLog(chunkCommitted(upload.id), 'a chunk committed by the second worker');
   await h.waitUntilFinished(upload.id);
   const result = await expectExact(upload.id);
-  expect(result.attempts).toBe(2);
+  expect(result.attempts).toBe(2); // one claim each; a delivery after the end claims nothing
   expect((await companiesFingerprint(h.db.pool)).rows).toBe(result.totals.created);
-  expect(outcomesOf([first, second], upload.id)).toEqual(['completed_with_errors']);
+  expectCompletedOnce(outcomesOf([first, second], upload.id));
 
   if (process.env.FAULT_FIGURES_FILE) {
     await writeFile(
@@ -74,11 +88,9 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
       { flag: 'a' },
     );
   }
-  await h.stopWorkers();
 });
 
 it('the same job delivered twice (a worker frozen past its lock, then back): totals are not doubled', async () => {
-  await h.db.pool.query('TRUNCATE companies');
   const [a, b] = await Promise.all([h.startWorker('a'), h.startWorker('b')]);
   const upload = await h.upload(companiesCsv(ROWS, 500_000), 'companies.csv', { profile: 'companies' });
   const frozen = await nextChunksBy([a, b], upload.id, 5);
@@ -93,11 +105,11 @@ it('the same job delivered twice (a worker frozen past its lock, then back): tot
     frozen.signal('SIGCONT');
   }
   await h.waitUntilFinished(upload.id);
-  // Both deliveries end: one completes the import, the other finds its chunk refused by the fence.
+  // Both deliveries end: whichever commits first goes on, the other finds its chunk refused by the fence.
   await Promise.all([a, b].map((worker) => worker.waitForLog((line) => line.msg === 'import finished' && line.importId === upload.id, 'the end of its delivery')));
 
   const result = await expectExact(upload.id);
-  expect(result.attempts).toBe(2);
+  expect(result.attempts).toBeGreaterThanOrEqual(2); // both claimed it; a third may have, had a lock lapsed meanwhile
   expect((await companiesFingerprint(h.db.pool)).rows).toBe(result.totals.created);
-  expect(outcomesOf([a, b], upload.id)).toEqual(['completed_with_errors', 'skipped']);
+  expectCompletedOnce(outcomesOf([a, b], upload.id));
 });

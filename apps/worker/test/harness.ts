@@ -4,7 +4,7 @@ import type { QueueEvents } from 'bullmq';
 import { createApp } from '@importer/api';
 import type { ImportLimits } from '@importer/config';
 import type { ImportView, Queryable } from '@importer/db';
-import { importsQueueEvents, startTestServices, waitForJob } from '@importer/testing';
+import { importsQueueEvents, runWorker, startTestServices, waitForJob } from '@importer/testing';
 import { createImportWorker } from '../src/worker';
 
 export const TEST_LIMITS: ImportLimits = {
@@ -49,11 +49,12 @@ export async function startHarness(options: HarnessOptions = {}) {
     importAttempts: 1,
   });
   const enginePool = options.wrapEnginePool ? options.wrapEnginePool(db.pool) : db.pool;
-  const worker = createImportWorker(
-    { logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
-    { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
+  const worker = await runWorker(
+    createImportWorker(
+      { logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
+      { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
+    ),
   );
-  void worker.run();
   const { token } = await tokens.create('test', 'admin');
   const http = request(app);
 
@@ -89,7 +90,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     },
 
     async close() {
-      await worker.close();
+      await worker.stop();
       await events.close();
       await services.close();
     },

@@ -23,9 +23,23 @@ const subcategories: FixtureRow[] = [
   { nom: 'Électricité', categorie: 'Batiment', description: '', meta_description: '', mots_cles: '', ordre: 1 },
 ];
 
+const categoriesCsv = toCsv(CATEGORY_HEADERS, categories, { delimiter: ';', newline: '\r\n' });
+const nafHeaders = ['sous_categorie', 'parent', 'codes_naf', 'ordre'];
+const nafRows = [
+  { sous_categorie: 'Pizzeria', parent: 'Restauration', codes_naf: '5610A; 5610C', ordre: 1 },
+  { sous_categorie: 'Développement', parent: 'Informatique', codes_naf: '6201Z,62.02A', ordre: 1 },
+];
+
+// Each test stores what it reads itself (an earlier test may have stored it already: then nothing changes).
+const storeCategories = () => h.importFile(categoriesCsv, 'categories.csv', { profile: 'categories' });
+async function storeSubcategories() {
+  await storeCategories();
+  await h.importFile(toCsv(SUBCATEGORY_HEADERS, subcategories), 'subcategories.csv', { profile: 'subcategories' });
+}
+
 describe('importing categories and subcategories', () => {
   it('imports a categories CSV, derives slugs, and reports an identical re-import as unchanged', async () => {
-    const csv = toCsv(CATEGORY_HEADERS, categories, { delimiter: ';', newline: '\r\n' });
+    const csv = categoriesCsv;
     const first = await h.importFile(csv, 'categories.csv', { profile: 'categories' });
     expect(first.status).toBe('completed');
     expect(first.file.delimiter).toBe(';');
@@ -42,6 +56,7 @@ describe('importing categories and subcategories', () => {
   });
 
   it('imports an XLSX of categories matched case- and accent-insensitively, updating what changed', async () => {
+    await storeCategories();
     const xlsx = toXlsx(['Name', 'Description', 'Meta_Description', 'Position'], [
       { Name: 'SANTE', Description: 'Soins et bien-être', Meta_Description: null, Position: 4 },
       { Name: 'Commerce', Description: null, Meta_Description: null, Position: 5 },
@@ -55,6 +70,7 @@ describe('importing categories and subcategories', () => {
   });
 
   it('imports subcategories under categories named loosely, and rejects an unknown parent with unknown_category', async () => {
+    await storeCategories();
     const rows = [...subcategories, { nom: 'Plomberie', categorie: 'Artisanat', description: '', meta_description: '', mots_cles: '', ordre: 1 }];
     const result = await h.importFile(toCsv(SUBCATEGORY_HEADERS, rows), 'subcategories.csv', { profile: 'subcategories' });
     expect(result.status).toBe('completed_with_errors');
@@ -74,19 +90,15 @@ describe('importing categories and subcategories', () => {
   });
 
   it('imports subcategories from XLSX with NAF code lists, then reports the same file unchanged', async () => {
-    const headers = ['sous_categorie', 'parent', 'codes_naf', 'ordre'];
-    const rows = [
-      { sous_categorie: 'Pizzeria', parent: 'Restauration', codes_naf: '5610A; 5610C', ordre: 1 },
-      { sous_categorie: 'Développement', parent: 'Informatique', codes_naf: '6201Z,62.02A', ordre: 1 },
-    ];
-    const first = await h.importFile(toXlsx(headers, rows), 'subcategories.xlsx', { profile: 'subcategories' });
+    await storeSubcategories();
+    const first = await h.importFile(toXlsx(nafHeaders, nafRows), 'subcategories.xlsx', { profile: 'subcategories' });
     expect(first.totals).toMatchObject({ rows: 2, created: 0, updated: 2, unchanged: 0, failed: 0 });
     const { rows: stored } = await h.db.pool.query(`SELECT nom, naf_codes, description FROM subcategories WHERE naf_codes <> '{}' ORDER BY id`);
     expect(stored).toEqual([
       { nom: 'Pizzeria', naf_codes: ['56.10A', '56.10C'], description: 'Pizzas' },
       { nom: 'Développement', naf_codes: ['62.01Z', '62.02A'], description: 'Logiciels' },
     ]);
-    const again = await h.importFile(toXlsx(headers, rows), 'subcategories.xlsx', { profile: 'subcategories' });
+    const again = await h.importFile(toXlsx(nafHeaders, nafRows), 'subcategories.xlsx', { profile: 'subcategories' });
     expect(again.totals).toMatchObject({ rows: 2, created: 0, updated: 0, unchanged: 2 });
   });
 
@@ -102,6 +114,8 @@ describe('importing categories and subcategories', () => {
   });
 
   it('links companies to a subcategory by name (category to disambiguate), else by NAF code, and warns when unresolved', async () => {
+    await storeSubcategories();
+    await h.importFile(toXlsx(nafHeaders, nafRows), 'subcategories.xlsx', { profile: 'subcategories' });
     const headers = ['siren', 'nom', 'sous_categorie', 'categorie', 'naf_code'];
     const rows = [
       { siren: sirenFor(1), nom: 'Chez Luigi', sous_categorie: 'pizzeria', categorie: 'Restauration', naf_code: '' },

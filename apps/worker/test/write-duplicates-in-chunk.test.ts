@@ -26,13 +26,17 @@ describe('a key repeated within one chunk, in different read batches', () => {
   const stored = async (n: number) =>
     (await h.db.pool.query(`SELECT nom, telephone, is_active, updated_at FROM companies WHERE siren = $1`, [sirenFor(n)])).rows[0];
 
+  /** Stores the existing key the file repeats (unchanged if an earlier test stored it already). */
+  const storeExisting = () => h.importFile(toCsv(COMPANY_HEADERS, [companyRow(40)]), 'existing.csv', { profile: 'companies' });
+
   it('a dry run reports the last row of each key only', async () => {
-    await h.importFile(toCsv(COMPANY_HEADERS, [companyRow(40)]), 'existing.csv', { profile: 'companies' });
+    await storeExisting();
     const result = await h.importFile(file, 'dupes.csv', { profile: 'companies', dryRun: 'true' });
     expect(result.totals).toEqual(expectedTotals);
   });
 
   it('writes only the last row of each key: the earlier one is left out of the chunk and skipped', async () => {
+    await storeExisting();
     const before = await stored(40);
     const result = await h.importFile(file, 'dupes.csv', { profile: 'companies' });
     expect(result.status).toBe('completed');

@@ -47,9 +47,11 @@ describe('a key repeated anywhere in a file', () => {
     1130: companyRow(5001, { nom: 'K5 trois', adresse: '' }),
   });
   const expectedTotals = { rows: 1200, created: 1191, updated: 2, unchanged: 1, skipped: 6, failed: 0, warnings: 6 };
+  /** Stores K2, K3 and K4 as the file expects them (unchanged if an earlier test stored them already). */
+  const storeExisting = () => h.importFile(toCsv(COMPANY_HEADERS, existing), 'existing.csv', { profile: 'companies' });
 
   it('a dry run reports what the import would do across chunks, writing nothing to the table', async () => {
-    await h.importFile(toCsv(COMPANY_HEADERS, existing), 'existing.csv', { profile: 'companies' });
+    await storeExisting();
     const { rows: before } = await h.db.pool.query('SELECT * FROM companies ORDER BY id');
     const result = await h.importFile(file, 'dupes.csv', { profile: 'companies', dryRun: 'true' });
     expect(result.status).toBe('completed');
@@ -60,6 +62,7 @@ describe('a key repeated anywhere in a file', () => {
   });
 
   it('keeps only the last row of each key, counted against the table as it was before the import', async () => {
+    await storeExisting();
     const before = await companies([12]);
     const result = await h.importFile(file, 'dupes.csv', { profile: 'companies' });
     expect(result.status).toBe('completed');

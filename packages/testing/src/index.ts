@@ -3,3 +3,4 @@ export * from './fixtures';
 export * from './queue';
 export * from './services';
 export * from './xls';
+export * from './worker';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '@importer/api';
 import type { ImportView } from '@importer/db';
-import { importsQueueEvents, redisUrl, startTestServices } from '@importer/testing';
+import { importsQueueEvents, redisUrl, runWorker, startTestServices, type RunningWorker } from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
 import type { ImportFileDeps } from '../../src/processors/import-file';
@@ -26,6 +26,13 @@ export interface FaultHarnessOptions {
    */
   fastHandover?: boolean;
 }
+
+/**
+ * The test timeout of every file that stages faults: a backstop only. Each wait of a fault test has a
+ * deadline of its own that names what did not happen; their sum, on a machine so loaded that these
+ * imports run several times slower than on an idle one, is well past jest's default.
+ */
+jest.setTimeout(600_000);
 
 /** Import statuses that end an import. */
 const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
@@ -52,7 +59,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);
   const workers: WorkerProcess[] = [];
-  const inProcess: Worker[] = [];
+  const inProcess: RunningWorker[] = [];
   const events = importsQueueEvents(prefix);
   await events.waitUntilReady();
   const chunkSize = options.chunkSize ?? 1000;
@@ -115,9 +122,8 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
         },
         { connection: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379), maxRetriesPerRequest: null }, prefix, concurrency: 1, importsPerMinute: 1000, ...overrides.options },
       );
-      inProcess.push(worker);
-      void worker.run();
-      await worker.waitUntilReady();
+      const running = await runWorker(worker);
+      inProcess.push(running);
       return worker;
     },
 
@@ -184,7 +190,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
 
     async close() {
       await this.stopWorkers();
-      await Promise.all(inProcess.map((worker) => worker.close(true)));
+      await Promise.all(inProcess.map((worker) => worker.stop(true)));
       await events.close();
       // Leave nothing under this test's prefix (only its own keys: obliterate works on one queue).
       await Promise.all([queue.obliterate({ force: true }), cleanupQueue.obliterate({ force: true })]).catch(() => undefined);
@@ -215,7 +221,7 @@ export function nextChunksBy(workers: readonly WorkerProcess[], importId: string
         if (count >= chunks) finish(() => resolve(worker));
       }),
     );
-    const timer = setTimeout(() => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(() => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))), timeoutMs).unref();
     const finish = (settle: () => void) => {
       clearTimeout(timer);
       for (const stop of stops) stop();

@@ -31,7 +31,7 @@ export interface WorkerProcess {
   logs: LogLine[];
   /** Resolves with the first log line (already written or to come) that matches. */
   waitForLog(match: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
-  /** Resolves when the process has exited. */
+  /** Resolves when the process has exited and every line it wrote is in `logs`. */
   exited: Promise<Exit>;
   /** Calls `listener` with each log line to come; returns the function that stops listening. */
   onLine(listener: (line: LogLine) => void): () => void;
@@ -57,10 +57,11 @@ export function spawnWorker(name: string, env: Record<string, string>): WorkerPr
   const listeners = new Set<(line: LogLine) => void>();
   let running = true;
   let stderr = '';
-  const exited = once(child, 'exit').then(([code, signal]) => {
-    running = false;
-    return { code, signal } as Exit;
+  child.once('exit', () => {
+    running = false; // no signal to a pid that is gone
   });
+  // 'close', not 'exit': the process may exit before its last lines are read from the pipe.
+  const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }) as Exit);
   createInterface({ input: child.stdout! }).on('line', (text) => {
     let line: LogLine;
     try {
@@ -103,7 +104,7 @@ export function spawnWorker(name: string, env: Record<string, string>): WorkerPr
         const timer = setTimeout(() => {
           cleanup();
           reject(new Error(`worker ${name}: no log "${what}" within ${timeoutMs} ms; last lines:\n${tail(logs)}\n${stderr}`));
-        }, timeoutMs);
+        }, timeoutMs).unref();
         const onExit = () => {
           cleanup();
           reject(new Error(`worker ${name} exited before logging "${what}"; last lines:\n${tail(logs)}\n${stderr}`));
@@ -111,10 +112,10 @@ export function spawnWorker(name: string, env: Record<string, string>): WorkerPr
         const cleanup = () => {
           clearTimeout(timer);
           waiters.delete(waiter);
-          child.off('exit', onExit);
+          child.off('close', onExit);
         };
         waiters.add(waiter);
-        child.once('exit', onExit);
+        child.once('close', onExit);
       });
     },
   };
