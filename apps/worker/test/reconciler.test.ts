@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import pino from 'pino';
+import { finishImport } from '@importer/db';
 import { enqueueImport, IMPORTS_QUEUE } from '@importer/queue';
 import { redisUrl, startTestServices, type TestServices } from '@importer/testing';
 import { createReconciler } from '../src/reconciler';
@@ -55,7 +56,7 @@ it('leaves a job that failed just before the pass looked, and the import once it
   expect(await job?.getState()).toBe('failed');
   expect(job?.failedReason).toBe('job stalled more than allowable limit');
 
-  await services.imports.finish(id, 'failed', { code: 'worker_crashed', message: 'gave up' });
+  await finishImport(services.db.pool, id, 'failed', { code: 'worker_crashed', message: 'gave up' });
   expect(await slow.reconcileOnce()).toEqual({ checked: 0, added: 0, replaced: 0 });
   expect(await services.queue.getJobState(id)).toBe('failed');
 });
