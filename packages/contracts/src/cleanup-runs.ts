@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema, timestampSchema } from './common';
-
-export const CLEANUP_TRIGGERS = ['schedule', 'manual'] as const;
-export type CleanupTrigger = (typeof CLEANUP_TRIGGERS)[number];
-/** `skipped`: another run held the lock. */
-export const CLEANUP_RUN_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
-export type CleanupRunStatus = (typeof CLEANUP_RUN_STATUSES)[number];
+import { CLEANUP_RUN_STATUSES, CLEANUP_TRIGGERS } from './enums';
 
 const count = z.number().int().nonnegative();
 

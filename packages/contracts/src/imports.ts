@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema, timestampSchema } from './common';
+import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
-/** How a row whose key already exists is treated (docs/write-semantics.md, "Modes"). */
-export const WRITE_MODES = ['upsert', 'overwrite', 'insert_only'] as const;
 export const writeModeSchema = z.enum(WRITE_MODES).describe('`upsert`: blank cells keep stored values; `overwrite`: blanks clear; `insert_only`');
-export type WriteMode = z.infer<typeof writeModeSchema>;
-
-/** The file formats an upload may have, decided by content. */
-export const FILE_FORMATS = ['csv', 'xlsx', 'xls'] as const;
-export type FileFormat = (typeof FILE_FORMATS)[number];
 
 /** Options of one import (docs/write-semantics.md), stored on the import record with the defaults filled in. */
 export const importOptionsSchema = z
@@ -112,7 +106,7 @@ export type RowErrorsQuery = z.infer<typeof rowErrorsQuerySchema>;
 export const rowErrorSchema = z
   .object({
     row: z.number().int().describe('The spreadsheet row number'),
-    level: z.enum(['error', 'warning']).describe('`error`: the row failed; `warning`: it did not'),
+    level: z.enum(ROW_ERROR_LEVELS).describe('`error`: the row failed; `warning`: it did not'),
     column: z.string().nullable().describe('The canonical column, or `null`'),
     code: z.string(),
     message: z.string(),

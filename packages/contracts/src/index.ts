@@ -1,4 +1,5 @@
 export * from './import-status';
+export * from './enums';
 export * from './common';
 export * from './imports';
 export * from './stats';

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { ROLES } from './enums';
 
-/** The roles, from least to most: `viewer` reads, `operator` also uploads, retries and cancels, `admin` also manages tokens. */
-export const ROLES = ['admin', 'operator', 'viewer'] as const;
-export const roleSchema = z.enum(ROLES).describe('`viewer` ⊂ `operator` ⊂ `admin`');
-export type Role = z.infer<typeof roleSchema>;
+export const roleSchema = z.enum(ROLES).describe('`viewer` reads; `operator` also uploads, retries and cancels; `admin` also manages tokens');
 
 /** Who is calling: a user (by e-mail), an API token (by name), or the bootstrap token. */
 export const principalSchema = z
