@@ -42,10 +42,9 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
     try {
       if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
-      // The profile first: which options apply depends on it.
+      // The profile is checked first (`unknown_profile` lists the profiles), then the options.
       const fields = req.body as Record<string, unknown>;
-      const named = uploadFieldsSchema.shape.profile.safeParse(fields.profile);
-      const profile = named.data;
+      const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
       if (!profile || !getProfile(profile)) {
         throw badRequest('unknown_profile', `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`, {
           profiles: PROFILE_NAMES,
