@@ -1,4 +1,4 @@
-import type { ImportStatus } from './types';
+import type { ImportStatus } from '@importer/contracts';
 
 const integer = new Intl.NumberFormat('en-GB');
 

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import type { LogInBody, Principal, Role, SessionInfo } from '@importer/contracts';
 import { api, ApiError, onSessionLost, setCsrfToken } from './api';
 import { navigate } from './router';
-import type { Principal, Role, SessionInfo } from './types';
 
 interface SessionState {
   /** undefined while the first check runs; null when nobody is logged in. */
@@ -37,7 +37,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const logIn = useCallback(async (email: string, password: string) => {
-    const session = await api.post<SessionInfo>('/session', { email, password });
+    const session = await api.post<SessionInfo>('/session', { email, password } satisfies LogInBody);
     setCsrfToken(session.csrfToken);
     setPrincipal(session.principal);
   }, []);

@@ -7,7 +7,8 @@
  */
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { FINISHED_STATUSES, type ApiTokensRepository, type ImportsRepository, type ImportView, type SessionsRepository } from '@importer/db';
+import type { ImportView } from '@importer/contracts';
+import { FINISHED_STATUSES, type ApiTokensRepository, type ImportsRepository, type SessionsRepository } from '@importer/db';
 import type { ProgressSubscriber } from '@importer/queue';
 import { HttpError } from './errors';
 

@@ -1,13 +1,8 @@
 import { opendir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { CleanupCounts, CleanupRunView, CleanupTrigger } from '@importer/contracts';
 import type { Pool } from './pool';
-import {
-  createCleanupRunsRepository,
-  ZERO_COUNTS,
-  type CleanupCounts,
-  type CleanupRunView,
-  type CleanupTrigger,
-} from './repositories/cleanup-runs';
+import { createCleanupRunsRepository, ZERO_COUNTS } from './repositories/cleanup-runs';
 import {
   CLEANUP_BATCH,
   deleteOldImports,

@@ -1,8 +1,8 @@
+import type { ImportStats } from '@importer/contracts';
 import { formatNumber, formatPercent } from '../format';
-import type { Stats } from '../types';
 
 /** The figures an operator looks at first: the last 24 hours, and what runs now. */
-export function DashboardStrip({ stats }: { stats: Stats | null }) {
+export function DashboardStrip({ stats }: { stats: ImportStats | null }) {
   const day = stats?.last24h;
   const running = (stats?.imports.byStatus.processing ?? 0) + (stats?.imports.byStatus.queued ?? 0);
   const figures = [

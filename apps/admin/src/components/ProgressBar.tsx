@@ -1,4 +1,4 @@
-import type { ImportStatus } from '../types';
+import type { ImportStatus } from '@importer/contracts';
 
 /** A progress bar with its percentage as text; `label` names it for screen readers. */
 export function ProgressBar({ percent, status, label, large = false }: { percent: number; status: ImportStatus; label: string; large?: boolean }) {

@@ -1,5 +1,5 @@
+import type { ImportStatus } from '@importer/contracts';
 import { STATUS_LABELS } from '../format';
-import type { ImportStatus } from '../types';
 
 export function StatusBadge({ status }: { status: ImportStatus }) {
   return (

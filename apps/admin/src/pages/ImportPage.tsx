@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ACTIVE_STATUSES, isAllowed } from '@importer/contracts';
+import { ACTIVE_STATUSES, isAllowed, type ImportView, type Page, type RowError } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { Pager } from '../components/Pager';
@@ -9,7 +9,6 @@ import { formatBytes, formatDateTime, formatDelimiter, formatDuration, formatNum
 import { useCursorTrail } from '../hooks';
 import { Link } from '../router';
 import { can, useSession } from '../session';
-import type { ImportView, Page, RowError } from '../types';
 
 const ERRORS_PAGE = 50;
 type Live = 'connecting' | 'live' | 'ended' | 'lost';
@@ -200,10 +199,9 @@ export function ImportPage({ id }: { id: string }) {
   if (error && !record) return <Alert title="The import could not be loaded">{error}</Alert>;
   if (!record) return <p className="muted">Loading the import…</p>;
 
-  const { totals, progress, file } = record;
+  const { totals, progress, file, options } = record;
   const running = ACTIVE_STATUSES.includes(record.status);
   const issues = totals.failed + totals.warnings;
-  const options = record.options as { mode?: string; dryRun?: boolean; createMissingCategories?: boolean; sheet?: string };
   return (
     <>
       <nav className="breadcrumb" aria-label="Breadcrumb">
@@ -217,7 +215,7 @@ export function ImportPage({ id }: { id: string }) {
           <div className="subtitle">
             <StatusBadge status={record.status} />
             <span>{record.profile}</span>
-            <span>{MODE_LABELS[options.mode ?? 'upsert'] ?? options.mode}</span>
+            <span>{MODE_LABELS[options.mode] ?? options.mode}</span>
             {options.dryRun && <span className="tag">dry run</span>}
             <span>by {record.createdBy ?? 'unknown'}</span>
           </div>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ACTIVE_STATUSES, IMPORT_STATUSES } from '@importer/contracts';
+import { ACTIVE_STATUSES, IMPORT_STATUSES, type ImportStats, type ImportView, type Page, type ProfileInfo, type Profiles } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { DashboardStrip } from '../components/DashboardStrip';
@@ -10,7 +10,6 @@ import { formatAge, formatDateTime, formatNumber, STATUS_LABELS } from '../forma
 import { useCursorTrail, useNow, useRefresh } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import { can, useSession } from '../session';
-import type { ImportView, Page, ProfileInfo, Stats } from '../types';
 
 const PAGE_SIZE = 20;
 
@@ -45,7 +44,7 @@ export function ImportsPage() {
   const { reset } = trail;
   const now = useNow();
   const [page, setPage] = useState<Page<ImportView> | null>(null);
-  const [stats, setStats] = useState<Stats | null>(null);
+  const [stats, setStats] = useState<ImportStats | null>(null);
   const [profiles, setProfiles] = useState<ProfileInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
 
@@ -55,7 +54,7 @@ export function ImportsPage() {
     if (profile) params.set('profile', profile);
     if (trail.cursor) params.set('cursor', trail.cursor);
     try {
-      const [list, figures] = await Promise.all([api.get<Page<ImportView>>(`/imports?${params}`), api.get<Stats>('/stats')]);
+      const [list, figures] = await Promise.all([api.get<Page<ImportView>>(`/imports?${params}`), api.get<ImportStats>('/stats')]);
       setPage(list);
       setStats(figures);
       setError(null);
@@ -68,7 +67,7 @@ export function ImportsPage() {
     void load();
   }, [load]);
   useEffect(() => {
-    api.get<{ items: ProfileInfo[] }>('/profiles').then((body) => setProfiles(body.items), () => undefined);
+    api.get<Profiles>('/profiles').then((body) => setProfiles(body.items), () => undefined);
   }, []);
   useEffect(reset, [status, profile, reset]);
   const active = page?.items.some((item) => ACTIVE_STATUSES.includes(item.status)) ?? false;

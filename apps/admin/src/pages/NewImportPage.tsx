@@ -1,10 +1,10 @@
 import { useEffect, useId, useState, type DragEvent, type FormEvent } from 'react';
+import type { ImportView, ProfileInfo, Profiles } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { formatBytes, MODE_LABELS } from '../format';
 import { Link, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { ImportView, ProfileInfo } from '../types';
 
 const ACCEPT = '.csv,.tsv,.txt,.xlsx,.xls,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel';
 
@@ -30,7 +30,7 @@ export function NewImportPage() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api.get<{ items: ProfileInfo[]; modes: string[] }>('/profiles').then(
+    api.get<Profiles>('/profiles').then(
       (body) => {
         setProfiles(body.items);
         setModes(body.modes);

@@ -1,12 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { ROLES, type ApiToken, type ApiTokenList, type CreatedApiToken, type NewApiToken, type Role } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { formatAge, formatDateTime } from '../format';
 import { useNow } from '../hooks';
 import { can, useSession } from '../session';
-import type { ApiToken, Role } from '../types';
-
-const ROLES: Role[] = ['admin', 'operator', 'viewer'];
 
 function RevokeButton({ token, onRevoked }: { token: ApiToken; onRevoked(): void }) {
   const [confirming, setConfirming] = useState(false);
@@ -52,7 +50,7 @@ export function TokensPage() {
 
   const load = useCallback(async () => {
     try {
-      setTokens((await api.get<{ items: ApiToken[] }>('/tokens')).items);
+      setTokens((await api.get<ApiTokenList>('/tokens')).items);
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : String(failure));
     }
@@ -75,7 +73,7 @@ export function TokensPage() {
     setError(null);
     setCopied(false);
     try {
-      const token = await api.post<ApiToken & { token: string }>('/tokens', { name, role });
+      const token = await api.post<CreatedApiToken>('/tokens', { name, role } satisfies NewApiToken);
       setCreated(token);
       setName('');
       await load();

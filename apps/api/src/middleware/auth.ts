@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { ApiTokensRepository, Principal, Role, UsersRepository } from '@importer/db';
+import type { Principal, Role } from '@importer/contracts';
+import type { ApiTokensRepository, UsersRepository } from '@importer/db';
 import { HttpError } from '../errors';
 
 declare module 'express-serve-static-core' {

@@ -3,13 +3,14 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { IMPORT_STATUSES, rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
-import { csvLines, getProfile, importOptionsSchema, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
+import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploadOptionsSchema } from '@importer/contracts';
+import { rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
+import { csvLines, getProfile, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
 import { badRequest, HttpError, notFound } from '../errors';
 import { requireRole } from '../middleware/auth';
 import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
+import { listIssues, parseOr, parseQuery } from '../validation';
 
 export interface ImportsRouteDeps {
   imports: ImportsRepository;
@@ -26,27 +27,6 @@ export interface ImportsRouteDeps {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const listQuery = z.object({
-  status: z.enum(IMPORT_STATUSES).optional(),
-  profile: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().optional(),
-});
-
-const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().optional(),
-});
-
-function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const result = schema.safeParse(query);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
-    throw badRequest('invalid_query', `Invalid query: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
-  }
-  return result.data;
-}
-
 export function importsRouter(deps: ImportsRouteDeps): Router {
   const router = Router();
   const { imports } = deps;
@@ -62,28 +42,20 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
     try {
       if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
-      const fields = req.body as Record<string, string | undefined>;
-      const profile = fields.profile?.trim();
+      // The profile is checked first (`unknown_profile` lists the profiles), then the options.
+      const fields = req.body as Record<string, unknown>;
+      const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
       if (!profile || !getProfile(profile)) {
         throw badRequest('unknown_profile', `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`, {
           profiles: PROFILE_NAMES,
         });
       }
-      const parsed = importOptionsSchema.safeParse({
-        mode: fields.mode || undefined,
-        dryRun: fields.dryRun,
-        sheet: fields.sheet || undefined,
-        createMissingCategories: fields.createMissingCategories,
-      });
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
-        throw badRequest('invalid_options', `Invalid options: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
-      }
+      const options = parseOr(uploadOptionsSchema, fields, (issues) => badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues));
       const format = await detectFormat(file);
       const created = await imports.create({
         id: randomUUID(),
         profile,
-        options: parsed.data,
+        options,
         fileName: file.originalname,
         fileSize: file.size,
         fileSha256: file.sha256,
@@ -106,7 +78,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const query = parseQuery(listQuery, req.query);
+    const query = parseQuery(importsListQuerySchema, req.query);
     res.json(await imports.list(query));
   });
 
@@ -115,7 +87,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
   });
 
   router.get('/:id/errors', async (req, res) => {
-    const query = parseQuery(pageQuery, req.query);
+    const query = parseQuery(rowErrorsQuerySchema, req.query);
     const found = await findImport(req.params.id);
     res.json(await imports.listErrors(found.id, query));
   });

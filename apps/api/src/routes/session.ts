@@ -1,12 +1,11 @@
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
+import { logInBodySchema, type SessionInfo } from '@importer/contracts';
 import type { UsersRepository } from '@importer/db';
 import { badRequest, HttpError } from '../errors';
 import type { ProgressStreams } from '../progress-streams';
 import type { Semaphore } from '../semaphore';
 import type { SessionLayer } from '../sessions';
-
-const credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
+import { parseOr } from '../validation';
 
 /** Seconds a log-in refused for want of a password-check slot is told to wait. */
 const BUSY_RETRY_SECONDS = 1;
@@ -21,23 +20,23 @@ export function logInRoute(deps: { users: UsersRepository; sessions: SessionLaye
     if (!req.is('application/json')) {
       throw new HttpError(415, 'unsupported_media_type', 'Send the e-mail and password as JSON: {"email": "…", "password": "…"}.');
     }
-    const parsed = credentials.safeParse(req.body);
-    if (!parsed.success) throw badRequest('invalid_credentials_body', 'Send {"email": "…", "password": "…"}.');
+    const credentials = parseOr(logInBodySchema, req.body, () => badRequest('invalid_credentials_body', 'Send {"email": "…", "password": "…"}.'));
     const slot = deps.hashing.acquire();
     if (!slot) {
       res.set('Retry-After', String(BUSY_RETRY_SECONDS));
       throw new HttpError(503, 'login_busy', 'Too many log-ins are being checked right now; try again in a moment.', { retryAfterSeconds: BUSY_RETRY_SECONDS });
     }
     const release = await slot;
-    const user = await deps.users.verify(parsed.data.email, parsed.data.password).finally(release);
+    const user = await deps.users.verify(credentials.email, credentials.password).finally(release);
     if (!user) throw new HttpError(401, 'invalid_credentials', 'The e-mail address or the password is wrong.');
     await deps.sessions.logIn(req, user.id);
     await deps.sessions.pruneExpired().catch(() => undefined);
-    res.json({
+    const body: SessionInfo = {
       principal: { id: user.id, name: user.email, role: user.role },
       authenticatedBy: 'session',
       csrfToken: deps.sessions.csrfToken(req, res, { overwrite: true }),
-    });
+    };
+    res.json(body);
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { importStats, type ImportStats, type Queryable } from '@importer/db';
+import type { ImportStats } from '@importer/contracts';
+import { importStats, type Queryable } from '@importer/db';
 
 /**
  * `GET /stats`: the dashboard figures, from one aggregate query shared by every caller for `cacheMs`

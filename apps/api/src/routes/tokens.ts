@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { ROLES, type ApiTokensRepository } from '@importer/db';
+import { newApiTokenSchema, ROLES, type ApiTokenList, type CreatedApiToken } from '@importer/contracts';
+import type { ApiTokensRepository } from '@importer/db';
 import { badRequest, notFound } from '../errors';
 import { requireRole } from '../middleware/auth';
 import type { ProgressStreams } from '../progress-streams';
+import { listIssues, parseOr } from '../validation';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const newToken = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
 
 /** API tokens, for admins: list, create (the token is shown once), revoke (closing the token's progress streams). */
 export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<ProgressStreams, 'endAccess'> }): Router {
@@ -14,18 +14,17 @@ export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<
   router.use(requireRole('admin'));
 
   router.get('/', async (_req, res) => {
-    res.json({ items: await deps.tokens.list() });
+    const body: ApiTokenList = { items: await deps.tokens.list() };
+    res.json(body);
   });
 
   router.post('/', async (req, res) => {
-    const parsed = newToken.safeParse(req.body);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
-      throw badRequest('invalid_token_request', `Send {"name", "role"} with role one of ${ROLES.join(', ')}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
-    }
-    const { token, id } = await deps.tokens.create(parsed.data.name, parsed.data.role);
-    const { name, role } = parsed.data;
-    res.status(201).json({ id, name, role, createdAt: new Date().toISOString(), lastUsedAt: null, revokedAt: null, token });
+    const { name, role } = parseOr(newApiTokenSchema, req.body, (issues) =>
+      badRequest('invalid_token_request', `Send {"name", "role"} with role one of ${ROLES.join(', ')}: ${listIssues(issues)}`, issues),
+    );
+    const { token, id } = await deps.tokens.create(name, role);
+    const created: CreatedApiToken = { id, name, role, createdAt: new Date().toISOString(), lastUsedAt: null, revokedAt: null, token };
+    res.status(201).json(created);
   });
 
   router.delete('/:id', async (req, res) => {

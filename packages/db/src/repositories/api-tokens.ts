@@ -1,25 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ApiToken, Principal, Role } from '@importer/contracts';
 import type { PrismaClient } from '../prisma';
 
-export const ROLES = ['admin', 'operator', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Who is calling: resolved from a token (and, later, a session). */
-export interface Principal {
-  id: string;
-  name: string;
-  role: Role;
-}
-
-/** An API token as the admin UI lists it: never the token or its hash. */
-export interface ApiTokenView {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** The roles are the contract's; re-exported for the CLI. */
+export { ROLES, type Role } from '@importer/contracts';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -44,7 +28,7 @@ export function createApiTokensRepository(prisma: PrismaClient) {
     },
 
     /** Every token, newest first, without its hash (the admin UI's list). */
-    async list(): Promise<ApiTokenView[]> {
+    async list(): Promise<ApiToken[]> {
       const rows = await prisma.apiToken.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
       return rows.map((row) => ({
         id: row.id,

@@ -1,30 +1,9 @@
+import type { CleanupCounts, CleanupRunStatus, CleanupRunView, CleanupTrigger } from '@importer/contracts';
 import type { Queryable } from '../pool';
 import { decodeIdCursor } from './cursors';
 
-export type CleanupTrigger = 'schedule' | 'manual';
-export type CleanupRunStatus = 'running' | 'completed' | 'failed' | 'skipped';
-
-export interface CleanupCounts {
-  importsDeleted: number;
-  rowErrorsDeleted: number;
-  filesPurged: number;
-  orphanFilesDeleted: number;
-  jobsRemoved: number;
-}
-
-/** A cleanup run as `GET /api/v1/cleanup-runs` shows it. */
-export interface CleanupRunView {
-  id: string;
-  trigger: CleanupTrigger;
-  status: CleanupRunStatus;
-  startedAt: string;
-  finishedAt: string | null;
-  /** What the run counted as old: imports created before, files uploaded before. */
-  importsBefore: string;
-  filesBefore: string;
-  counts: CleanupCounts;
-  error: string | null;
-}
+/** A cleanup run as `GET /api/v1/cleanup-runs` shows it: the contract's. */
+export type { CleanupRunView };
 
 interface CleanupRunRow {
   id: string;

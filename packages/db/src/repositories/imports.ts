@@ -1,63 +1,22 @@
+import { importOptionsSchema, type FileFormat, type ImportOptions, type ImportOptionsInput, type ImportStatus, type ImportView, type Page, type RowError } from '@importer/contracts';
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
-import type { ImportStatus } from '../import-lifecycle';
 import type { PrismaClient } from '../prisma';
 import { storableText, storableTexts } from '../storable-text';
 import { decodeImportsCursor, decodeRowErrorsCursor, encodeCursor } from './cursors';
 
-/** The import record as the API shows it (docs/api.md, "The import record"). */
-export interface ImportView {
-  id: string;
-  profile: string;
-  options: Record<string, unknown>;
-  status: ImportStatus;
-  file: {
-    name: string;
-    size: number;
-    sha256: string;
-    format: string;
-    encoding: string | null;
-    delimiter: string | null;
-    sheet: string | null;
-    headers: string[];
-    unknownColumns: string[];
-    purged: boolean;
-  };
-  totals: {
-    rows: number;
-    created: number;
-    updated: number;
-    unchanged: number;
-    skipped: number;
-    failed: number;
-    warnings: number;
-  };
-  progress: { processedRows: number; percent: number; rowsPerSecond: number | null; etaSeconds: number | null };
-  attempts: number;
-  error: { code: string; message: string } | null;
-  createdBy: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface RowErrorView {
-  row: number;
-  level: string;
-  column: string | null;
-  code: string;
-  message: string;
-  value: string | null;
-}
+/** The import record as the API shows it: the contract's `ImportView` (docs/api.md, "The import record"). */
+export type { ImportView };
 
 export interface NewImport {
   id: string;
   profile: string;
-  options: Record<string, unknown>;
+  /** Stored with the defaults filled in. */
+  options: ImportOptionsInput;
   fileName: string;
   fileSize: number;
   fileSha256: string;
   fileKey: string;
-  fileFormat: string;
+  fileFormat: FileFormat;
   createdBy: string | null;
 }
 
@@ -69,24 +28,20 @@ export interface FileDialect {
   unknownColumns: string[];
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 export function toImportView(row: Import): ImportView {
   return {
     id: row.id,
     profile: row.profile,
-    options: (row.options ?? {}) as Record<string, unknown>,
+    // Written by `create` through the contract's schema.
+    options: row.options as ImportOptions,
     status: row.status as ImportStatus,
     file: {
       name: row.fileName,
       size: Number(row.fileSize),
       sha256: row.fileSha256,
-      format: row.fileFormat,
+      format: row.fileFormat as FileFormat,
       encoding: row.fileEncoding,
       delimiter: row.fileDelimiter,
       sheet: row.fileSheet,
@@ -122,7 +77,7 @@ export function createImportsRepository(prisma: PrismaClient) {
   return {
     async create(input: NewImport): Promise<ImportView> {
       const row = await prisma.import.create({
-        data: { ...input, options: input.options as Prisma.InputJsonValue, fileSize: BigInt(input.fileSize) },
+        data: { ...input, options: importOptionsSchema.parse(input.options), fileSize: BigInt(input.fileSize) },
       });
       return toImportView(row);
     },
@@ -137,7 +92,7 @@ export function createImportsRepository(prisma: PrismaClient) {
     },
 
     /** Newest first, by (createdAt, id) keyset. */
-    async list(filter: { status?: string; profile?: string; limit: number; cursor?: string }): Promise<Page<ImportView>> {
+    async list(filter: { status?: ImportStatus; profile?: string; limit: number; cursor?: string }): Promise<Page<ImportView>> {
       const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile };
       if (filter.cursor) {
         const { createdAt, id } = decodeImportsCursor(filter.cursor);
@@ -157,7 +112,7 @@ export function createImportsRepository(prisma: PrismaClient) {
     },
 
     /** Row errors in row order, by (row, id) keyset. */
-    async listErrors(importId: string, page: { limit: number; cursor?: string }): Promise<Page<RowErrorView>> {
+    async listErrors(importId: string, page: { limit: number; cursor?: string }): Promise<Page<RowError>> {
       const where: Prisma.ImportRowErrorWhereInput = { importId };
       if (page.cursor) {
         const { row, id } = decodeRowErrorsCursor(page.cursor);
@@ -171,7 +126,8 @@ export function createImportsRepository(prisma: PrismaClient) {
       const items = rows.slice(0, page.limit);
       const last = items.at(-1);
       return {
-        items: items.map(({ row, level, column, code, message, value }) => ({ row, level, column, code, message, value })),
+        // `level` is `error` or `warning`: the table's CHECK.
+        items: items.map(({ row, level, column, code, message, value }) => ({ row, level: level as RowError['level'], column, code, message, value })),
         nextCursor: rows.length > page.limit && last ? encodeCursor([last.row, last.id.toString()]) : null,
       };
     },

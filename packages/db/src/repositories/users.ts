@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decoyHash, hashPassword, verifyPassword } from '../passwords';
 import type { Queryable } from '../pool';
-import { ROLES, type Role } from './api-tokens';
+import { ROLES, type Role } from '@importer/contracts';
 
 /** A user as the API shows it: never the password hash. */
 export interface UserView {

@@ -1,22 +1,6 @@
+import type { ImportStats, StatsWindow } from '@importer/contracts';
 import { IMPORT_TRANSITIONS, statusIn } from '../import-lifecycle';
 import type { Queryable } from '../pool';
-
-/** Rows by outcome, and imports finished and failed, over one window. */
-export interface StatsWindow {
-  imports: number;
-  rows: { total: number; created: number; updated: number; unchanged: number; skipped: number; failed: number };
-  finishedImports: number;
-  failedImports: number;
-  /** failed imports / finished imports in the window; null when none finished. */
-  failureRate: number | null;
-}
-
-export interface ImportStats {
-  generatedAt: string;
-  imports: { total: number; byStatus: Record<string, number>; byProfile: Record<string, number> };
-  last24h: StatsWindow;
-  last30d: StatsWindow;
-}
 
 const WINDOWS = { '24h': `interval '24 hours'`, '30d': `interval '30 days'` } as const;
 const OUTCOMES = ['rows_total', 'created', 'updated', 'unchanged', 'skipped', 'failed'] as const;

@@ -1,9 +1,9 @@
+import type { WriteMode } from '@importer/contracts';
 import type { Queryable } from '../pool';
 import { columnBodies } from './pg-arrays';
 
-/** How a row whose key already exists is treated (docs/write-semantics.md, "Modes"). */
-export type WriteMode = 'upsert' | 'overwrite' | 'insert_only';
-export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'overwrite', 'insert_only'];
+/** How a row whose key already exists is treated: the contract's (docs/write-semantics.md, "Modes"). */
+export type { WriteMode };
 
 export interface UpsertColumn {
   name: string;

@@ -1,3 +1,4 @@
+import type { FileFormat } from '@importer/contracts';
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
 
@@ -7,7 +8,7 @@ export interface SourceRecord {
   cells: Cell[];
 }
 
-export type FileFormat = 'csv' | 'xlsx' | 'xls';
+export type { FileFormat };
 
 /** What was detected about a file, recorded on the import. */
 export interface SourceDialect {

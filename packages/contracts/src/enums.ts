@@ -1,0 +1,25 @@
+/**
+ * The enumerations of the contract, free of zod: the admin UI imports values from here and from
+ * `import-status.ts` only, so that its bundle carries no schema (a value from a schema module pulls zod in).
+ */
+
+/** The roles: `viewer` reads, `operator` also uploads, retries and cancels, `admin` also manages tokens. */
+export const ROLES = ['admin', 'operator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** How a row whose key already exists is treated (docs/write-semantics.md, "Modes"). */
+export const WRITE_MODES = ['upsert', 'overwrite', 'insert_only'] as const;
+export type WriteMode = (typeof WRITE_MODES)[number];
+
+/** The file formats an upload may have, decided by content. */
+export const FILE_FORMATS = ['csv', 'xlsx', 'xls'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+/** A row error's level: `error` (the row failed) or `warning` (it did not). The table's CHECK lists the same. */
+export const ROW_ERROR_LEVELS = ['error', 'warning'] as const;
+
+export const CLEANUP_TRIGGERS = ['schedule', 'manual'] as const;
+export type CleanupTrigger = (typeof CLEANUP_TRIGGERS)[number];
+/** `skipped`: another run held the lock. */
+export const CLEANUP_RUN_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
+export type CleanupRunStatus = (typeof CLEANUP_RUN_STATUSES)[number];
