@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+export { onShutdownSignal, type ShutdownLogger, type ShutdownOptions } from './shutdown';
+
 /** The repository root (where `.env`, `.data/` and `storage/` live by default). */
 export const projectRoot = path.resolve(__dirname, '../../..');
 
