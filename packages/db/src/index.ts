@@ -4,6 +4,7 @@ export { runMigrations, MIGRATIONS_DIR, type MigrationResult } from './migrate';
 export * from './import-lifecycle';
 export * from './repositories/imports';
 export { InvalidCursorError } from './repositories/cursors';
+export { isUuid } from './ids';
 export * from './repositories/api-tokens';
 export * from './sql/upsert';
 export * from './sql/upsert-categories';
