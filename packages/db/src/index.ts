@@ -24,6 +24,5 @@ export * from './sql/import-stats';
 export { hashPassword, verifyPassword } from './passwords';
 export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
-export { runCleanup, ORPHAN_GRACE_MS, type CleanupDeps } from './run-cleanup';
 export * from './chunks/chunk-encoding';
 export * from './chunks/chunk-writer';
