@@ -21,7 +21,6 @@ export * from './sql/copy-rows';
 export * from './repositories/users';
 export * from './repositories/sessions';
 export * from './sql/import-stats';
-export { hashPassword, verifyPassword } from './passwords';
 export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
 export * from './chunks/chunk-encoding';

@@ -21,7 +21,7 @@ const DAY_MS = 24 * 3600 * 1000;
  * A stored file younger than this is never an orphan: an upload writes its file before its import row
  * commits, and a file that young may belong to an upload still in flight.
  */
-export const ORPHAN_GRACE_MS = DAY_MS;
+const ORPHAN_GRACE_MS = DAY_MS;
 
 export interface CleanupDeps {
   pool: Pool;

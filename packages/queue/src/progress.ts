@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 
 /** The Pub/Sub channel of one queue prefix, so that tests (one prefix each) never hear each other. */
-export const progressChannel = (prefix: string) => `${prefix}:import-progress`;
+const progressChannel = (prefix: string) => `${prefix}:import-progress`;
 
 export interface ProgressPublisher {
   /** Fire and forget: progress is advisory and must never fail or slow an import. */

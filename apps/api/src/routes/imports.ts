@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { IMPORT_STATUSES, rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
 import { csvLines, getProfile, importOptionsSchema, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
-import { badRequest, HttpError, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { idParam } from '../id-param';
 import { requireRole } from '../middleware/auth';
 import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
@@ -157,5 +157,3 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
 
   return router;
 }
-
-export { HttpError };

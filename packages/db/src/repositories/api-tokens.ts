@@ -21,7 +21,7 @@ export interface ApiTokenView {
   revokedAt: string | null;
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createApiTokensRepository(prisma: PrismaClient) {
   return {

@@ -101,5 +101,3 @@ export function createCleanupRunsRepository(db: Queryable) {
     },
   };
 }
-
-export type CleanupRunsRepository = ReturnType<typeof createCleanupRunsRepository>;

@@ -76,7 +76,7 @@ export interface Page<T> {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function toImportView(row: Import): ImportView {
+function toImportView(row: Import): ImportView {
   return {
     id: row.id,
     profile: row.profile,
