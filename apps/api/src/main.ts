@@ -1,7 +1,7 @@
 /** API process: parse configuration, connect, listen, and shut down cleanly on SIGTERM/SIGINT. */
 import { once } from 'node:events';
 import pino from 'pino';
-import { importLimits, loadApiConfig } from '@importer/config';
+import { importLimits, loadApiConfig, onShutdownSignal } from '@importer/config';
 import { createApiTokensRepository, createImportsRepository, createPool, createPrisma, createUsersRepository } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis } from '@importer/queue';
 import { createApp } from './app';
@@ -56,35 +56,22 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT} (admin UI: /admin)`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const closed = once(server, 'close');
-    server.close();
-    server.closeIdleConnections();
-    await progress.close(); // ends the progress streams, which would otherwise hold the server open
-    server.closeIdleConnections();
-    await closed;
-    await cleanupQueue.close();
-    await queue.close();
-    redis.disconnect();
-    await prisma.$disconnect();
-    await pool.end();
-    logger.info('stopped');
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stop(signal).then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  onShutdownSignal(
+    async () => {
+      const closed = once(server, 'close');
+      server.close();
+      server.closeIdleConnections();
+      await progress.close(); // ends the progress streams, which would otherwise hold the server open
+      server.closeIdleConnections();
+      await closed;
+      await cleanupQueue.close();
+      await queue.close();
+      redis.disconnect();
+      await prisma.$disconnect();
+      await pool.end();
+    },
+    { logger, message: 'shutting down' },
+  );
 }
 
 main().catch((error: unknown) => {

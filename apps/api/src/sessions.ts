@@ -16,9 +16,9 @@ declare module 'express-session' {
   }
 }
 
-export const SESSION_COOKIE = 'importer.sid';
+const SESSION_COOKIE = 'importer.sid';
 /** Readable by scripts (the UI and Bull Board's axios send it back as a header); useless without the session. */
-export const CSRF_COOKIE = 'XSRF-TOKEN';
+const CSRF_COOKIE = 'XSRF-TOKEN';
 
 /** express-session's store on the `sessions` table. */
 class PostgresSessionStore extends session.Store {

@@ -1,17 +1,18 @@
-/**
- * Admin commands: `npm run cli -- <command>`.
- *   migrate                                   apply pending database migrations
- *   token create --name NAME [--role ROLE]    create an API token (printed once)
- *   token revoke ID                           revoke an API token
- *   user create --email EMAIL [--role ROLE]   create an admin UI account (password read from the terminal or stdin)
- *   user list                                 list active accounts
- *   user disable EMAIL                        disable an account and end its sessions
- *   cleanup run                               run the nightly cleanup now and print what it removed
- */
+/** Admin commands, `npm run cli -- <command>`: `USAGE` below lists them, and a usage error prints it. */
 import { parseArgs } from 'node:util';
 import { loadBaseConfig, type BaseConfig } from '@importer/config';
-import { createApiTokensRepository, createPool, createPrisma, createUsersRepository, ROLES, runMigrations, UserInputError, type Role } from '@importer/db';
-import { runCleanup, type CleanupRunView, type Pool } from '@importer/db';
+import {
+  createApiTokensRepository,
+  createPool,
+  createPrisma,
+  createUsersRepository,
+  ROLES,
+  runMigrations,
+  UserInputError,
+  type CleanupRunView,
+  type Pool,
+  type Role,
+} from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis, sweepFinishedJobs } from '@importer/queue';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -31,6 +32,8 @@ async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRun
   const redis = createRedis(config.REDIS_URL, { failFast: true });
   const queues = [createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }), createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX })];
   try {
+    // Loaded here: the domain package (its readers) costs the other commands half a second to load.
+    const { runCleanup } = await import('@importer/imports');
     return await runCleanup(
       {
         pool,

@@ -4,7 +4,7 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { importLimits, loadWorkerConfig } from '@importer/config';
+import { importLimits, loadWorkerConfig, onShutdownSignal } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createProgressPublisher, createRedis, sweepFinishedJobs } from '@importer/queue';
 import { watchEventLoop } from './event-loop';
@@ -89,38 +89,25 @@ async function main(): Promise<void> {
   );
   logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX, pid: process.pid }, 'worker started');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // Past the grace period, exit anyway: the jobs' locks expire and other workers resume them.
-    setTimeout(() => {
-      logger.error({ seconds: config.SHUTDOWN_TIMEOUT_S }, 'shutdown took too long; exiting with jobs still held');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_S * 1000).unref();
-    logger.info({ signal }, 'shutting down: no new jobs; running imports stop after their current chunk');
-    shutdown.abort(new WorkerShutdownError());
-    await reconciler.stop();
-    await Promise.all([worker.close(), cleanupWorker.close()]);
-    await running;
-    eventLoop.stop();
-    await Promise.all([queue.close(), cleanupQueue.close()]);
-    connection.disconnect();
-    await prisma.$disconnect();
-    await pool.end();
-    logger.info('stopped');
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stop(signal).then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  onShutdownSignal(
+    async () => {
+      shutdown.abort(new WorkerShutdownError());
+      await reconciler.stop();
+      await Promise.all([worker.close(), cleanupWorker.close()]);
+      await running;
+      eventLoop.stop();
+      await Promise.all([queue.close(), cleanupQueue.close()]);
+      connection.disconnect();
+      await prisma.$disconnect();
+      await pool.end();
+    },
+    {
+      logger,
+      message: 'shutting down: no new jobs; running imports stop after their current chunk',
+      // Past the grace period, exit anyway: the jobs' locks expire and other workers resume them.
+      timeout: { seconds: config.SHUTDOWN_TIMEOUT_S, message: 'shutdown took too long; exiting with jobs still held' },
+    },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+export { onShutdownSignal } from './shutdown';
+
 /** The repository root (where `.env`, `.data/` and `storage/` live by default). */
-export const projectRoot = path.resolve(__dirname, '../../..');
+const projectRoot = path.resolve(__dirname, '../../..');
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/importer';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -120,7 +122,7 @@ export type BaseConfig = z.infer<typeof baseSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
 
-export class ConfigError extends Error {
+class ConfigError extends Error {
   override name = 'ConfigError';
 }
 

@@ -21,7 +21,7 @@ export {
  */
 
 /** The status in which chunks commit: the one a claim sets. */
-export const CHUNK_STATUS = 'processing' satisfies StatusAfter<'claim'>;
+const CHUNK_STATUS = 'processing' satisfies StatusAfter<'claim'>;
 
 /**
  * `column IN ('…', …)`, for statements built as text (the chunk statement, the stats). The statuses are the

@@ -64,7 +64,7 @@ export const boolean: CellParser<boolean> = (cell) => {
 };
 
 /** Luhn checksum over a string of digits (SIREN and SIRET use it). */
-export function luhnValid(digits: string): boolean {
+function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
@@ -107,7 +107,7 @@ export const postalCode: CellParser<string> = (cell) => {
 const CANONICAL_NAF = /^\d{2}\.\d{2}[A-Z]$/;
 
 /** NAF (APE) code normalised to `NN.NNL`: `6201Z`, `62.01z` and `62 01 Z` all become `62.01Z`. */
-export function normaliseNaf(text: string): string | null {
+function normaliseNaf(text: string): string | null {
   if (CANONICAL_NAF.test(text)) return text; // most files: nothing to rewrite, nothing to allocate
   const compact = text.replace(/[\s.]/g, '').toUpperCase();
   const match = /^(\d{2})(\d{2})([A-Z])$/.exec(compact);

@@ -8,6 +8,7 @@ export * from './prepare-chunk';
 export * from './profiles';
 export * from './readers';
 export * from './rejected-rows';
+export * from './run-cleanup';
 export * from './run-import';
 export * from './text';
 export * from './validate';

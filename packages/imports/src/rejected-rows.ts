@@ -6,7 +6,7 @@ import Papa from 'papaparse';
  * profile, so an import ignores them). Pure functions; papaparse does the quoting.
  */
 
-export const ERROR_COLUMNS = ['error_column', 'error_code', 'error_message'] as const;
+const ERROR_COLUMNS = ['error_column', 'error_code', 'error_message'] as const;
 
 /** A character that makes a spreadsheet program read a cell as a formula (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r\n]/;

@@ -15,7 +15,7 @@ export interface Validated {
 }
 
 /** A cell's text as reported with an issue: bounded, so a huge cell cannot bloat the error table. */
-export function issueValue(cell: Cell | undefined): string | null {
+function issueValue(cell: Cell | undefined): string | null {
   if (cell === null || cell === undefined) return null;
   const text = cellText(cell);
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;

@@ -7,10 +7,10 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 
 export const IMPORTS_QUEUE = 'imports';
-export const IMPORT_FILE_JOB = 'import-file';
+const IMPORT_FILE_JOB = 'import-file';
 /** The nightly cleanup's queue and job (docs/cleanup.md). */
 export const CLEANUP_QUEUE = 'cleanup';
-export const CLEANUP_JOB = 'cleanup';
+const CLEANUP_JOB = 'cleanup';
 
 /** Id of the nightly cleanup's job scheduler: every worker upserts the same one, so there is one schedule. */
 export const CLEANUP_SCHEDULER_ID = 'nightly-cleanup';
@@ -23,7 +23,7 @@ export const cleanupPayload = z.object({ trigger: z.enum(['schedule', 'manual'])
 export type CleanupPayload = z.infer<typeof cleanupPayload>;
 
 /** Delay before the first retry of a failed import attempt; each further retry waits twice as long. */
-export const IMPORT_BACKOFF_MS = 5_000;
+const IMPORT_BACKOFF_MS = 5_000;
 
 /**
  * How long finished jobs stay in Redis (seconds, and at most how many): long enough for Bull Board and for
@@ -36,7 +36,7 @@ export const FINISHED_JOB_RETENTION = {
 } as const;
 
 /** Defaults every import job gets; the job id is the import id, so a second enqueue is a no-op. */
-export function importJobOptions(attempts: number): JobsOptions {
+function importJobOptions(attempts: number): JobsOptions {
   return {
     attempts,
     backoff: { type: 'exponential', delay: IMPORT_BACKOFF_MS },
@@ -46,7 +46,7 @@ export function importJobOptions(attempts: number): JobsOptions {
 }
 
 /** The cleanup job runs once per schedule: a failed run is recorded and waits for the next night. */
-export const cleanupJobOptions = {
+const cleanupJobOptions = {
   attempts: 1,
   removeOnComplete: { count: 100 },
   removeOnFail: { count: 100 },

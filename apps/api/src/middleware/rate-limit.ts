@@ -37,7 +37,7 @@ export interface LimitOptions {
   count?: 'all' | 'successes' | 'failures';
 }
 
-export function redisRateLimit(options: LimitOptions): RequestHandler {
+function redisRateLimit(options: LimitOptions): RequestHandler {
   const redis = options.redis;
   return rateLimit({
     windowMs: options.windowMs,

@@ -1,10 +1,9 @@
 import { Router, type Request } from 'express';
 import type { ImportsRepository } from '@importer/db';
 import { notFound } from '../errors';
+import { idParam } from '../id-param';
 import { BOOTSTRAP_PRINCIPAL_ID } from '../middleware/auth';
 import type { ProgressStreams, StreamAccess } from '../progress-streams';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the request's access rests on (set by `authenticate`). */
 function accessOf(req: Request): StreamAccess {
@@ -22,8 +21,8 @@ function accessOf(req: Request): StreamAccess {
 export function importEventsRouter(deps: { imports: ImportsRepository; streams: ProgressStreams }): Router {
   const router = Router();
   router.get('/:id/events', async (req, res) => {
-    const { id } = req.params;
-    const first = UUID.test(id) ? await deps.imports.find(id) : null;
+    const id = idParam(req, 'Import');
+    const first = await deps.imports.find(id);
     if (!first) throw notFound(`Import ${id}`);
     deps.streams.open({ first, owner: req.principal?.id ?? '', access: accessOf(req), res });
   });

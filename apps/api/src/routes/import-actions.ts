@@ -1,8 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Logger } from 'pino';
 import { cancelImport, retryImport, type ImportActionResult, type ImportsRepository, type Pool } from '@importer/db';
 import { requeueImport, type ImportsQueue } from '@importer/queue';
 import { HttpError, notFound } from '../errors';
+import { idParam } from '../id-param';
 import { requireRole } from '../middleware/auth';
 
 export interface ImportActionsRouteDeps {
@@ -11,14 +12,6 @@ export interface ImportActionsRouteDeps {
   queue: ImportsQueue;
   logger: Logger;
   importAttempts: number;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function importIdOf(req: Request): string {
-  const id = String(req.params.id);
-  if (!UUID.test(id)) throw notFound(`Import ${id}`);
-  return id;
 }
 
 function refuse(id: string, result: Exclude<ImportActionResult, { outcome: 'done' }>, action: 'retry' | 'cancel'): HttpError {
@@ -40,7 +33,7 @@ export function importActionsRouter(deps: ImportActionsRouteDeps): Router {
   const router = Router();
 
   router.post('/:id/retry', requireRole('admin', 'operator'), async (req, res) => {
-    const id = importIdOf(req);
+    const id = idParam(req, 'Import');
     const result = await retryImport(deps.pool, id);
     if (result.outcome !== 'done') throw refuse(id, result, 'retry');
     try {
@@ -55,7 +48,7 @@ export function importActionsRouter(deps: ImportActionsRouteDeps): Router {
   });
 
   router.post('/:id/cancel', requireRole('admin', 'operator'), async (req, res) => {
-    const id = importIdOf(req);
+    const id = idParam(req, 'Import');
     const result = await cancelImport(deps.pool, id);
     if (result.outcome !== 'done') throw refuse(id, result, 'cancel');
     try {

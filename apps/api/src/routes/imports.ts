@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploadOptionsSchema } from '@importer/contracts';
 import { rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
 import { csvLines, getProfile, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
-import { badRequest, HttpError, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
+import { idParam } from '../id-param';
 import { requireRole } from '../middleware/auth';
 import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
 import { listIssues, parseOr, parseQuery } from '../validation';
@@ -25,13 +26,13 @@ export interface ImportsRouteDeps {
   uploadLimit?: RequestHandler;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function importsRouter(deps: ImportsRouteDeps): Router {
   const router = Router();
   const { imports } = deps;
-  const findImport = async (id: string) => {
-    const found = UUID.test(id) ? await imports.find(id) : null;
+  const findImport = async (req: Request) => {
+    const id = idParam(req, 'Import');
+    const found = await imports.find(id);
     if (!found) throw notFound(`Import ${id}`);
     return found;
   };
@@ -83,12 +84,12 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(await findImport(req.params.id));
+    res.json(await findImport(req));
   });
 
   router.get('/:id/errors', async (req, res) => {
     const query = parseQuery(rowErrorsQuerySchema, req.query);
-    const found = await findImport(req.params.id);
+    const found = await findImport(req);
     res.json(await imports.listErrors(found.id, query));
   });
 
@@ -98,7 +99,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
    * a UTF-8 byte-order mark for spreadsheet programs. Streamed one page of errors at a time.
    */
   router.get('/:id/errors.csv', async (req, res) => {
-    const found = await findImport(req.params.id);
+    const found = await findImport(req);
     const { headers } = found.file;
     const delimiter = found.file.delimiter ?? ',';
     res.attachment(`${path.parse(found.file.name).name}-rejected-rows.csv`);
@@ -129,5 +130,3 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
 
   return router;
 }
-
-export { HttpError };

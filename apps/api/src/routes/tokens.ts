@@ -2,11 +2,11 @@ import { Router } from 'express';
 import { newApiTokenSchema, ROLES, type ApiTokenList, type CreatedApiToken } from '@importer/contracts';
 import type { ApiTokensRepository } from '@importer/db';
 import { badRequest, notFound } from '../errors';
+import { idParam } from '../id-param';
 import { requireRole } from '../middleware/auth';
 import type { ProgressStreams } from '../progress-streams';
 import { listIssues, parseOr } from '../validation';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** API tokens, for admins: list, create (the token is shown once), revoke (closing the token's progress streams). */
 export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<ProgressStreams, 'endAccess'> }): Router {
@@ -28,8 +28,8 @@ export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<
   });
 
   router.delete('/:id', async (req, res) => {
-    const { id } = req.params;
-    if (!UUID.test(id) || !(await deps.tokens.revoke(id))) throw notFound(`Active token ${id}`);
+    const id = idParam(req, 'Active token');
+    if (!(await deps.tokens.revoke(id))) throw notFound(`Active token ${id}`);
     deps.streams.endAccess({ tokenId: id });
     res.status(204).end();
   });

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { runCleanup, type CleanupDeps, type CleanupRunView } from '@importer/db';
+import type { CleanupRunView } from '@importer/db';
+import { runCleanup, type CleanupDeps } from '@importer/imports';
 import { cleanupPayload, type CleanupPayload } from '@importer/queue';
 
 export interface CleanupJobDeps {

@@ -5,7 +5,7 @@ import type { PrismaClient } from '../prisma';
 /** The roles are the contract's; re-exported for the CLI. */
 export { ROLES, type Role } from '@importer/contracts';
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createApiTokensRepository(prisma: PrismaClient) {
   return {

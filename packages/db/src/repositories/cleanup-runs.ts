@@ -80,5 +80,3 @@ export function createCleanupRunsRepository(db: Queryable) {
     },
   };
 }
-
-export type CleanupRunsRepository = ReturnType<typeof createCleanupRunsRepository>;

@@ -3,6 +3,7 @@
  * the client, so each is checked in full (shape, types, ranges) before it reaches a query: a tampered one
  * is an `InvalidCursorError` (400), never a database error.
  */
+import { isUuid } from '../ids';
 
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
@@ -14,7 +15,6 @@ export class InvalidCursorError extends Error {
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** What `Date.prototype.toISOString` gives for the years PostgreSQL and JavaScript both hold. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A positive PostgreSQL `bigint` (identity columns start at 1; 18 digits stay below 2^63). */
 const BIGINT_ID = /^[1-9]\d{0,17}$/;
 /** Largest PostgreSQL `integer`. */
@@ -37,7 +37,7 @@ function decodeParts(cursor: string, length: number): unknown[] {
 /** `[createdAt, id]` of the imports list. */
 export function decodeImportsCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = decodeParts(cursor, 2);
-  if (typeof at !== 'string' || !ISO_INSTANT.test(at) || typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursorError();
+  if (typeof at !== 'string' || !ISO_INSTANT.test(at) || typeof id !== 'string' || !isUuid(id)) throw new InvalidCursorError();
   const createdAt = new Date(at);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) throw new InvalidCursorError();
   return { createdAt, id };

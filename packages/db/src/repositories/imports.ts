@@ -30,7 +30,7 @@ export interface FileDialect {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function toImportView(row: Import): ImportView {
+function toImportView(row: Import): ImportView {
   return {
     id: row.id,
     profile: row.profile,

@@ -12,7 +12,7 @@ export interface UserView {
   lastLoginAt: string | null;
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
+const MIN_PASSWORD_LENGTH = 8;
 
 export class UserInputError extends Error {
   override name = 'UserInputError';
@@ -42,7 +42,7 @@ const toView = (row: UserRow): UserView => ({
   lastLoginAt: row.last_login_at?.toISOString() ?? null,
 });
 
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 function validate(input: { email: string; password: string; role: string }): { email: string; role: Role } {
   const email = normaliseEmail(input.email);

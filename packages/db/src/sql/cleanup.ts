@@ -1,8 +1,35 @@
 import { FINISHED_STATUSES } from '../import-lifecycle';
-import type { Queryable } from '../pool';
+import type { Pool, Queryable } from '../pool';
 
 /** Most rows one cleanup statement deletes or updates (docs/cleanup.md), so no statement runs long. */
 export const CLEANUP_BATCH = 1_000;
+
+/** Held by a running cleanup on a connection of its own; `release()` lets the next run take it. */
+export interface CleanupLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the cleanup's advisory lock (one run at a time across every process); `undefined` when another run
+ * holds it.
+ */
+export async function tryCleanupLock(pool: Pool): Promise<CleanupLock | undefined> {
+  const connection = await pool.connect();
+  let locked = false;
+  try {
+    const { rows } = await connection.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('importer:cleanup')) AS "locked"`);
+    locked = rows[0]?.locked === true;
+  } finally {
+    if (!locked) connection.release();
+  }
+  if (!locked) return undefined;
+  return {
+    async release() {
+      await connection.query(`SELECT pg_advisory_unlock(hashtext('importer:cleanup'))`).catch(() => undefined);
+      connection.release();
+    },
+  };
+}
 
 /*
  * Only finished imports (`FINISHED_STATUSES`) are ever deleted or lose their file: a queued or running one

@@ -8,7 +8,7 @@ const NEEDS_ESCAPE = /["\\]/;
 const ESCAPED = /["\\]/g;
 
 /** One element: text is always quoted (so `NULL`, blanks and commas stay text); null is NULL. */
-export function arrayElement(value: unknown): string {
+function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPED, '\\$&')}"` : `"${value}"`;
   if (typeof value === 'boolean') return value ? 't' : 'f';

@@ -26,7 +26,7 @@ export interface Superseded {
  * now, in which case it is kept and the later row updates it); one it left unchanged needs nothing. In a
  * dry run nothing was written, so nothing is undone: only the counts are read. One statement.
  */
-export function buildUndoSupersededSql(spec: UpsertTable, dryRun: boolean): string {
+function buildUndoSupersededSql(spec: UpsertTable, dryRun: boolean): string {
   const keyColumn = (k: string) => spec.columns.find((c) => c.name === k);
   const keys = spec.key.map((k, n) => `$${n + 2}::${keyColumn(k)?.type ?? 'text'}[]`);
   const rowsParam = `$${spec.key.length + 2}::int4[]`;

@@ -31,7 +31,7 @@ export interface ChunkWrite extends ChunkRecord {
  * 4. the row errors, and the import's totals and checkpoint, fenced on the expected checkpoint.
  * Parts 2 and 3 are the write journal: read only when a later row supersedes one of these rows.
  */
-export function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean): string {
+function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean): string {
   const base = inputParamCount(spec);
   const p = (name: RecordParam) => `$${base + RECORD_PARAMS.indexOf(name) + 1}`;
   const journalColumns = [...spec.key, ...updatableColumns(spec).map((c) => c.name), 'updated_at'].map(q).join(', ');
@@ -70,7 +70,7 @@ export function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: b
 }
 
 /** SQLSTATE raised by `importer_chunk_fenced`. */
-export const CHUNK_FENCED = 'IMFNC';
+const CHUNK_FENCED = 'IMFNC';
 
 /**
  * Writes one chunk (see `buildWriteChunkSql`) and records it, in one statement: atomic on its own (no

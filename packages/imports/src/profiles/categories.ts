@@ -3,7 +3,7 @@ import { integer, text } from '../cells';
 import { foldName, slugify } from '../text';
 import { defineProfile } from './profile';
 
-export const nomColumn = { name: 'nom', aliases: ['name', 'categorie', 'category'], required: true, parse: text({ max: 100 }) } as const;
+const nomColumn = { name: 'nom', aliases: ['name', 'categorie', 'category'], required: true, parse: text({ max: 100 }) } as const;
 export const descriptionColumn = { name: 'description', parse: text() } as const;
 export const metaDescriptionColumn = { name: 'meta_description', parse: text({ max: 160 }) } as const;
 export const ordreColumn = { name: 'ordre', aliases: ['order', 'position'], parse: integer({ min: 0 }) } as const;

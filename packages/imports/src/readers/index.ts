@@ -4,8 +4,6 @@ import { openXls } from './xls';
 import { openXlsx } from './xlsx';
 
 export * from './source';
-export { detectEncoding } from './encoding';
-export { readSepLine, sniffDelimiter } from './csv-dialect';
 
 /** Opens a stored file with the reader for its detected format. */
 export function openSource(path: string, format: FileFormat, limits: ReadLimits, options: { sheet?: string } = {}): Promise<Source> {

@@ -190,7 +190,7 @@ async function readRelationships(archive: ZipArchive, part: string, maxPendingCh
 }
 
 /** `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`. */
-export function relationshipsPartOf(part: string): string {
+function relationshipsPartOf(part: string): string {
   const dir = path.posix.dirname(part);
   return `${dir === '.' ? '' : `${dir}/`}_rels/${path.posix.basename(part)}.rels`;
 }
@@ -199,7 +199,7 @@ export function relationshipsPartOf(part: string): string {
  * Zip entry a relationship target names, relative to the part that holds the relationship (or absolute
  * with a leading `/`): (`xl/workbook.xml`, `worksheets/sheet1.xml`) → `xl/worksheets/sheet1.xml`.
  */
-export function resolvePartPath(sourcePart: string, target: string): string {
+function resolvePartPath(sourcePart: string, target: string): string {
   const cleaned = target.replace(/\\/g, '/');
   const joined = cleaned.startsWith('/') ? cleaned : path.posix.join(path.posix.dirname(sourcePart), cleaned);
   return path.posix.normalize(joined).replace(/^(\.\.\/|\/)+/, '');

@@ -43,7 +43,7 @@ export interface RawCell {
  * as `yyyy-mm-dd` (times as `hh:mm:ss`), booleans as booleans, errors and missing values as null. Formula
  * cells arrive here with their cached `<v>`. `string(i)` looks up shared string i.
  */
-export function cellValue(cell: RawCell, date1904: boolean, string: (index: number) => string | undefined): Cell | undefined {
+function cellValue(cell: RawCell, date1904: boolean, string: (index: number) => string | undefined): Cell | undefined {
   if (!cell.hasValue) return null;
   switch (cell.type) {
     case 's':

@@ -3,7 +3,6 @@ import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } f
 import type { SharedStrings } from './shared-strings';
 import { sheetRecords, type SheetContext } from './sheet-rows';
 import { batchesOf, headerCells, pickSheet, splitHeader, visibleFirst, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
-import type { FormatKind } from './spreadsheet-values';
 import { ZipArchive } from './zip';
 
 /** A sheet opened for reading, positioned after its header row. */

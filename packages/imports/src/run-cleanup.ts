@@ -1,16 +1,17 @@
-import { opendir, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import type { CleanupCounts, CleanupRunView, CleanupTrigger } from '@importer/contracts';
-import type { Pool } from './pool';
-import { createCleanupRunsRepository, ZERO_COUNTS } from './repositories/cleanup-runs';
 import {
   CLEANUP_BATCH,
+  createCleanupRunsRepository,
   deleteOldImports,
   deleteRowErrorsOfOldImports,
   markFilesPurged,
   referencedFileKeys,
   selectFilesToPurge,
-} from './sql/cleanup';
+  tryCleanupLock,
+  ZERO_COUNTS,
+  type Pool,
+} from '@importer/db';
+import { removeStoredFile, storedFilesOlderThan } from './stored-files';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -18,10 +19,7 @@ const DAY_MS = 24 * 3600 * 1000;
  * A stored file younger than this is never an orphan: an upload writes its file before its import row
  * commits, and a file that young may belong to an upload still in flight.
  */
-export const ORPHAN_GRACE_MS = DAY_MS;
-
-/** Uploads are stored under a random UUID; anything else in the folder is not ours to delete. */
-const UPLOAD_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ORPHAN_GRACE_MS = DAY_MS;
 
 export interface CleanupDeps {
   pool: Pool;
@@ -54,15 +52,12 @@ export async function runCleanup(deps: CleanupDeps, trigger: CleanupTrigger): Pr
   const filesBefore = new Date(now.getTime() - deps.retention.filesDays * DAY_MS);
   const runs = createCleanupRunsRepository(deps.pool);
 
-  const lock = await deps.pool.connect();
-  let locked = false;
+  const lock = await tryCleanupLock(deps.pool);
+  if (!lock) {
+    const id = await runs.start({ trigger, status: 'skipped', startedAt: now, importsBefore, filesBefore });
+    return (await runs.get(id)) as CleanupRunView;
+  }
   try {
-    const { rows } = await lock.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('importer:cleanup')) AS "locked"`);
-    locked = rows[0]?.locked === true;
-    if (!locked) {
-      const id = await runs.start({ trigger, status: 'skipped', startedAt: now, importsBefore, filesBefore });
-      return (await runs.get(id)) as CleanupRunView;
-    }
     const id = await runs.start({ trigger, startedAt: now, importsBefore, filesBefore });
     const counts: CleanupCounts = { ...ZERO_COUNTS };
     try {
@@ -79,8 +74,7 @@ export async function runCleanup(deps: CleanupDeps, trigger: CleanupTrigger): Pr
     }
     return (await runs.get(id)) as CleanupRunView;
   } finally {
-    if (locked) await lock.query(`SELECT pg_advisory_unlock(hashtext('importer:cleanup'))`).catch(() => undefined);
-    lock.release();
+    await lock.release();
   }
 }
 
@@ -95,15 +89,6 @@ async function untilNone(signal: AbortSignal | undefined, step: () => Promise<nu
   }
 }
 
-/** Removes a stored file; one already gone counts as removed (a previous run died before marking it). */
-async function removeFile(file: string): Promise<void> {
-  try {
-    await unlink(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
 /** Files of finished imports older than the cutoff: removed first, then marked, 1,000 imports at a time. */
 async function purgeOldFiles(deps: CleanupDeps, before: Date, now: Date): Promise<number> {
   let purged = 0;
@@ -111,7 +96,7 @@ async function purgeOldFiles(deps: CleanupDeps, before: Date, now: Date): Promis
     deps.signal?.throwIfAborted();
     const batch = await selectFilesToPurge(deps.pool, before);
     if (batch.length === 0) return purged;
-    for (const { fileKey } of batch) await removeFile(path.join(deps.storageDir, path.basename(fileKey)));
+    for (const { fileKey } of batch) await removeStoredFile(deps.storageDir, fileKey);
     purged += await markFilesPurged(deps.pool, batch.map((file) => file.id), now);
     if (batch.length < CLEANUP_BATCH) return purged;
   }
@@ -119,38 +104,16 @@ async function purgeOldFiles(deps: CleanupDeps, before: Date, now: Date): Promis
 
 /** Stored files no import needs any more (never recorded, or their import deleted), older than the grace. */
 async function deleteOrphanFiles(deps: CleanupDeps, olderThan: Date): Promise<number> {
-  let dir;
-  try {
-    dir = await opendir(deps.storageDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
   let deleted = 0;
-  let names: string[] = [];
-  const sweep = async () => {
-    const candidates: string[] = [];
-    for (const name of names) {
-      const info = await stat(path.join(deps.storageDir, name)).catch(() => null);
-      if (info?.isFile() && info.mtime < olderThan) candidates.push(name);
-    }
-    names = [];
-    if (candidates.length === 0) return;
+  for await (const candidates of storedFilesOlderThan(deps.storageDir, olderThan, CLEANUP_BATCH)) {
+    deps.signal?.throwIfAborted();
+    if (candidates.length === 0) continue;
     const referenced = await referencedFileKeys(deps.pool, candidates);
     for (const name of candidates) {
       if (referenced.has(name)) continue;
-      await removeFile(path.join(deps.storageDir, name));
+      await removeStoredFile(deps.storageDir, name);
       deleted++;
     }
-  };
-  for await (const entry of dir) {
-    if (!entry.isFile() || !UPLOAD_KEY.test(entry.name)) continue;
-    names.push(entry.name);
-    if (names.length === CLEANUP_BATCH) {
-      deps.signal?.throwIfAborted();
-      await sweep();
-    }
   }
-  await sweep();
   return deleted;
 }
