@@ -11,30 +11,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '@importer/api';
-import type { ImportLimits } from '@importer/config';
 import type { Pool, PoolClient } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
-import { redisUrl, runWorker, startTestServices } from '@importer/testing';
+import { redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS } from '@importer/testing';
 import { createImportWorker } from '@importer/worker';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const PASSWORD = 'a long enough password';
-
-const LIMITS: ImportLimits = {
-  maxFileBytes: 5 * 1024 * 1024,
-  maxRows: 1_000_000,
-  maxColumns: 200,
-  maxCellChars: 32 * 1024,
-  maxStoredErrors: 100_000,
-  maxInflatedBytes: 64 * 1024 * 1024,
-  maxXlsCells: 1_000_000,
-  xlsMemoryMb: 640,
-};
 
 /**
  * Holds or breaks the worker's chunk transactions (each takes one `pool.connect()`), so that a test can
@@ -120,27 +107,12 @@ export async function startStack(options: { chunkSize?: number } = {}) {
   await buildAdminUi();
   await mkdir(ARTIFACTS, { recursive: true });
   const services = await startTestServices({ storagePrefix: 'importer-browser-' });
-  const { db, imports, tokens, users, prefix, redis, queue, cleanupQueue, storageDir } = services;
+  const { db, imports, tokens, users, prefix, redis, queue, storageDir } = services;
   const progress = createProgressSubscriber(createRedis(redisUrl()), prefix);
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const gate = new ChunkGate();
 
-  const app = createApp({
-    pool: db.pool,
-    redis,
-    imports,
-    tokens,
-    queue,
-    cleanupQueue,
-    logger,
-    storageDir,
-    maxFileBytes: LIMITS.maxFileBytes,
-    importAttempts: 1,
-    users,
-    progress,
-    sessionSecret: randomBytes(32).toString('hex'),
-    statsCacheMs: 0,
-  });
+  const deps = testAppDeps(services, { progress, sessionSecret: randomBytes(32).toString('hex'), statsCacheMs: 0 });
+  const app = createApp(deps);
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -149,12 +121,12 @@ export async function startStack(options: { chunkSize?: number } = {}) {
   const worker = await runWorker(
     createImportWorker(
       {
-        logger,
+        logger: deps.logger,
         engine: {
           pool: gate.wrap(db.pool),
           imports,
           storageDir,
-          limits: LIMITS,
+          limits: TEST_LIMITS,
           chunkSize: options.chunkSize ?? 50,
           onProgress: (importId) => publisher.publish(importId),
         },

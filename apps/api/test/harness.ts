@@ -1,26 +1,15 @@
 import { readdir } from 'node:fs/promises';
-import pino from 'pino';
 import request from 'supertest';
-import { startTestServices } from '@importer/testing';
+import { startTestServices, testAppDeps } from '@importer/testing';
 import { createApp, type AppDeps } from '../src/app';
 
 /** The API app in process (supertest) on a database and queue prefix of its own; no worker. */
 export async function startApi(options: { maxFileBytes?: number; bootstrapToken?: string; app?: Partial<AppDeps> } = {}) {
   const services = await startTestServices({ failFast: true, storagePrefix: 'importer-api-test-' });
   const { db, imports, tokens, users, prefix, redis, queue, storageDir } = services;
-  const app = createApp({
-    pool: db.pool,
-    redis,
-    imports,
-    tokens,
-    queue,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    storageDir,
-    maxFileBytes: options.maxFileBytes ?? 1024 * 1024,
-    importAttempts: 1,
-    bootstrapToken: options.bootstrapToken,
-    ...options.app,
-  });
+  const app = createApp(
+    testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? 1024 * 1024, bootstrapToken: options.bootstrapToken, ...options.app }),
+  );
   const { token } = await tokens.create('api-test', 'admin');
   return {
     db,

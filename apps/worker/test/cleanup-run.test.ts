@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { CLEANUP_BATCH, type Pool } from '@importer/db';
+import { CLEANUP_BATCH } from '@importer/db';
 import { runCleanup, type CleanupDeps } from '@importer/imports';
 import { createCleanupQueue, createRedis, sweepFinishedJobs } from '@importer/queue';
-import { redisUrl } from '@importer/testing';
+import { recordingPool, redisUrl, type SentStatement } from '@importer/testing';
 import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
 const DAY = 24 * 3600 * 1000;
@@ -24,23 +24,11 @@ afterAll(async () => {
 });
 
 /** Every statement the cleanup ran to delete or mark old data (not its own run record), with the rows it touched. */
-const writes: { statement: string; rows: number }[] = [];
-function recordingPool(pool: Pool): Pool {
-  return new Proxy(pool, {
-    get(target, property, receiver) {
-      if (property === 'query') {
-        return async (query: { name?: string; text: string } | string, values?: unknown[]) => {
-          const result = await target.query(query as string, values);
-          const text = typeof query === 'string' ? query : query.text;
-          if (/^\s*(DELETE|UPDATE)/i.test(text) && !text.includes('"cleanup_runs"')) writes.push({ statement: typeof query === 'string' ? text : (query.name ?? text), rows: result.rowCount ?? 0 });
-          return result;
-        };
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
+const sent: SentStatement[] = [];
+const writes = () =>
+  sent
+    .filter(({ text }) => /^\s*(DELETE|UPDATE)/i.test(text) && !text.includes('"cleanup_runs"'))
+    .map(({ text, name, rowCount }) => ({ statement: name ?? text, rows: rowCount ?? 0 }));
 
 /** An import as the API records it, with its stored file, then aged and moved to a status. */
 async function anImport(name: string, options: { status: string; ageDays: number; rowErrors?: number; purged?: boolean }) {
@@ -82,7 +70,7 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   await utimes(path.join(h.storageDir, orphanOld), threeDaysAgo, threeDaysAgo);
   await utimes(path.join(h.storageDir, 'README.txt'), threeDaysAgo, threeDaysAgo);
 
-  const deps: CleanupDeps = { pool: recordingPool(h.db.pool), storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30 } };
+  const deps: CleanupDeps = { pool: recordingPool(h.db.pool, sent), storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30 } };
   const first = await runCleanup(deps, 'manual');
 
   expect(first.status).toBe('completed');
@@ -100,15 +88,15 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   expect(purgedView.body.file.purged).toBe(true);
 
   // Bounded statements: no write touched more than 1,000 rows; 2,500 row errors took three deletes.
-  expect(Math.max(...writes.map((write) => write.rows))).toBeLessThanOrEqual(CLEANUP_BATCH);
-  expect(writes.filter((write) => write.statement === 'cleanup_delete_row_errors' && write.rows > 0)).toHaveLength(3);
+  expect(Math.max(...writes().map((write) => write.rows))).toBeLessThanOrEqual(CLEANUP_BATCH);
+  expect(writes().filter((write) => write.statement === 'cleanup_delete_row_errors' && write.rows > 0)).toHaveLength(3);
 
-  writes.length = 0;
+  sent.length = 0;
   const second = await runCleanup(deps, 'manual');
   expect(second.status).toBe('completed');
   expect(second.counts).toEqual({ importsDeleted: 0, rowErrorsDeleted: 0, filesPurged: 0, orphanFilesDeleted: 0, jobsRemoved: 0 });
   expect(await state()).toEqual(after);
-  expect(writes.every((write) => write.rows === 0)).toBe(true);
+  expect(writes().every((write) => write.rows === 0)).toBe(true);
 
   const listed = await h.http.get('/api/v1/cleanup-runs?limit=1').set(h.auth);
   expect(listed.status).toBe(200);

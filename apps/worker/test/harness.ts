@@ -1,28 +1,16 @@
-import pino from 'pino';
 import request from 'supertest';
 import type { QueueEvents } from 'bullmq';
 import { createApp } from '@importer/api';
 import type { ImportLimits } from '@importer/config';
-import type { ImportView, Queryable } from '@importer/db';
-import { importsQueueEvents, runWorker, startTestServices, waitForJob } from '@importer/testing';
+import type { ImportView, Pool } from '@importer/db';
+import { importsQueueEvents, runWorker, startTestServices, testAppDeps, TEST_LIMITS, waitForJob } from '@importer/testing';
 import { createImportWorker } from '../src/worker';
-
-export const TEST_LIMITS: ImportLimits = {
-  maxFileBytes: 5 * 1024 * 1024,
-  maxRows: 1_000_000,
-  maxColumns: 200,
-  maxCellChars: 32 * 1024,
-  maxStoredErrors: 100_000,
-  maxInflatedBytes: 64 * 1024 * 1024,
-  maxXlsCells: 1_000_000,
-  xlsMemoryMb: 640,
-};
 
 export interface HarnessOptions {
   chunkSize?: number;
   limits?: Partial<ImportLimits>;
   /** Wraps the pool the worker's engine writes through (to count statements). */
-  wrapEnginePool?: <P extends Queryable>(pool: P) => P;
+  wrapEnginePool?: (pool: Pool) => Pool;
 }
 
 /**
@@ -34,24 +22,14 @@ export async function startHarness(options: HarnessOptions = {}) {
   const { db, imports, tokens, prefix, redis, queue, storageDir } = services;
   const events: QueueEvents = importsQueueEvents(prefix);
   await events.waitUntilReady();
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const limits = { ...TEST_LIMITS, ...options.limits };
 
-  const app = createApp({
-    pool: db.pool,
-    redis,
-    imports,
-    tokens,
-    queue,
-    logger,
-    storageDir,
-    maxFileBytes: limits.maxFileBytes,
-    importAttempts: 1,
-  });
+  const deps = testAppDeps(services, { maxFileBytes: limits.maxFileBytes });
+  const app = createApp(deps);
   const enginePool = options.wrapEnginePool ? options.wrapEnginePool(db.pool) : db.pool;
   const worker = await runWorker(
     createImportWorker(
-      { logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
+      { logger: deps.logger, engine: { pool: enginePool, imports, storageDir, limits, chunkSize: options.chunkSize ?? 500 } },
       { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
     ),
   );

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createImportsRepository, createPrisma, type ImportsRepository, type Pool, type PoolClient, type PrismaClient } from '@importer/db';
 import { runImport, type ImportEngineDeps } from '@importer/imports';
-import { COMPANY_HEADERS, companyRow, createTestDatabase, sirenFor, toCsv, type FixtureRow, type TestDatabase } from '@importer/testing';
-import { TEST_LIMITS } from './harness';
+import { COMPANY_HEADERS, companyRow, createTestDatabase, sirenFor, TEST_LIMITS, toCsv, type FixtureRow, type TestDatabase } from '@importer/testing';
 
 /**
  * An attempt that dies in the middle of an import (its connection lost before or after a chunk's commit)

@@ -2,5 +2,6 @@ export * from './database';
 export * from './fixtures';
 export * from './queue';
 export * from './services';
+export * from './statements';
 export * from './xls';
 export * from './worker';

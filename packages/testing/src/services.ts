@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
+import type { ImportLimits } from '@importer/config';
 import { createApiTokensRepository, createImportsRepository, createPrisma, createUsersRepository } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createTestDatabase } from './database';
@@ -50,3 +52,41 @@ export async function startTestServices(options: TestServicesOptions = {}) {
 }
 
 export type TestServices = Awaited<ReturnType<typeof startTestServices>>;
+
+/** The import limits of tests: the defaults' sizes, a 5 MiB file. */
+export const TEST_LIMITS: ImportLimits = {
+  maxFileBytes: 5 * 1024 * 1024,
+  maxRows: 1_000_000,
+  maxColumns: 200,
+  maxCellChars: 32 * 1024,
+  maxStoredErrors: 100_000,
+  maxInflatedBytes: 64 * 1024 * 1024,
+  maxXlsCells: 1_000_000,
+  xlsMemoryMb: 640,
+};
+
+/** The logger of in-process apps and workers: silent unless `TEST_LOG_LEVEL` asks for more. */
+export const testLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/**
+ * The argument of the API's `createApp` in a test, on the services: their database, repositories, Redis,
+ * queues and storage folder, a `testLogger()`, `TEST_LIMITS.maxFileBytes` and one attempt per import.
+ * `overrides` replaces or adds the rest. (Typed by shape, not as `AppDeps`: the API depends on this
+ * package, not the other way round; `createApp` checks the result.)
+ */
+export function testAppDeps<O extends object = object>(services: TestServices, overrides?: O) {
+  return {
+    pool: services.db.pool,
+    redis: services.redis,
+    imports: services.imports,
+    tokens: services.tokens,
+    users: services.users,
+    queue: services.queue,
+    cleanupQueue: services.cleanupQueue,
+    logger: testLogger(),
+    storageDir: services.storageDir,
+    maxFileBytes: TEST_LIMITS.maxFileBytes,
+    importAttempts: 1,
+    ...(overrides as O),
+  };
+}

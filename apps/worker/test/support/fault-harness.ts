@@ -2,11 +2,10 @@
  * The stage of a fault-injection test: a database and a queue prefix of its own, the API in process
  * (supertest) for uploads, and real worker processes started (and killed) by the test.
  */
-import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '@importer/api';
 import type { ImportView } from '@importer/db';
-import { importsQueueEvents, redisUrl, runWorker, startTestServices, type RunningWorker } from '@importer/testing';
+import { importsQueueEvents, redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS, testLogger, type RunningWorker } from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
 import type { ImportFileDeps } from '../../src/processors/import-file';
@@ -34,28 +33,20 @@ export interface FaultHarnessOptions {
  */
 jest.setTimeout(600_000);
 
+/** The test limits, with room for the large files that faults are staged with. */
+const LIMITS = { ...TEST_LIMITS, maxFileBytes: 100 * 1024 * 1024 };
+
 /** Import statuses that end an import. */
 const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
 
 export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   const url = options.redisUrl ?? redisUrl();
   const services = await startTestServices({ redisUrl: url, failFast: true, storagePrefix: 'importer-faults-' });
-  const { db, imports, tokens, prefix, redis, queue, cleanupQueue, storageDir } = services;
+  const { db, imports, tokens, prefix, queue, cleanupQueue, storageDir } = services;
   queue.on('error', () => undefined);
   cleanupQueue.on('error', () => undefined);
   const importAttempts = options.importAttempts ?? 3;
-  const app = createApp({
-    pool: db.pool,
-    redis,
-    imports,
-    tokens,
-    queue,
-    cleanupQueue,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    storageDir,
-    maxFileBytes: 100 * 1024 * 1024,
-    importAttempts,
-  });
+  const app = createApp(testAppDeps(services, { maxFileBytes: LIMITS.maxFileBytes, importAttempts }));
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);
   const workers: WorkerProcess[] = [];
@@ -106,16 +97,15 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
     async startInProcessWorker(
       overrides: { deps?: Partial<Omit<ImportFileDeps, 'engine'>>; engine?: Partial<ImportFileDeps['engine']>; options?: Partial<ImportWorkerOptions> } = {},
     ): Promise<Worker> {
-      const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
       const worker = createImportWorker(
         {
-          logger,
+          logger: testLogger(),
           ...overrides.deps,
           engine: {
             pool: db.pool,
             imports,
             storageDir,
-            limits: { maxFileBytes: 100 * 1024 * 1024, maxRows: 1_000_000, maxColumns: 200, maxCellChars: 32 * 1024, maxStoredErrors: 100_000, maxInflatedBytes: 64 * 1024 * 1024, maxXlsCells: 1_000_000, xlsMemoryMb: 640 },
+            limits: LIMITS,
             chunkSize,
             ...overrides.engine,
           },
