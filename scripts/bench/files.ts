@@ -13,7 +13,15 @@ import { COMPANY_HEADERS, sirenFor, siretFor } from '@importer/testing';
 
 const STREETS = ['rue de la République', 'avenue Jean-Jaurès', 'boulevard Haussmann', 'place du Marché', 'chemin des Écoliers'];
 const NAF = ['6201Z', '47.11B', '5610A', '43.21A', '70.22Z', '4520A', '86.21Z'];
-const LABELS = ['Programmation informatique', 'Supermarchés', 'Restauration traditionnelle', 'Installation électrique', 'Conseil en gestion', 'Entretien de véhicules', 'Médecine générale'];
+const LABELS = [
+  'Programmation informatique',
+  'Supermarchés',
+  'Restauration traditionnelle',
+  'Installation électrique',
+  'Conseil en gestion',
+  'Entretien de véhicules',
+  'Médecine générale',
+];
 
 /** The n-th company of the benchmark, in the FoxReviews export columns (all valid). */
 export function benchCompany(n: number): string[] {

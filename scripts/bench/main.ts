@@ -116,7 +116,9 @@ async function main(): Promise<void> {
       const result = await importOverHttp(baseUrl, token, file, { profile: 'companies' });
       const peakMb = await peakRssMb(workerPid);
       const { status, totals } = result.record;
-      log(`${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(1)} s), ${JSON.stringify(totals)}, worker peak ${peakMb.toFixed(0)} MB`);
+      log(
+        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(1)} s), ${JSON.stringify(totals)}, worker peak ${peakMb.toFixed(0)} MB`,
+      );
       if (status !== 'completed') throw new Error(`${label} ended ${status}: ${JSON.stringify(result.record.error)}`);
       return { run: result, peakMb };
     };
@@ -157,7 +159,12 @@ async function tableChecksum(pool: Pool): Promise<string> {
   return rows[0]?.sum ?? '';
 }
 
-async function dryRunAtFullSize(pool: Pool, baseUrl: string, token: string, changes: { file: string; expected: ExpectedTotals }): Promise<DryRunMeasure> {
+async function dryRunAtFullSize(
+  pool: Pool,
+  baseUrl: string,
+  token: string,
+  changes: { file: string; expected: ExpectedTotals },
+): Promise<DryRunMeasure> {
   const before = await tableChecksum(pool);
   const result = await importOverHttp(baseUrl, token, changes.file, { profile: 'companies', dryRun: 'true' });
   const untouched = (await tableChecksum(pool)) === before;

@@ -55,7 +55,9 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   const upload = (x?: ImporterMeasure) => (x ? `${x.run.uploadSeconds.toFixed(1)} s` : '-');
-  console.log(`\nupload over HTTP (included above): CSV ${upload(m.importer.first)} / ${upload(m.importer.again)}, XLSX ${upload(m.importer.xlsx)}`);
+  console.log(
+    `\nupload over HTTP (included above): CSV ${upload(m.importer.first)} / ${upload(m.importer.again)}, XLSX ${upload(m.importer.xlsx)}`,
+  );
   if (m.chunkSize) console.log(`worker CHUNK_SIZE: ${int(m.chunkSize)}`);
   const statementLines = [...m.statements].map(([size, chunks]) => {
     const shown = chunks.length > 8 ? `${chunks.slice(0, 8).join(', ')}, …` : chunks.join(', ');
@@ -74,14 +76,26 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
   const maxima = [...m.statements.values()].map((chunks) => Math.max(...chunks));
   const steady = [...m.statements.values()].map((chunks) => Math.max(...chunks.slice(1)));
   const targets: [string, boolean, string][] = [
-    ['CSV first import ≥ 0.9× its reference', ratio(m.importer.first, m.reference.first) >= 0.9, `${ratio(m.importer.first, m.reference.first).toFixed(2)}×`],
-    ['CSV identical re-import ≥ 0.9× its reference', ratio(m.importer.again, m.reference.again) >= 0.9, `${ratio(m.importer.again, m.reference.again).toFixed(2)}×`],
+    [
+      'CSV first import ≥ 0.9× its reference',
+      ratio(m.importer.first, m.reference.first) >= 0.9,
+      `${ratio(m.importer.first, m.reference.first).toFixed(2)}×`,
+    ],
+    [
+      'CSV identical re-import ≥ 0.9× its reference',
+      ratio(m.importer.again, m.reference.again) >= 0.9,
+      `${ratio(m.importer.again, m.reference.again).toFixed(2)}×`,
+    ],
     [
       'worker peak RSS ≤ 200 MB for the CSV',
       Math.max(m.importer.first?.peakMb ?? Infinity, m.importer.again?.peakMb ?? Infinity) <= 200,
       `${Math.max(m.importer.first?.peakMb ?? NaN, m.importer.again?.peakMb ?? NaN).toFixed(0)} MB`,
     ],
-    ['XLSX ≥ 25,000 rows/s', m.importer.xlsx ? m.xlsxRows / m.importer.xlsx.run.seconds >= 25_000 : false, m.importer.xlsx ? `${int(m.xlsxRows / m.importer.xlsx.run.seconds)} rows/s` : '-'],
+    [
+      'XLSX ≥ 25,000 rows/s',
+      m.importer.xlsx ? m.xlsxRows / m.importer.xlsx.run.seconds >= 25_000 : false,
+      m.importer.xlsx ? `${int(m.xlsxRows / m.importer.xlsx.run.seconds)} rows/s` : '-',
+    ],
     ['XLSX worker peak RSS ≤ 256 MB', (m.importer.xlsx?.peakMb ?? Infinity) <= 256, `${m.importer.xlsx?.peakMb.toFixed(0) ?? '-'} MB`],
     [
       'statements per chunk ≤ 5 and independent of the chunk size',
@@ -91,7 +105,11 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
   ];
   if (m.dryRun) {
     const exact = JSON.stringify(m.dryRun.totals) === JSON.stringify(m.dryRun.expected);
-    targets.push(['dry run at full size: exact report, no write to the table', exact && m.dryRun.untouched, exact && m.dryRun.untouched ? 'yes' : 'no']);
+    targets.push([
+      'dry run at full size: exact report, no write to the table',
+      exact && m.dryRun.untouched,
+      exact && m.dryRun.untouched ? 'yes' : 'no',
+    ]);
   }
   console.log('\nTargets (docs/benchmark.md):');
   for (const [label, met, value] of targets) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${label}: ${value}`);

@@ -27,7 +27,12 @@ function* files(entry) {
 function sourceHash() {
   const hash = createHash('sha256');
   for (const input of INPUTS) {
-    for (const file of files(input)) hash.update(file).update('\0').update(readFileSync(path.join(ROOT, file))).update('\0');
+    for (const file of files(input))
+      hash
+        .update(file)
+        .update('\0')
+        .update(readFileSync(path.join(ROOT, file)))
+        .update('\0');
   }
   return hash.digest('hex');
 }

@@ -12,8 +12,7 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | null>(null);
 
-export const loginPath = (next = window.location.pathname + window.location.search) =>
-  `/admin/login?next=${encodeURIComponent(next)}`;
+export const loginPath = (next = window.location.pathname + window.location.search) => `/admin/login?next=${encodeURIComponent(next)}`;
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [principal, setPrincipal] = useState<Principal | null | undefined>(undefined);

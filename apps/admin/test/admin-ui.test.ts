@@ -15,7 +15,8 @@ function companiesCsv(offset: number): { csv: string; rejected: number } {
   const rows: FixtureRow[] = [];
   for (let n = offset + 1; n <= offset + 140; n++) {
     const valid = sirenFor(n);
-    if (n % 2 === 0 && n - offset <= 120) rows.push(companyRow(n, { siren: `${valid.slice(0, 8)}${(Number(valid[8]) + 1) % 10}`, siret: '' }));
+    if (n % 2 === 0 && n - offset <= 120)
+      rows.push(companyRow(n, { siren: `${valid.slice(0, 8)}${(Number(valid[8]) + 1) % 10}`, siret: '' }));
     else if (n - offset === 7) rows.push(companyRow(n, { email_contact: XSS }));
     else rows.push(companyRow(n));
   }
@@ -23,7 +24,10 @@ function companiesCsv(offset: number): { csv: string; rejected: number } {
 }
 
 const goodCsv = (offset: number, count: number) =>
-  toCsv(COMPANY_HEADERS, Array.from({ length: count }, (_, i) => companyRow(offset + i + 1)));
+  toCsv(
+    COMPANY_HEADERS,
+    Array.from({ length: count }, (_, i) => companyRow(offset + i + 1)),
+  );
 
 /** Every form control of the page has an accessible name (a label, aria-label or text). */
 async function expectLabelledControls(page: Page): Promise<void> {
@@ -48,7 +52,10 @@ async function filledShare(bar: Locator): Promise<number> {
 
 /** The status the import page shows, as the live stream last set it. */
 const liveStatus = (page: Page, status: string) =>
-  page.getByTestId('live-status').filter({ hasText: new RegExp(`^${status}$`, 'i') }).waitFor();
+  page
+    .getByTestId('live-status')
+    .filter({ hasText: new RegExp(`^${status}$`, 'i') })
+    .waitFor();
 
 let stack: Stack;
 beforeAll(async () => {
@@ -140,7 +147,11 @@ describe('an operator', () => {
     expect(await failed.textContent()).toBe(String(rejected));
     // The detected dialect.
     await page.getByText('comma (,)').waitFor();
-    await page.locator('dd').filter({ hasText: /^UTF-8$/i }).first().waitFor();
+    await page
+      .locator('dd')
+      .filter({ hasText: /^UTF-8$/i })
+      .first()
+      .waitFor();
   });
 
   it('reads the row errors, paged, with every cell shown as text', async () => {
@@ -189,7 +200,9 @@ describe('an operator', () => {
 
   it('cancels a running import (uploaded with the file chooser, from the keyboard)', async () => {
     await page.goto('/admin/imports/new');
-    await page.locator('input[type=file]').setInputFiles({ name: 'cancel-me.csv', mimeType: 'text/csv', buffer: Buffer.from(goodCsv(2_000, 200)) });
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'cancel-me.csv', mimeType: 'text/csv', buffer: Buffer.from(goodCsv(2_000, 200)) });
     await page.getByText('cancel-me.csv').waitFor();
     const held = stack.gate.holdAfter(1);
     await page.getByRole('button', { name: 'Start import' }).focus();
@@ -245,8 +258,14 @@ describe('an admin', () => {
     await page.getByRole('link', { name: 'Queues (Bull Board)' }).click();
     await page.waitForURL('**/admin/queues');
     await page.getByText('Importer queues', { exact: true }).first().waitFor();
-    await page.getByRole('link', { name: /^imports/ }).first().waitFor();
-    await page.getByRole('link', { name: /^cleanup/ }).first().waitFor();
+    await page
+      .getByRole('link', { name: /^imports/ })
+      .first()
+      .waitFor();
+    await page
+      .getByRole('link', { name: /^cleanup/ })
+      .first()
+      .waitFor();
 
     await page.goto('/admin/queues/queue/imports?status=completed');
     const open = page.getByRole('link', { name: 'Open import' }).first();

@@ -28,10 +28,8 @@ export const PASSWORD = 'a long enough password';
  * find an import running, or failing, exactly when it wants to, without timing.
  */
 export class ChunkGate {
-  private plan:
-    | { kind: 'hold'; after: number; reached: () => void; released: Promise<void> }
-    | { kind: 'fail'; message: string }
-    | null = null;
+  private plan: { kind: 'hold'; after: number; reached: () => void; released: Promise<void> } | { kind: 'fail'; message: string } | null =
+    null;
 
   /** Lets `after` chunk transactions through, then holds the next ones until `release()`. */
   holdAfter(after: number): { reached: Promise<void>; release: () => void } {
@@ -176,7 +174,11 @@ export async function startStack(options: { chunkSize?: number } = {}) {
       const form = new FormData();
       form.set('profile', profile);
       form.set('file', new Blob([content], { type: 'text/csv' }), filename);
-      const response = await fetch(`${baseUrl}/api/v1/imports`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
+      const response = await fetch(`${baseUrl}/api/v1/imports`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+        body: form,
+      });
       if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${await response.text()}`);
       return ((await response.json()) as { id: string }).id;
     },

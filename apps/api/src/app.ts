@@ -127,7 +127,12 @@ export function createApp(deps: AppDeps): Express {
     logInRoute({
       users,
       sessions,
-      limits: loginRateLimits({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, failuresPerAddress: deps.loginFailuresPerAddress ?? 50 }),
+      limits: loginRateLimits({
+        redis: deps.redis,
+        logger: deps.logger,
+        queuePrefix: prefix,
+        failuresPerAddress: deps.loginFailuresPerAddress ?? 50,
+      }),
       hashing: createSemaphore(deps.loginHashConcurrency ?? 2, deps.loginHashQueue ?? 20),
     }),
   );

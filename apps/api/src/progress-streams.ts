@@ -75,7 +75,9 @@ export function createProgressStreams(deps: ProgressStreamsDeps) {
       sids.length ? deps.sessions.live(sids) : new Set<string>(),
     ]);
     return new Set(
-      streams.filter(({ access }) => access.kind === 'bootstrap' || (access.kind === 'token' ? tokens.has(access.tokenId) : sessions.has(access.sid))),
+      streams.filter(
+        ({ access }) => access.kind === 'bootstrap' || (access.kind === 'token' ? tokens.has(access.tokenId) : sessions.has(access.sid)),
+      ),
     );
   }
 
@@ -140,10 +142,15 @@ export function createProgressStreams(deps: ProgressStreamsDeps) {
         const limit = scope === 'user' ? deps.perUser : deps.total;
         res.set('Retry-After', String(RECONNECT_MS / 1000));
         const whose = scope === 'user' ? 'You have' : 'The server has';
-        throw new HttpError(429, 'too_many_streams', `${whose} ${limit} progress streams open, the most allowed; close a page that follows an import.`, {
-          limit,
-          scope,
-        });
+        throw new HttpError(
+          429,
+          'too_many_streams',
+          `${whose} ${limit} progress streams open, the most allowed; close a page that follows an import.`,
+          {
+            limit,
+            scope,
+          },
+        );
       }
       perOwner.set(owner, mine + 1);
       open++;
@@ -191,7 +198,10 @@ export function createProgressStreams(deps: ProgressStreamsDeps) {
       for (const feed of [...feeds.values()]) {
         for (const stream of [...feed.streams]) {
           const { access } = stream;
-          const matches = 'tokenId' in which ? access.kind === 'token' && access.tokenId === which.tokenId : access.kind === 'session' && access.sid === which.sid;
+          const matches =
+            'tokenId' in which
+              ? access.kind === 'token' && access.tokenId === which.tokenId
+              : access.kind === 'session' && access.sid === which.sid;
           if (matches) stream.end();
         }
       }

@@ -39,15 +39,24 @@ class PostgresSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.sessions.set(sid, data as unknown as Record<string, unknown>, this.expiry(data), data.userId ?? null).then(() => callback?.(), (error) => callback?.(error));
+    this.sessions.set(sid, data as unknown as Record<string, unknown>, this.expiry(data), data.userId ?? null).then(
+      () => callback?.(),
+      (error) => callback?.(error),
+    );
   }
 
   override touch(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.sessions.touch(sid, this.expiry(data)).then(() => callback?.(), (error) => callback?.(error));
+    this.sessions.touch(sid, this.expiry(data)).then(
+      () => callback?.(),
+      (error) => callback?.(error),
+    );
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.sessions.destroy(sid).then(() => callback?.(), (error) => callback?.(error));
+    this.sessions.destroy(sid).then(
+      () => callback?.(),
+      (error) => callback?.(error),
+    );
   }
 }
 
@@ -98,7 +107,11 @@ export function createSessionLayer(deps: SessionDeps) {
     requireCsrfToken: ((req, _res, next) => {
       const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
       if (safe || req.authenticatedBy !== 'session' || csrf.validateRequest(req)) return next();
-      throw new HttpError(403, 'invalid_csrf_token', 'This request needs the session\'s CSRF token in the X-CSRF-Token header; reload the page and try again.');
+      throw new HttpError(
+        403,
+        'invalid_csrf_token',
+        "This request needs the session's CSRF token in the X-CSRF-Token header; reload the page and try again.",
+      );
     }) as RequestHandler,
 
     /** Starts a fresh session for the user (a new id: no session fixation). */

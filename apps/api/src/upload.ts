@@ -50,7 +50,10 @@ function hashingDiskStorage(dir: string): multer.StorageEngine {
         });
     },
     _removeFile(_req, file, callback) {
-      unlink(file.path).then(() => callback(null), () => callback(null));
+      unlink(file.path).then(
+        () => callback(null),
+        () => callback(null),
+      );
     },
   };
 }
@@ -108,7 +111,9 @@ export async function detectFormat(file: StoredFile): Promise<FileFormat> {
   else if (!detected && (hasTextBom(head) || !head.includes(0))) format = 'csv';
   const what = detected ? `${detected.mime} (.${detected.ext})` : format ? 'text' : 'binary data';
   if (!format) {
-    throw new HttpError(415, 'unsupported_media_type', `The file is ${what}; expected CSV, XLSX or XLS.`, { detected: detected?.ext ?? null });
+    throw new HttpError(415, 'unsupported_media_type', `The file is ${what}; expected CSV, XLSX or XLS.`, {
+      detected: detected?.ext ?? null,
+    });
   }
   const agrees =
     extension === '' ||

@@ -3,7 +3,8 @@ import type { FieldIssue } from '@importer/contracts';
 import { badRequest, type HttpError } from './errors';
 
 /** What a schema refused, one entry per field: the `details` of the 400. */
-const fieldIssues = (error: z.ZodError): FieldIssue[] => error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
+const fieldIssues = (error: z.ZodError): FieldIssue[] =>
+  error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
 
 /** The issues as one line of a message: `field: message; …`. */
 export const listIssues = (issues: FieldIssue[]) => issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');

@@ -12,7 +12,11 @@ describe('UPLOADS_PER_HOUR whatever the spelling of the upload path', () => {
   afterAll(() => api.close());
 
   const upload = (path: string, token: string) =>
-    api.http.post(path).set('Authorization', `Bearer ${token}`).field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
+    api.http
+      .post(path)
+      .set('Authorization', `Bearer ${token}`)
+      .field('profile', 'companies')
+      .attach('file', Buffer.from(csv), 'companies.csv');
 
   it.each(['/api/v1/imports/', '/api/v1/imports//', '/api/v1/IMPORTS', '/api/v1/Imports/', '/API/V1/imports'])(
     'counts an upload to %s and refuses the next one past the limit',
@@ -80,7 +84,9 @@ describe('password hashing under a burst of log-ins', () => {
         hashing--;
       }
     };
-    const users = new Proxy({} as UsersRepository, { get: (_target, key: keyof UsersRepository) => (key === 'verify' ? verify : api.users[key]) });
+    const users = new Proxy({} as UsersRepository, {
+      get: (_target, key: keyof UsersRepository) => (key === 'verify' ? verify : api.users[key]),
+    });
     api = await startApi({ app: { users, loginHashConcurrency: 2, loginHashQueue: 3 } });
     await api.users.create({ email: 'someone@example.com', password: 'the right password', role: 'viewer' });
   });
@@ -88,7 +94,10 @@ describe('password hashing under a burst of log-ins', () => {
 
   it('hashes a few passwords at a time, queues a few more, and answers 503 with Retry-After past that', async () => {
     const attempts = Array.from({ length: 12 }, (_, i) =>
-      api.http.post('/api/v1/session').set('X-Forwarded-For', `192.0.2.${i + 1}`).send({ email: 'someone@example.com', password: `guess ${i}` }),
+      api.http
+        .post('/api/v1/session')
+        .set('X-Forwarded-For', `192.0.2.${i + 1}`)
+        .send({ email: 'someone@example.com', password: `guess ${i}` }),
     );
     const responses = attempts.map((attempt) => attempt.then((response) => response));
     // 2 hashing + 3 waiting: the 7 others are refused while the gate is still shut.

@@ -86,14 +86,22 @@ describe('log-in, session and log-out', () => {
     const without = await agent.post('/api/v1/imports').field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
     expect(without.status).toBe(403);
     expect(without.body.error.code).toBe('invalid_csrf_token');
-    const forged = await agent.post('/api/v1/imports').set('X-CSRF-Token', `${csrf.slice(0, -4)}abcd`).field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
+    const forged = await agent
+      .post('/api/v1/imports')
+      .set('X-CSRF-Token', `${csrf.slice(0, -4)}abcd`)
+      .field('profile', 'companies')
+      .attach('file', Buffer.from(csv), 'companies.csv');
     expect(forged.status).toBe(403);
-    const accepted = await agent.post('/api/v1/imports').set('X-CSRF-Token', csrf).field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
+    const accepted = await agent
+      .post('/api/v1/imports')
+      .set('X-CSRF-Token', csrf)
+      .field('profile', 'companies')
+      .attach('file', Buffer.from(csv), 'companies.csv');
     expect(accepted.status).toBe(202);
     expect(accepted.body.createdBy).toBe('operator@example.com');
   });
 
-  it('does not accept one session\'s CSRF token in another session', async () => {
+  it("does not accept one session's CSRF token in another session", async () => {
     const first = await logIn('operator@example.com');
     const second = await logIn('operator@example.com');
     const response = await second.agent.delete('/api/v1/session').set('X-CSRF-Token', first.csrf);
@@ -123,7 +131,11 @@ describe('roles', () => {
   it('lets a viewer read but not upload', async () => {
     const { agent, csrf } = await logIn('viewer@example.com');
     expect((await agent.get('/api/v1/imports')).status).toBe(200);
-    const upload = await agent.post('/api/v1/imports').set('X-CSRF-Token', csrf).field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
+    const upload = await agent
+      .post('/api/v1/imports')
+      .set('X-CSRF-Token', csrf)
+      .field('profile', 'companies')
+      .attach('file', Buffer.from(csv), 'companies.csv');
     expect(upload.status).toBe(403);
     expect((await agent.get('/api/v1/tokens')).status).toBe(403);
   });
@@ -155,14 +167,18 @@ describe('roles', () => {
 });
 
 describe('anonymous requests', () => {
-  it.each(['/admin', '/admin/imports', '/admin/imports/2b1c1f0e-8a57-4a43-9d7c-1d2f3e4a5b6c', '/admin/tokens', '/admin/queues', '/admin/queues/queue/imports'])(
-    'sends %s to the log-in page',
-    async (page) => {
-      const response = await request(api.app).get(page);
-      expect(response.status).toBe(302);
-      expect(response.headers.location).toBe(`/admin/login?next=${encodeURIComponent(page)}`);
-    },
-  );
+  it.each([
+    '/admin',
+    '/admin/imports',
+    '/admin/imports/2b1c1f0e-8a57-4a43-9d7c-1d2f3e4a5b6c',
+    '/admin/tokens',
+    '/admin/queues',
+    '/admin/queues/queue/imports',
+  ])('sends %s to the log-in page', async (page) => {
+    const response = await request(api.app).get(page);
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe(`/admin/login?next=${encodeURIComponent(page)}`);
+  });
 
   it('serves the log-in page itself, with a strict Content-Security-Policy', async () => {
     const response = await request(api.app).get('/admin/login');
@@ -190,14 +206,18 @@ describe('anonymous requests', () => {
     expect((await agent.get('/admin/assets/index-abc123.js.map')).status).toBe(404);
   });
 
-  it.each(['/api/v1/imports', '/api/v1/stats', '/api/v1/tokens', '/api/v1/session', '/admin/queues/api/queues', '/admin/queues/api/redis/stats'])(
-    'answers %s with 401 JSON',
-    async (route) => {
-      const response = await request(api.app).get(route);
-      expect(response.status).toBe(401);
-      expect(response.body.error).toMatchObject({ code: 'unauthenticated' });
-    },
-  );
+  it.each([
+    '/api/v1/imports',
+    '/api/v1/stats',
+    '/api/v1/tokens',
+    '/api/v1/session',
+    '/admin/queues/api/queues',
+    '/admin/queues/api/redis/stats',
+  ])('answers %s with 401 JSON', async (route) => {
+    const response = await request(api.app).get(route);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toMatchObject({ code: 'unauthenticated' });
+  });
 });
 
 describe('Bull Board', () => {
@@ -208,9 +228,15 @@ describe('Bull Board', () => {
     const page = await agent.get('/admin/queues');
     expect(page.status).toBe(200);
     expect(cookies(page).some((cookie) => cookie.startsWith('XSRF-TOKEN='))).toBe(true);
-    const response = await agent.get('/admin/queues/api/queues').query({ activeQueue: 'imports', status: 'waiting', page: 1, jobsPerPage: 10 });
+    const response = await agent
+      .get('/admin/queues/api/queues')
+      .query({ activeQueue: 'imports', status: 'waiting', page: 1, jobsPerPage: 10 });
     expect(response.status).toBe(200);
-    const queues = response.body.queues as { name: string; readOnlyMode: boolean; jobs: { id: string; data: unknown; externalUrl?: { href: string } }[] }[];
+    const queues = response.body.queues as {
+      name: string;
+      readOnlyMode: boolean;
+      jobs: { id: string; data: unknown; externalUrl?: { href: string } }[];
+    }[];
     expect(queues.map((queue) => queue.name).sort()).toEqual(['cleanup', 'imports']);
     expect(queues.every((queue) => !queue.readOnlyMode)).toBe(true);
     const job = queues.find((queue) => queue.name === 'imports')?.jobs.find((item) => item.id === importId);
@@ -242,19 +268,27 @@ describe('Bull Board', () => {
 
 describe('accounts', () => {
   it('keeps e-mails unique whatever their case, and passwords long enough', async () => {
-    await expect(api.users.create({ email: 'ADMIN@example.com', password: PASSWORD, role: 'admin' })).rejects.toMatchObject({ code: 'email_taken' });
-    await expect(api.users.create({ email: 'short@example.com', password: 'short', role: 'admin' })).rejects.toMatchObject({ code: 'weak_password' });
+    await expect(api.users.create({ email: 'ADMIN@example.com', password: PASSWORD, role: 'admin' })).rejects.toMatchObject({
+      code: 'email_taken',
+    });
+    await expect(api.users.create({ email: 'short@example.com', password: 'short', role: 'admin' })).rejects.toMatchObject({
+      code: 'weak_password',
+    });
     expect(await api.users.ensure({ email: 'admin@example.com', password: 'another password', role: 'admin' })).toEqual({ created: false });
     const { rows } = await api.db.pool.query('SELECT "password_hash" FROM "users" WHERE "email" = $1', ['admin@example.com']);
     expect(rows[0].password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
   });
 
   it('creates a user with `npm run cli -- user create`, the password read from stdin', async () => {
-    const cli = spawn(path.resolve(__dirname, '../../../node_modules/.bin/tsx'), ['apps/cli/src/main.ts', 'user', 'create', '--email', 'cli@example.com', '--role', 'operator'], {
-      cwd: path.resolve(__dirname, '../../..'),
-      env: { ...process.env, DATABASE_URL: api.db.url },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const cli = spawn(
+      path.resolve(__dirname, '../../../node_modules/.bin/tsx'),
+      ['apps/cli/src/main.ts', 'user', 'create', '--email', 'cli@example.com', '--role', 'operator'],
+      {
+        cwd: path.resolve(__dirname, '../../..'),
+        env: { ...process.env, DATABASE_URL: api.db.url },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     cli.stdout.on('data', (chunk) => (output += String(chunk)));
     cli.stderr.on('data', (chunk) => (output += String(chunk)));

@@ -23,21 +23,32 @@ async function seedImport(options: { delimiter?: string | null; fileName?: strin
   return id;
 }
 
-async function addError(importId: string, row: number, raw: string[] | null, error: { level?: string; column: string | null; code: string; message: string }) {
+async function addError(
+  importId: string,
+  row: number,
+  raw: string[] | null,
+  error: { level?: string; column: string | null; code: string; message: string },
+) {
   await api.db.pool.query(
     `INSERT INTO import_row_errors (import_id, row, level, "column", code, message, raw) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
     [importId, row, error.level ?? 'error', error.column, error.code, error.message, raw ? JSON.stringify(raw) : null],
   );
 }
 
-const download = (id: string) => api.http.get(`/api/v1/imports/${id}/errors.csv`).set('Authorization', `Bearer ${api.token}`).buffer(true).parse((res, done) => {
-  let text = '';
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => (text += chunk));
-  res.on('end', () => done(null, text));
-});
+const download = (id: string) =>
+  api.http
+    .get(`/api/v1/imports/${id}/errors.csv`)
+    .set('Authorization', `Bearer ${api.token}`)
+    .buffer(true)
+    .parse((res, done) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => done(null, text));
+    });
 
-const parse = (text: string, delimiter = ',') => Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { delimiter, skipEmptyLines: true }).data;
+const parse = (text: string, delimiter = ',') =>
+  Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { delimiter, skipEmptyLines: true }).data;
 
 describe('GET /imports/:id/errors.csv', () => {
   it('gives each rejected row as the file held it, with its errors, neutralising formula-like cells', async () => {
@@ -53,7 +64,11 @@ describe('GET /imports/:id/errors.csv', () => {
       message: 'email_contact: must be an e-mail address such as contact@example.fr',
     });
     await addError(id, 4, null, { level: 'warning', column: null, code: 'duplicate_key', message: 'row 9 repeats this row' });
-    await addError(id, 5, ['+33 1 23', '-5', '@SUM(A1)', '\tcaché\nsur deux lignes'], { column: 'siren', code: 'invalid_siren', message: 'siren: must be 9 digits' });
+    await addError(id, 5, ['+33 1 23', '-5', '@SUM(A1)', '\tcaché\nsur deux lignes'], {
+      column: 'siren',
+      code: 'invalid_siren',
+      message: 'siren: must be 9 digits',
+    });
 
     const response = await download(id);
     expect(response.status).toBe(200);

@@ -16,7 +16,11 @@ const auth = () => ({ Authorization: `Bearer ${api.token}` });
 const csv = toCsv(COMPANY_HEADERS, [companyRow(1), companyRow(2)]);
 
 async function upload(): Promise<string> {
-  const response = await api.http.post('/api/v1/imports').set(auth()).field('profile', 'companies').attach('file', Buffer.from(csv), 'c.csv');
+  const response = await api.http
+    .post('/api/v1/imports')
+    .set(auth())
+    .field('profile', 'companies')
+    .attach('file', Buffer.from(csv), 'c.csv');
   expect(response.status).toBe(202);
   return response.body.id as string;
 }
@@ -71,9 +75,13 @@ describe('POST /api/v1/imports/:id/retry', () => {
     const id = await upload();
     // A worker fails the job for good, as a bad file would.
     const url = new URL(redisUrl());
-    const worker = new Worker(api.queue.name, async () => {
-      throw new UnrecoverableError('missing_columns: bad file');
-    }, { connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }, prefix: api.queue.opts.prefix });
+    const worker = new Worker(
+      api.queue.name,
+      async () => {
+        throw new UnrecoverableError('missing_columns: bad file');
+      },
+      { connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }, prefix: api.queue.opts.prefix },
+    );
     try {
       await new Promise<void>((resolve) => worker.on('failed', (job) => job?.id === id && resolve()));
     } finally {

@@ -13,7 +13,12 @@ afterAll(async () => {
 });
 
 const csv = toCsv(COMPANY_HEADERS, [companyRow(1), companyRow(2)]);
-const upload = (content: Buffer | string, filename: string, fields: Record<string, string> = { profile: 'companies' }, token = api.token) => {
+const upload = (
+  content: Buffer | string,
+  filename: string,
+  fields: Record<string, string> = { profile: 'companies' },
+  token = api.token,
+) => {
   const req = api.http.post('/api/v1/imports').set('Authorization', `Bearer ${token}`);
   for (const [name, value] of Object.entries(fields)) req.field(name, value);
   return req.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), filename);
@@ -55,7 +60,12 @@ describe('POST /api/v1/imports', () => {
 
   it.each([
     ['an empty file', () => upload('', 'empty.csv'), 400, 'empty_file'],
-    ['no file', () => api.http.post('/api/v1/imports').set('Authorization', `Bearer ${api.token}`).field('profile', 'companies'), 400, 'file_required'],
+    [
+      'no file',
+      () => api.http.post('/api/v1/imports').set('Authorization', `Bearer ${api.token}`).field('profile', 'companies'),
+      400,
+      'file_required',
+    ],
     ['an XLSX named .csv', () => upload(toXlsx(['a'], [{ a: 1 }]), 'disguised.csv'), 415, 'unsupported_media_type'],
     ['a CSV named .xlsx', () => upload(csv, 'disguised.xlsx'), 415, 'unsupported_media_type'],
     ['a PNG', () => upload(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), 'image.csv'), 415, 'unsupported_media_type'],
@@ -71,7 +81,10 @@ describe('POST /api/v1/imports', () => {
 
   it('refuses a request without a token (401) or with a bad one (401), and a viewer (403)', async () => {
     const before = await api.storedFiles();
-    const anonymous = await api.http.post('/api/v1/imports').attach('file', Buffer.from(csv), 'companies.csv').field('profile', 'companies');
+    const anonymous = await api.http
+      .post('/api/v1/imports')
+      .attach('file', Buffer.from(csv), 'companies.csv')
+      .field('profile', 'companies');
     expectError(anonymous, 401, 'unauthenticated');
     expect(anonymous.headers['www-authenticate']).toBe('Bearer');
     const bad = await upload(csv, 'companies.csv', { profile: 'companies' }, 'imp_not-a-real-token');

@@ -84,7 +84,9 @@ describe('GET /imports/:id/events (Server-Sent Events)', () => {
       progress: { processedRows: 500, percent: 50, rowsPerSecond: 250, etaSeconds: 2 },
     });
 
-    await api.db.pool.query(`UPDATE "imports" SET "status" = 'completed', "rows_total" = 1000, "progress_percent" = 100 WHERE "id" = $1`, [id]);
+    await api.db.pool.query(`UPDATE "imports" SET "status" = 'completed', "rows_total" = 1000, "progress_percent" = 100 WHERE "id" = $1`, [
+      id,
+    ]);
     publish(id);
     expect(await stream.next((e) => e.event === 'import' && (e.data as { status: string }).status === 'completed')).toMatchObject({
       totals: { rows: 1000 },
@@ -134,9 +136,15 @@ describe('GET /imports/:id/events without a progress channel', () => {
     const server = api.app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
-      const upload = await api.http.post('/api/v1/imports').set('Authorization', `Bearer ${api.token}`).field('profile', 'companies').attach('file', Buffer.from(csv), 'companies.csv');
+      const upload = await api.http
+        .post('/api/v1/imports')
+        .set('Authorization', `Bearer ${api.token}`)
+        .field('profile', 'companies')
+        .attach('file', Buffer.from(csv), 'companies.csv');
       const id = upload.body.id as string;
-      const stream = openStream((server.address() as AddressInfo).port, `/api/v1/imports/${id}/events`, { Authorization: `Bearer ${api.token}` });
+      const stream = openStream((server.address() as AddressInfo).port, `/api/v1/imports/${id}/events`, {
+        Authorization: `Bearer ${api.token}`,
+      });
       await stream.next((e) => e.event === 'import');
       await api.db.pool.query(`UPDATE "imports" SET "status" = 'cancelled' WHERE "id" = $1`, [id]);
       expect(await stream.next((e) => e.event === 'import' && (e.data as { status: string }).status === 'cancelled')).toMatchObject({ id });
@@ -204,9 +212,13 @@ describe('UPLOADS_PER_HOUR', () => {
   afterAll(() => api.close());
 
   const upload = (token: string, content = csv) =>
-    api.http.post('/api/v1/imports').set('Authorization', `Bearer ${token}`).field('profile', 'companies').attach('file', Buffer.from(content), 'companies.csv');
+    api.http
+      .post('/api/v1/imports')
+      .set('Authorization', `Bearer ${token}`)
+      .field('profile', 'companies')
+      .attach('file', Buffer.from(content), 'companies.csv');
 
-  it('refuses a user\'s upload beyond the hourly limit with 429 and Retry-After; refused uploads and other users are not counted', async () => {
+  it("refuses a user's upload beyond the hourly limit with 429 and Retry-After; refused uploads and other users are not counted", async () => {
     expect((await upload(api.token, '')).status).toBe(400); // an empty file: refused, not counted
     expect((await upload(api.token)).status).toBe(202);
     expect((await upload(api.token)).status).toBe(202);

@@ -33,7 +33,14 @@ beforeAll(async () => {
   });
   // The poll is an hour: every re-read below is caused by a published message, or there is none.
   api = await startApi({
-    app: { imports, progress: subscriber, progressPollMs: 3_600_000, progressStreamsPerUser: 3, progressStreamsMax: 5, progressStreamMaxMs: 3_600_000 },
+    app: {
+      imports,
+      progress: subscriber,
+      progressPollMs: 3_600_000,
+      progressStreamsPerUser: 3,
+      progressStreamsMax: 5,
+      progressStreamMaxMs: 3_600_000,
+    },
   });
   server = api.app.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -95,8 +95,18 @@ describe('request bodies the API cannot read', () => {
 
   it('refuses malformed JSON, a body too large and an unknown content encoding with their own codes', async () => {
     expectClientError(await logIn().set('Content-Type', 'application/json').send('{"email":'), 400, 'invalid_json');
-    expectClientError(await logIn().set('Content-Type', 'application/json').send(`{"email":"${'a'.repeat(3 * 1024 * 1024)}"}`), 413, 'body_too_large');
-    expectClientError(await logIn().set('Content-Type', 'application/json').set('Content-Encoding', 'br2').send('{}'), 415, 'unsupported_content_encoding');
+    expectClientError(
+      await logIn()
+        .set('Content-Type', 'application/json')
+        .send(`{"email":"${'a'.repeat(3 * 1024 * 1024)}"}`),
+      413,
+      'body_too_large',
+    );
+    expectClientError(
+      await logIn().set('Content-Type', 'application/json').set('Content-Encoding', 'br2').send('{}'),
+      415,
+      'unsupported_content_encoding',
+    );
   });
 
   it('refuses a malformed multipart upload with 400', async () => {

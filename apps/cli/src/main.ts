@@ -30,7 +30,10 @@ class UsageError extends Error {}
 /** One cleanup run, recorded like the nightly ones, including the sweep of old finished jobs in Redis. */
 async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRunView> {
   const redis = createRedis(config.REDIS_URL, { failFast: true });
-  const queues = [createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }), createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX })];
+  const queues = [
+    createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
+    createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
+  ];
   try {
     // Loaded here: the domain package (its readers) costs the other commands half a second to load.
     const { runCleanup } = await import('@importer/imports');
@@ -99,7 +102,9 @@ async function main(argv: string[]): Promise<void> {
     const [command, sub, arg] = positionals;
     if (command === 'migrate') {
       const { applied, alreadyApplied } = await runMigrations(pool);
-      console.log(`migrations: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${alreadyApplied.length} already applied`);
+      console.log(
+        `migrations: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${alreadyApplied.length} already applied`,
+      );
     } else if (command === 'token' && sub === 'create') {
       if (!values.name) throw new UsageError('token create needs --name NAME');
       if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);

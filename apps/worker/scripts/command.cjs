@@ -20,6 +20,12 @@ exports.WORKER_BUILD = path.join(ROOT, 'apps/worker/scripts/build.mjs');
 
 exports.WORKER_COMMAND = {
   command: process.execPath,
-  args: ['--enable-source-maps', '--no-allocation-site-pretenuring', '--heap-growing-percent=35', '--no-concurrent-recompilation', path.join(ROOT, 'apps/worker/dist/main.js')],
+  args: [
+    '--enable-source-maps',
+    '--no-allocation-site-pretenuring',
+    '--heap-growing-percent=35',
+    '--no-concurrent-recompilation',
+    path.join(ROOT, 'apps/worker/dist/main.js'),
+  ],
   env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' },
 };

@@ -9,7 +9,9 @@ export class ImportTimeoutError extends Error {
   override name = 'ImportTimeoutError';
   readonly code = 'timeout';
   constructor(readonly timeoutMs: number) {
-    super(`The import ran longer than its ${formatDuration(timeoutMs)} limit (IMPORT_TIMEOUT_MIN); it stopped after its last committed chunk, where a retry resumes.`);
+    super(
+      `The import ran longer than its ${formatDuration(timeoutMs)} limit (IMPORT_TIMEOUT_MIN); it stopped after its last committed chunk, where a retry resumes.`,
+    );
   }
 }
 

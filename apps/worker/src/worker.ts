@@ -39,7 +39,9 @@ export function createImportWorker(deps: ImportFileDeps & { logger: Logger }, op
   });
   worker.on('error', (error) => deps.logger.warn({ err: error }, 'worker connection error'));
   worker.on('stalled', (jobId) => deps.logger.warn({ jobId }, 'job stalled (its worker stopped); handed to another worker'));
-  worker.on('lockRenewalFailed', (jobIds) => deps.logger.warn({ jobIds }, 'lost the lock of running jobs; the chunk fence keeps a second delivery from double counting'));
+  worker.on('lockRenewalFailed', (jobIds) =>
+    deps.logger.warn({ jobIds }, 'lost the lock of running jobs; the chunk fence keeps a second delivery from double counting'),
+  );
   // A job that kept killing its workers is failed by BullMQ without reaching the processor: record why.
   worker.on('failed', (job, error) => {
     if (!job || error.message !== STALLED_TOO_OFTEN) return;

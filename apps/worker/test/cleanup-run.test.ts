@@ -35,7 +35,17 @@ async function anImport(name: string, options: { status: string; ageDays: number
   const id = randomUUID();
   const fileKey = randomUUID();
   if (!options.purged) await writeFile(path.join(h.storageDir, fileKey), `nom\n${name}\n`);
-  await h.imports.create({ id, profile: 'categories', options: {}, fileName: `${name}.csv`, fileSize: 10, fileSha256: '0'.repeat(64), fileKey, fileFormat: 'csv', createdBy: 'test' });
+  await h.imports.create({
+    id,
+    profile: 'categories',
+    options: {},
+    fileName: `${name}.csv`,
+    fileSize: 10,
+    fileSha256: '0'.repeat(64),
+    fileKey,
+    fileFormat: 'csv',
+    createdBy: 'test',
+  });
   await h.db.pool.query(
     `UPDATE imports SET status = $2, created_at = now() - make_interval(days => $3), file_purged_at = CASE WHEN $4 THEN now() - interval '1 day' END WHERE id = $1`,
     [id, options.status, options.ageDays, options.purged ?? false],
@@ -70,7 +80,11 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   await utimes(path.join(h.storageDir, orphanOld), threeDaysAgo, threeDaysAgo);
   await utimes(path.join(h.storageDir, 'README.txt'), threeDaysAgo, threeDaysAgo);
 
-  const deps: CleanupDeps = { pool: recordingPool(h.db.pool, sent), storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30 } };
+  const deps: CleanupDeps = {
+    pool: recordingPool(h.db.pool, sent),
+    storageDir: h.storageDir,
+    retention: { importsDays: 90, filesDays: 30 },
+  };
   const first = await runCleanup(deps, 'manual');
 
   expect(first.status).toBe('completed');
@@ -112,7 +126,10 @@ it('a run that finds another in progress is recorded as skipped and touches noth
   const holder = await h.db.pool.connect();
   try {
     await holder.query(`SELECT pg_advisory_lock(hashtext('importer:cleanup'))`);
-    const skipped = await runCleanup({ pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1 } }, 'schedule');
+    const skipped = await runCleanup(
+      { pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1 } },
+      'schedule',
+    );
     expect(skipped).toMatchObject({ status: 'skipped', trigger: 'schedule', counts: { importsDeleted: 0, filesPurged: 0 } });
   } finally {
     await holder.query(`SELECT pg_advisory_unlock(hashtext('importer:cleanup'))`);
@@ -123,10 +140,17 @@ it('a run that finds another in progress is recorded as skipped and touches noth
 it('removes finished BullMQ jobs once they are old: completed after 7 days, failed after 30 (clock moved)', async () => {
   const redis = createRedis(redisUrl());
   const queue = createCleanupQueue({ connection: redis, prefix: h.prefix });
-  const worker = new Worker(queue.name, async (job) => {
-    if (job.data.trigger === 'manual') throw new UnrecoverableError('boom');
-    return 'ok';
-  }, { connection: { host: new URL(redisUrl()).hostname, port: Number(new URL(redisUrl()).port || 6379), maxRetriesPerRequest: null }, prefix: h.prefix });
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      if (job.data.trigger === 'manual') throw new UnrecoverableError('boom');
+      return 'ok';
+    },
+    {
+      connection: { host: new URL(redisUrl()).hostname, port: Number(new URL(redisUrl()).port || 6379), maxRetriesPerRequest: null },
+      prefix: h.prefix,
+    },
+  );
   try {
     let finished = 0;
     const allFinished = new Promise<void>((resolve) => {
@@ -142,7 +166,13 @@ it('removes finished BullMQ jobs once they are old: completed after 7 days, fail
     const sweepAt = (days: number) => {
       const now = new Date(Date.now() + days * DAY);
       return runCleanup(
-        { pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30 }, now: () => now, sweepJobs: (at) => sweepFinishedJobs([queue], at) },
+        {
+          pool: h.db.pool,
+          storageDir: h.storageDir,
+          retention: { importsDays: 90, filesDays: 30 },
+          now: () => now,
+          sweepJobs: (at) => sweepFinishedJobs([queue], at),
+        },
         'manual',
       );
     };

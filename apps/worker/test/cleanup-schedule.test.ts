@@ -28,7 +28,10 @@ const scheduledRuns = async () =>
   (await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM cleanup_runs WHERE trigger = 'schedule'`)).rows[0]?.n;
 
 it('two worker processes register one schedule, and its occurrence runs once', async () => {
-  const workers = await Promise.all([h.startWorker('a', { CLEANUP_TZ: 'Europe/Paris' }), h.startWorker('b', { CLEANUP_TZ: 'Europe/Paris' })]);
+  const workers = await Promise.all([
+    h.startWorker('a', { CLEANUP_TZ: 'Europe/Paris' }),
+    h.startWorker('b', { CLEANUP_TZ: 'Europe/Paris' }),
+  ]);
   await Promise.all(workers.map((worker) => worker.waitForLog((line) => line.msg === 'cleanup scheduled', 'cleanup scheduled')));
 
   const schedulers = await cleanupQueue.getJobSchedulers();
@@ -39,7 +42,9 @@ it('two worker processes register one schedule, and its occurrence runs once', a
 
   // Night falls early: the occurrence runs now, on one of the two workers.
   await next!.promote();
-  const ran = await Promise.race(workers.map((worker) => worker.waitForLog((line) => line.msg === 'cleanup run finished', 'a cleanup run').then(() => worker)));
+  const ran = await Promise.race(
+    workers.map((worker) => worker.waitForLog((line) => line.msg === 'cleanup run finished', 'a cleanup run').then(() => worker)),
+  );
   expect(await scheduledRuns()).toBe(1);
   const other = workers.find((worker) => worker !== ran)!;
   expect(other.logs.some((line) => line.msg === 'cleanup run finished')).toBe(false);
@@ -67,7 +72,14 @@ it('a changed CLEANUP_CRON replaces the schedule rather than adding one', async 
 it('npm run cli -- cleanup run runs it now, records it, and prints the run', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'cleanup', 'run'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: h.db.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: h.prefix, STORAGE_DIR: h.storageDir },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: h.db.url,
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: h.prefix,
+      STORAGE_DIR: h.storageDir,
+    },
   });
   const run = JSON.parse(stdout) as { id: string; trigger: string; status: string };
   expect(run).toMatchObject({ trigger: 'manual', status: 'completed' });

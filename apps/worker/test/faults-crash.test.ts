@@ -49,7 +49,9 @@ it(`survives ${KILLS} SIGKILLs during one ${ROWS.toLocaleString('en')}-row impor
     const killedAt = Date.now();
     const exit = await runner.exited;
     expect(exit.signal).toBe('SIGKILL');
-    checkpoints.push((await faulted.db.pool.query<{ c: number }>(`SELECT checkpoint_row AS c FROM imports WHERE id = $1`, [upload.id])).rows[0]!.c);
+    checkpoints.push(
+      (await faulted.db.pool.query<{ c: number }>(`SELECT checkpoint_row AS c FROM imports WHERE id = $1`, [upload.id])).rows[0]!.c,
+    );
     workers = [...workers.filter((worker) => worker !== runner), await faulted.startWorker(`w${++generation}`)];
     // Another worker takes the job over once the dead one's lock expires, and commits again.
     await nextChunksBy(workers, upload.id, 1);
@@ -76,7 +78,22 @@ it(`survives ${KILLS} SIGKILLs during one ${ROWS.toLocaleString('en')}-row impor
   if (process.env.FAULT_FIGURES_FILE) {
     await writeFile(
       process.env.FAULT_FIGURES_FILE,
-      JSON.stringify({ test: 'sigkill', rows: ROWS, kills: KILLS, checkpoints, recoveriesMs: recoveries, baselineMs, tailMs: Date.now() - startedTail, companies: rows.rows, rowErrors: errors.rows, totals: result.totals }, null, 2),
+      JSON.stringify(
+        {
+          test: 'sigkill',
+          rows: ROWS,
+          kills: KILLS,
+          checkpoints,
+          recoveriesMs: recoveries,
+          baselineMs,
+          tailMs: Date.now() - startedTail,
+          companies: rows.rows,
+          rowErrors: errors.rows,
+          totals: result.totals,
+        },
+        null,
+        2,
+      ),
       { flag: 'a' },
     );
   }

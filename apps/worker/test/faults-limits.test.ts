@@ -14,7 +14,11 @@ afterEach(async () => {
   await h?.close();
 });
 
-const smallCsv = (offset: number) => toCsv(COMPANY_HEADERS, Array.from({ length: 20 }, (_, n) => companyRow(offset + n)));
+const smallCsv = (offset: number) =>
+  toCsv(
+    COMPANY_HEADERS,
+    Array.from({ length: 20 }, (_, n) => companyRow(offset + n)),
+  );
 
 async function uploadMany(count: number, offset: number): Promise<string[]> {
   const ids: string[] = [];

@@ -67,6 +67,15 @@ it("PostgreSQL terminates the import's connections mid-chunk: the import is retr
   expect((await rowErrorsFingerprint(h.db.pool, upload.id)).rows).toBe(t.failed + t.warnings);
 
   if (process.env.FAULT_FIGURES_FILE) {
-    await writeFile(process.env.FAULT_FIGURES_FILE, JSON.stringify({ test: 'pg-terminate', backends: terminated.filter((row) => row.done).length, recoverMs: Date.now() - terminatedAt, rows: t.rows }) + '\n', { flag: 'a' });
+    await writeFile(
+      process.env.FAULT_FIGURES_FILE,
+      JSON.stringify({
+        test: 'pg-terminate',
+        backends: terminated.filter((row) => row.done).length,
+        recoverMs: Date.now() - terminatedAt,
+        rows: t.rows,
+      }) + '\n',
+      { flag: 'a' },
+    );
   }
 });

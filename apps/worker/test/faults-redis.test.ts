@@ -32,7 +32,14 @@ const figures = async (entry: object) => {
 it('Redis flushed mid-import: the running import completes, and the queued one the flush lost is re-enqueued and completes', async () => {
   const worker = await h.startWorker('w1'); // concurrency 1: the second upload waits behind the first
   const running = await h.upload(companiesCsv(60_000), 'big.csv', { profile: 'companies' });
-  const queued = await h.upload(toCsv(COMPANY_HEADERS, Array.from({ length: 50 }, (_, n) => companyRow(900_000 + n))), 'small.csv', { profile: 'companies' });
+  const queued = await h.upload(
+    toCsv(
+      COMPANY_HEADERS,
+      Array.from({ length: 50 }, (_, n) => companyRow(900_000 + n)),
+    ),
+    'small.csv',
+    { profile: 'companies' },
+  );
   await nextChunksBy([worker], running.id, 5);
 
   const admin = new Redis(redis.url);
@@ -59,7 +66,16 @@ it('Redis stopped during an upload: 202, the import stays queued, and completes 
     .post('/api/v1/imports')
     .set(h.auth)
     .field('profile', 'companies')
-    .attach('file', Buffer.from(toCsv(COMPANY_HEADERS, Array.from({ length: 300 }, (_, n) => companyRow(800_000 + n)))), 'companies.csv');
+    .attach(
+      'file',
+      Buffer.from(
+        toCsv(
+          COMPANY_HEADERS,
+          Array.from({ length: 300 }, (_, n) => companyRow(800_000 + n)),
+        ),
+      ),
+      'companies.csv',
+    );
   expect(response.status).toBe(202);
   expect(response.body.status).toBe('queued');
   expect((await h.record(response.body.id)).status).toBe('queued');

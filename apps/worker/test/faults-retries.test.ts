@@ -12,7 +12,11 @@ import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 import { gate, hookedPool } from './support/inject';
 
 const CHUNK = 1000;
-const csvOf = (rows: number, offset: number) => toCsv(COMPANY_HEADERS, Array.from({ length: rows }, (_, n) => companyRow(offset + n)));
+const csvOf = (rows: number, offset: number) =>
+  toCsv(
+    COMPANY_HEADERS,
+    Array.from({ length: rows }, (_, n) => companyRow(offset + n)),
+  );
 
 let h: FaultHarness;
 let worker: Worker;

@@ -33,7 +33,8 @@ async function expectExact(id: string) {
 }
 
 const outcomesOf = (workers: WorkerProcess[], id: string) =>
-  workers.flatMap((worker) => worker.logs.filter((line: LogLine) => line.msg === 'import finished' && line.importId === id))
+  workers
+    .flatMap((worker) => worker.logs.filter((line: LogLine) => line.msg === 'import finished' && line.importId === id))
     .map((line) => (line.outcome as { status: string }).status);
 
 /**
@@ -84,7 +85,8 @@ it('SIGTERM mid-import: the worker exits within 30 s without finishing the file,
   if (process.env.FAULT_FIGURES_FILE) {
     await writeFile(
       process.env.FAULT_FIGURES_FILE,
-      JSON.stringify({ test: 'sigterm', rows: ROWS, exitMs, rowsAtExit: released.totals.rows, resumeToEndMs: Date.now() - resumedAt }) + '\n',
+      JSON.stringify({ test: 'sigterm', rows: ROWS, exitMs, rowsAtExit: released.totals.rows, resumeToEndMs: Date.now() - resumedAt }) +
+        '\n',
       { flag: 'a' },
     );
   }
@@ -106,7 +108,11 @@ it('the same job delivered twice (a worker frozen past its lock, then back): tot
   }
   await h.waitUntilFinished(upload.id);
   // Both deliveries end: whichever commits first goes on, the other finds its chunk refused by the fence.
-  await Promise.all([a, b].map((worker) => worker.waitForLog((line) => line.msg === 'import finished' && line.importId === upload.id, 'the end of its delivery')));
+  await Promise.all(
+    [a, b].map((worker) =>
+      worker.waitForLog((line) => line.msg === 'import finished' && line.importId === upload.id, 'the end of its delivery'),
+    ),
+  );
 
   const result = await expectExact(upload.id);
   expect(result.attempts).toBeGreaterThanOrEqual(2); // both claimed it; a third may have, had a lock lapsed meanwhile

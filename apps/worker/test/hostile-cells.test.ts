@@ -22,7 +22,14 @@ afterAll(async () => {
 const csvFile = (lines: string[]) => `\uFEFF${lines.join('\r\n')}\r\n`;
 
 async function rowErrors(id: string) {
-  const { rows } = await h.db.pool.query<{ row: number; column: string | null; code: string; message: string; value: string | null; raw: string[] | null }>(
+  const { rows } = await h.db.pool.query<{
+    row: number;
+    column: string | null;
+    code: string;
+    message: string;
+    value: string | null;
+    raw: string[] | null;
+  }>(
     `SELECT "row", "column", code, message, value, raw FROM import_row_errors WHERE import_id = $1 AND level = 'error' ORDER BY "row", id`,
     [id],
   );
@@ -88,7 +95,9 @@ describe('a NUL character', () => {
       [sirenFor(13), 'India_x0000_', null],
       [sirenFor(14), 'Juliett', null],
     ]);
-    const result = await h.importFile(xlsxPackage({ sheets: [{ name: 'S', xml }], sharedStrings: strings }), 'nul.xlsx', { profile: 'companies' });
+    const result = await h.importFile(xlsxPackage({ sheets: [{ name: 'S', xml }], sharedStrings: strings }), 'nul.xlsx', {
+      profile: 'companies',
+    });
     expect({ status: result.status, error: result.error }).toEqual({ status: 'completed_with_errors', error: null });
     expect(result.totals).toMatchObject({ rows: 5, created: 2, failed: 3 });
     expect(await storedNames()).toEqual([
@@ -108,13 +117,21 @@ describe('a NUL character', () => {
 describe('an over-long cell', () => {
   const MAX_CELL_CHARS = 32 * 1024; // MAX_CELL_KB's default
   const BOUND = MAX_CELL_CHARS * 200; // MAX_CELL_KB × MAX_COLUMNS: the most one record may hold
-  const neighbours = (big: string) => ['siren,nom,ville_nom', `${sirenFor(21)},Kilo,Paris`, `${sirenFor(22)},Lima,Lyon`, `${sirenFor(23)},${big},Nice`, `${sirenFor(24)},Mike,Metz`];
+  const neighbours = (big: string) => [
+    'siren,nom,ville_nom',
+    `${sirenFor(21)},Kilo,Paris`,
+    `${sirenFor(22)},Lima,Lyon`,
+    `${sirenFor(23)},${big},Nice`,
+    `${sirenFor(24)},Mike,Metz`,
+  ];
 
   it('in a CSV, longer than MAX_CELL_KB: rejects its row (`cell_too_large` on its column); its neighbours import', async () => {
     const result = await h.importFile(csvFile(neighbours(`"${'a,b '.repeat(MAX_CELL_CHARS / 2)}"`)), 'long.csv', { profile: 'companies' });
     expect(result.status).toBe('completed_with_errors');
     expect(result.totals).toMatchObject({ rows: 4, failed: 1 });
-    expect((await rowErrors(result.id)).map(({ row, column, code }) => ({ row, column, code }))).toEqual([{ row: 4, column: 'nom', code: 'cell_too_large' }]);
+    expect((await rowErrors(result.id)).map(({ row, column, code }) => ({ row, column, code }))).toEqual([
+      { row: 4, column: 'nom', code: 'cell_too_large' },
+    ]);
   });
 
   it('in a CSV, a quoted 10 MiB cell full of commas: the file fails naming the row, the column and MAX_CELL_KB (not an unclosed quote)', async () => {
@@ -140,22 +157,41 @@ describe('an over-long cell', () => {
   it('in an XLSX: rejects its row when longer than MAX_CELL_KB; fails the file naming the cell when longer than a record may be', async () => {
     const sheet = (big: string) =>
       xlsxPackage({
-        sheets: [{ name: 'S', xml: sheetXml([['siren', 'nom'], [sirenFor(31), 'November'], [sirenFor(32), big], [sirenFor(33), 'Oscar']]) }],
+        sheets: [
+          {
+            name: 'S',
+            xml: sheetXml([
+              ['siren', 'nom'],
+              [sirenFor(31), 'November'],
+              [sirenFor(32), big],
+              [sirenFor(33), 'Oscar'],
+            ]),
+          },
+        ],
       });
     const long = await h.importFile(sheet('p'.repeat(MAX_CELL_CHARS + 1)), 'long.xlsx', { profile: 'companies' });
     expect(long.status).toBe('completed_with_errors');
     expect(long.totals).toMatchObject({ rows: 3, failed: 1 });
-    expect((await rowErrors(long.id)).map(({ row, column, code }) => ({ row, column, code }))).toEqual([{ row: 3, column: 'nom', code: 'cell_too_large' }]);
+    expect((await rowErrors(long.id)).map(({ row, column, code }) => ({ row, column, code }))).toEqual([
+      { row: 3, column: 'nom', code: 'cell_too_large' },
+    ]);
 
     const huge = await h.importFile(sheet('q'.repeat(BOUND + 10)), 'huge.xlsx', { profile: 'companies' });
     expect({ status: huge.status, code: huge.error?.code }).toEqual({ status: 'failed', code: 'cell_too_large' });
     expect(huge.error?.message).toMatch(/^Row 3, column B: /);
     expect(huge.error?.message).toContain('MAX_CELL_KB');
 
-    const sharedXml = sheetXml([['siren', 'nom'], [sirenFor(34), { t: 's', v: '0' }]]);
-    const shared = await h.importFile(xlsxPackage({ sheets: [{ name: 'S', xml: sharedXml }], sharedStrings: ['r'.repeat(BOUND + 10)] }), 'huge-shared.xlsx', {
-      profile: 'companies',
-    });
+    const sharedXml = sheetXml([
+      ['siren', 'nom'],
+      [sirenFor(34), { t: 's', v: '0' }],
+    ]);
+    const shared = await h.importFile(
+      xlsxPackage({ sheets: [{ name: 'S', xml: sharedXml }], sharedStrings: ['r'.repeat(BOUND + 10)] }),
+      'huge-shared.xlsx',
+      {
+        profile: 'companies',
+      },
+    );
     expect({ status: shared.status, code: shared.error?.code }).toEqual({ status: 'failed', code: 'cell_too_large' });
     expect(shared.error?.message).toContain('MAX_CELL_KB');
   });
@@ -165,7 +201,9 @@ describe('what users are told', () => {
   it('an unexpected error fails the import as internal_error without the database message; the worker log has it, with the import id', async () => {
     await h.db.pool.query(`ALTER TABLE import_row_errors ADD CONSTRAINT test_refuse_siren CHECK (code <> 'invalid_siren') NOT VALID`);
     try {
-      const result = await h.importFile(csvFile(['siren,nom', `${sirenFor(41)},Papa`, '123,Quebec']), 'refused.csv', { profile: 'companies' });
+      const result = await h.importFile(csvFile(['siren,nom', `${sirenFor(41)},Papa`, '123,Quebec']), 'refused.csv', {
+        profile: 'companies',
+      });
       expect({ status: result.status, code: result.error?.code }).toEqual({ status: 'failed', code: 'internal_error' });
       expect(result.error?.message).not.toMatch(/constraint|import_row_errors|test_refuse_siren|violates/);
       const logged = await worker.waitForLog((line) => line.importId === result.id && line.level >= 50, 'the failure logged');
@@ -176,16 +214,25 @@ describe('what users are told', () => {
   });
 
   it('a damaged workbook is reported in the product’s words: no library message, no server path; the log has the detail', async () => {
-    const xml = sheetXml([['siren', 'nom'], [sirenFor(51), 'Romeo']]);
+    const xml = sheetXml([
+      ['siren', 'nom'],
+      [sirenFor(51), 'Romeo'],
+    ]);
     const bytes = xlsxPackage({
       sheets: [{ name: 'S', xml }],
-      tamper: (entry) => (entry.name === 'xl/worksheets/sheet1.xml' ? { ...entry, compressed: Buffer.from('this is not deflate data') } : entry),
+      tamper: (entry) =>
+        entry.name === 'xl/worksheets/sheet1.xml' ? { ...entry, compressed: Buffer.from('this is not deflate data') } : entry,
     });
     const result = await h.importFile(bytes, 'damaged.xlsx', { profile: 'companies' });
     expect({ status: result.status, code: result.error?.code }).toEqual({ status: 'failed', code: 'unreadable_file' });
-    expect(result.error?.message).toBe('The workbook is damaged or truncated and cannot be read (xl/worksheets/sheet1.xml cannot be inflated).');
+    expect(result.error?.message).toBe(
+      'The workbook is damaged or truncated and cannot be read (xl/worksheets/sheet1.xml cannot be inflated).',
+    );
     expect(result.error?.message).not.toContain(h.storageDir);
-    const logged = await worker.waitForLog((line) => line.importId === result.id && line.msg === 'import failed: bad file', 'the bad file logged');
+    const logged = await worker.waitForLog(
+      (line) => line.importId === result.id && line.msg === 'import failed: bad file',
+      'the bad file logged',
+    );
     expect(JSON.stringify(logged)).toMatch(/invalid/);
   });
 });
@@ -199,13 +246,11 @@ describe('errors.csv', () => {
     const text = await h.errorsCsv(result.id);
     // Read back in the file's dialect, each note is the payload with a `'` before every piece that would
     // start a formula.
-    expect(parseCsv(text, ';').slice(1).map((row) => row[2])).toEqual([
-      "x,'=cmd|' /C calc'!A0,y",
-      "a;'+1+1;b",
-      "p\t'-2+3",
-      'plain @SUM(A1)',
-      "'=direct",
-    ]);
+    expect(
+      parseCsv(text, ';')
+        .slice(1)
+        .map((row) => row[2]),
+    ).toEqual(["x,'=cmd|' /C calc'!A0,y", "a;'+1+1;b", "p\t'-2+3", 'plain @SUM(A1)', "'=direct"]);
     // A spreadsheet splitting a line on another delimiter sees the raw text between those delimiters (a
     // quote opening a piece does not protect it): no such piece may start a formula.
     for (const line of text.replace(/^\uFEFF/, '').split('\r\n')) {

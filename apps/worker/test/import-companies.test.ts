@@ -43,8 +43,24 @@ describe('companies from a workbook', () => {
   it('imports an XLSX with numeric cells: postal codes padded, SIREN as numbers, dates as dates', async () => {
     const headers = ['SIREN', 'Raison sociale', 'CP', 'Ville', 'APE', 'Actif', 'date_creation'];
     const rows = [
-      { SIREN: Number(sirenFor(5001)), 'Raison sociale': 'Boulangerie Martin', CP: 1000, Ville: 'Bourg-en-Bresse', APE: '1071C', Actif: 1, date_creation: '15/03/2011' },
-      { SIREN: sirenFor(5002), 'Raison sociale': 'Garage Dupont', CP: '06000', Ville: 'Nice', APE: '45.20A', Actif: 'non', date_creation: '2019-07-01' },
+      {
+        SIREN: Number(sirenFor(5001)),
+        'Raison sociale': 'Boulangerie Martin',
+        CP: 1000,
+        Ville: 'Bourg-en-Bresse',
+        APE: '1071C',
+        Actif: 1,
+        date_creation: '15/03/2011',
+      },
+      {
+        SIREN: sirenFor(5002),
+        'Raison sociale': 'Garage Dupont',
+        CP: '06000',
+        Ville: 'Nice',
+        APE: '45.20A',
+        Actif: 'non',
+        date_creation: '2019-07-01',
+      },
     ];
     const result = await h.importFile(toXlsx(headers, rows), 'entreprises.xlsx', { profile: 'companies' });
     expect(result.status).toBe('completed');
@@ -55,8 +71,24 @@ describe('companies from a workbook', () => {
       [[sirenFor(5001), sirenFor(5002)]],
     );
     expect(stored).toEqual([
-      { siren: sirenFor(5001), nom: 'Boulangerie Martin', code_postal: '01000', ville_nom: 'Bourg-en-Bresse', naf_code: '10.71C', is_active: true, date_creation: '2011-03-15' },
-      { siren: sirenFor(5002), nom: 'Garage Dupont', code_postal: '06000', ville_nom: 'Nice', naf_code: '45.20A', is_active: false, date_creation: '2019-07-01' },
+      {
+        siren: sirenFor(5001),
+        nom: 'Boulangerie Martin',
+        code_postal: '01000',
+        ville_nom: 'Bourg-en-Bresse',
+        naf_code: '10.71C',
+        is_active: true,
+        date_creation: '2011-03-15',
+      },
+      {
+        siren: sirenFor(5002),
+        nom: 'Garage Dupont',
+        code_postal: '06000',
+        ville_nom: 'Nice',
+        naf_code: '45.20A',
+        is_active: false,
+        date_creation: '2019-07-01',
+      },
     ]);
     const again = await h.importFile(toXlsx(headers, rows), 'entreprises.xlsx', { profile: 'companies' });
     expect(again.totals).toMatchObject({ rows: 2, created: 0, updated: 0, unchanged: 2 });

@@ -44,10 +44,26 @@ describe('importing categories and subcategories', () => {
     expect(first.status).toBe('completed');
     expect(first.file.delimiter).toBe(';');
     expect(first.totals).toEqual({ rows: 4, created: 4, updated: 0, unchanged: 0, skipped: 0, failed: 0, warnings: 0 });
-    const { rows } = await h.db.pool.query('SELECT nom, nom_key, slug, description, meta_description, ordre FROM categories ORDER BY ordre NULLS LAST');
+    const { rows } = await h.db.pool.query(
+      'SELECT nom, nom_key, slug, description, meta_description, ordre FROM categories ORDER BY ordre NULLS LAST',
+    );
     expect(rows).toEqual([
-      { nom: 'Restauration', nom_key: 'restauration', slug: 'restauration', description: 'Cafés et restaurants', meta_description: 'Où manger', ordre: 1 },
-      { nom: 'Informatique', nom_key: 'informatique', slug: 'informatique', description: 'Services numériques', meta_description: null, ordre: 2 },
+      {
+        nom: 'Restauration',
+        nom_key: 'restauration',
+        slug: 'restauration',
+        description: 'Cafés et restaurants',
+        meta_description: 'Où manger',
+        ordre: 1,
+      },
+      {
+        nom: 'Informatique',
+        nom_key: 'informatique',
+        slug: 'informatique',
+        description: 'Services numériques',
+        meta_description: null,
+        ordre: 2,
+      },
       { nom: 'Bâtiment', nom_key: 'batiment', slug: 'batiment', description: null, meta_description: null, ordre: 3 },
       { nom: 'Santé', nom_key: 'sante', slug: 'sante', description: 'Soins', meta_description: null, ordre: null },
     ]);
@@ -57,10 +73,13 @@ describe('importing categories and subcategories', () => {
 
   it('imports an XLSX of categories matched case- and accent-insensitively, updating what changed', async () => {
     await storeCategories();
-    const xlsx = toXlsx(['Name', 'Description', 'Meta_Description', 'Position'], [
-      { Name: 'SANTE', Description: 'Soins et bien-être', Meta_Description: null, Position: 4 },
-      { Name: 'Commerce', Description: null, Meta_Description: null, Position: 5 },
-    ]);
+    const xlsx = toXlsx(
+      ['Name', 'Description', 'Meta_Description', 'Position'],
+      [
+        { Name: 'SANTE', Description: 'Soins et bien-être', Meta_Description: null, Position: 4 },
+        { Name: 'Commerce', Description: null, Meta_Description: null, Position: 5 },
+      ],
+    );
     const result = await h.importFile(xlsx, 'categories.xlsx', { profile: 'categories' });
     expect(result.status).toBe('completed');
     expect(result.file).toMatchObject({ format: 'xlsx', sheet: 'Feuil1' });
@@ -71,7 +90,10 @@ describe('importing categories and subcategories', () => {
 
   it('imports subcategories under categories named loosely, and rejects an unknown parent with unknown_category', async () => {
     await storeCategories();
-    const rows = [...subcategories, { nom: 'Plomberie', categorie: 'Artisanat', description: '', meta_description: '', mots_cles: '', ordre: 1 }];
+    const rows = [
+      ...subcategories,
+      { nom: 'Plomberie', categorie: 'Artisanat', description: '', meta_description: '', mots_cles: '', ordre: 1 },
+    ];
     const result = await h.importFile(toCsv(SUBCATEGORY_HEADERS, rows), 'subcategories.csv', { profile: 'subcategories' });
     expect(result.status).toBe('completed_with_errors');
     expect(result.totals).toEqual({ rows: 5, created: 4, updated: 0, unchanged: 0, skipped: 0, failed: 1, warnings: 0 });
@@ -93,7 +115,9 @@ describe('importing categories and subcategories', () => {
     await storeSubcategories();
     const first = await h.importFile(toXlsx(nafHeaders, nafRows), 'subcategories.xlsx', { profile: 'subcategories' });
     expect(first.totals).toMatchObject({ rows: 2, created: 0, updated: 2, unchanged: 0, failed: 0 });
-    const { rows: stored } = await h.db.pool.query(`SELECT nom, naf_codes, description FROM subcategories WHERE naf_codes <> '{}' ORDER BY id`);
+    const { rows: stored } = await h.db.pool.query(
+      `SELECT nom, naf_codes, description FROM subcategories WHERE naf_codes <> '{}' ORDER BY id`,
+    );
     expect(stored).toEqual([
       { nom: 'Pizzeria', naf_codes: ['56.10A', '56.10C'], description: 'Pizzas' },
       { nom: 'Développement', naf_codes: ['62.01Z', '62.02A'], description: 'Logiciels' },

@@ -26,7 +26,13 @@ describe('CSV dialects end to end', () => {
     const text = `sep=;\r\n${toCsv(COMPANY_HEADERS, rows, { delimiter: ';', newline: '\r\n' })}\r\n;;;;;;;;;;;;\r\n\r\n`;
     const result = await h.importFile(iconv.encode(text, 'windows-1252'), 'export excel.csv', { profile: 'companies' });
     expect(result.status).toBe('completed');
-    expect(result.file).toMatchObject({ format: 'csv', encoding: 'windows-1252', delimiter: ';', sheet: null, headers: [...COMPANY_HEADERS] });
+    expect(result.file).toMatchObject({
+      format: 'csv',
+      encoding: 'windows-1252',
+      delimiter: ';',
+      sheet: null,
+      headers: [...COMPANY_HEADERS],
+    });
     expect(result.totals).toMatchObject({ rows: 3, created: 3, failed: 0 });
     expect(await stored(sirenFor(101))).toMatchObject({ nom: 'Œuvres & Cœurs', adresse: '12 € la place' });
   });
@@ -73,7 +79,8 @@ describe('CSV dialects end to end', () => {
     expect(result.status).toBe('failed');
     expect(result.error).toEqual({
       code: 'duplicate_header',
-      message: 'Columns B ("Nom") and D ("name") both name the column "nom"; each column needs its own header, so rename or remove one of them.',
+      message:
+        'Columns B ("Nom") and D ("name") both name the column "nom"; each column needs its own header, so rename or remove one of them.',
     });
   });
 
@@ -89,7 +96,10 @@ describe('CSV dialects end to end', () => {
     const text = `siren,nom,__proto__,constructor\n${sirenFor(141)},Proto,"{""isAdmin"":true}",x\n`;
     const result = await h.importFile(text, 'proto.csv', { profile: 'companies' });
     expect(result.status).toBe('completed');
-    expect(result.file).toMatchObject({ headers: ['siren', 'nom', '__proto__', 'constructor'], unknownColumns: ['__proto__', 'constructor'] });
+    expect(result.file).toMatchObject({
+      headers: ['siren', 'nom', '__proto__', 'constructor'],
+      unknownColumns: ['__proto__', 'constructor'],
+    });
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     expect((await stored(sirenFor(141)))?.nom).toBe('Proto');
   });
@@ -121,13 +131,28 @@ describe('XLSX end to end', () => {
     expect(result.status).toBe('completed');
     expect(result.file).toMatchObject({ format: 'xlsx', encoding: null, delimiter: null, sheet: 'Entreprises' });
     expect(result.totals).toMatchObject({ rows: 2, created: 2, failed: 0 });
-    expect(await stored(sirenFor(151))).toEqual({ nom: 'Boulangerie Martin', adresse: null, code_postal: '01000', is_active: true, date_creation: '2011-03-15' });
-    expect(await stored(sirenFor(152))).toEqual({ nom: 'GARAGE', adresse: null, code_postal: '06000', is_active: false, date_creation: '2019-07-01' });
+    expect(await stored(sirenFor(151))).toEqual({
+      nom: 'Boulangerie Martin',
+      adresse: null,
+      code_postal: '01000',
+      is_active: true,
+      date_creation: '2011-03-15',
+    });
+    expect(await stored(sirenFor(152))).toEqual({
+      nom: 'GARAGE',
+      adresse: null,
+      code_postal: '06000',
+      is_active: false,
+      date_creation: '2019-07-01',
+    });
   });
 
   it('fails an unknown sheet option, listing the sheets', async () => {
     const result = await h.importFile(book, 'entreprises.xlsx', { profile: 'companies', sheet: 'Clients' });
     expect(result.status).toBe('failed');
-    expect(result.error).toEqual({ code: 'unknown_sheet', message: 'The workbook has no sheet "Clients"; its sheets are "Notes", "Entreprises".' });
+    expect(result.error).toEqual({
+      code: 'unknown_sheet',
+      message: 'The workbook has no sheet "Clients"; its sheets are "Notes", "Entreprises".',
+    });
   });
 });

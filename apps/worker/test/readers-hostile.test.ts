@@ -13,7 +13,10 @@ afterAll(async () => {
 
 const NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const SHEET = 'xl/worksheets/sheet1.xml';
-const companies = sheetXml([['siren', 'nom'], [companyRow(1).siren as string, 'Acme']]);
+const companies = sheetXml([
+  ['siren', 'nom'],
+  [companyRow(1).siren as string, 'Acme'],
+]);
 
 /** Hostile workbooks, each a few kilobytes, each looking like an XLSX to the upload's content sniffing. */
 const hostile: [string, Buffer, string, RegExp][] = [
@@ -65,14 +68,27 @@ describe('hostile files', () => {
   it('fail with a clear code and message, without retries, and never wedge the worker: the next import succeeds', async () => {
     for (const [what, bytes, code, message] of hostile) {
       const result = await h.importFile(bytes, 'hostile.xlsx', { profile: 'companies' });
-      expect({ what, status: result.status, code: result.error?.code, attempts: result.attempts }).toEqual({ what, status: 'failed', code, attempts: 1 });
+      expect({ what, status: result.status, code: result.error?.code, attempts: result.attempts }).toEqual({
+        what,
+        status: 'failed',
+        code,
+        attempts: 1,
+      });
       expect(result.error?.message).toMatch(message);
       expect(result.totals.rows).toBe(0);
     }
 
     // A sheet claiming to span A1:XFD1048576 is read for what it holds: <dimension> is ignored.
-    const claimed = sheetXml([['siren', 'nom'], [companyRow(2).siren as string, 'Bêta']], { dimension: 'A1:XFD1048576' });
-    const dimension = await h.importFile(xlsxPackage({ sheets: [{ name: 'S', xml: claimed }] }), 'dimension.xlsx', { profile: 'companies' });
+    const claimed = sheetXml(
+      [
+        ['siren', 'nom'],
+        [companyRow(2).siren as string, 'Bêta'],
+      ],
+      { dimension: 'A1:XFD1048576' },
+    );
+    const dimension = await h.importFile(xlsxPackage({ sheets: [{ name: 'S', xml: claimed }] }), 'dimension.xlsx', {
+      profile: 'companies',
+    });
     expect(dimension.status).toBe('completed');
     expect(dimension.totals).toMatchObject({ rows: 1, created: 1 });
 

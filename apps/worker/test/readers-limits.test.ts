@@ -26,7 +26,14 @@ describe('import limits', () => {
   });
 
   it('fails a file with more rows than MAX_ROWS', async () => {
-    const result = await h.importFile(toCsv(COMPANY_HEADERS, Array.from({ length: 6 }, (_, n) => companyRow(200 + n))), 'rows.csv', { profile: 'companies' });
+    const result = await h.importFile(
+      toCsv(
+        COMPANY_HEADERS,
+        Array.from({ length: 6 }, (_, n) => companyRow(200 + n)),
+      ),
+      'rows.csv',
+      { profile: 'companies' },
+    );
     expect(result.status).toBe('failed');
     expect(result.error).toEqual({ code: 'too_many_rows', message: 'The file has more than 5 rows, the most one import may hold.' });
   });
@@ -35,11 +42,17 @@ describe('import limits', () => {
     const headers = [...COMPANY_HEADERS, ...Array.from({ length: 8 }, (_, n) => `extra_${n}`)];
     const csv = await h.importFile(toCsv(headers, [companyRow(210)]), 'wide.csv', { profile: 'companies' });
     expect(csv.status).toBe('failed');
-    expect(csv.error).toEqual({ code: 'too_many_columns', message: 'Row 1 has a value in column 21; at most 20 columns are allowed (MAX_COLUMNS).' });
+    expect(csv.error).toEqual({
+      code: 'too_many_columns',
+      message: 'Row 1 has a value in column 21; at most 20 columns are allowed (MAX_COLUMNS).',
+    });
     const row = COMPANY_HEADERS.map((name) => String(companyRow(211)[name]));
     const xml = sheetXml([[...COMPANY_HEADERS], [...row, ...Array.from({ length: 7 }, () => null), 'stray']]);
     const xlsx = await h.importFile(xlsxPackage({ sheets: [{ name: 'S', xml }] }), 'wide.xlsx', { profile: 'companies' });
-    expect(xlsx.error).toEqual({ code: 'too_many_columns', message: 'Row 2 has a value in column U (column 21); at most 20 columns are allowed (MAX_COLUMNS).' });
+    expect(xlsx.error).toEqual({
+      code: 'too_many_columns',
+      message: 'Row 2 has a value in column U (column 21); at most 20 columns are allowed (MAX_COLUMNS).',
+    });
   });
 
   it('fails a cell larger than MAX_CELL_KB as a row error, and writes the other rows', async () => {
@@ -48,7 +61,12 @@ describe('import limits', () => {
     expect(result.status).toBe('completed_with_errors');
     expect(result.totals).toMatchObject({ rows: 2, created: 1, failed: 1 });
     expect(await h.errorsOf(result.id)).toEqual([
-      expect.objectContaining({ row: 2, column: 'adresse', code: 'cell_too_large', message: 'adresse: is 101 characters long; at most 100 are allowed (MAX_CELL_KB)' }),
+      expect.objectContaining({
+        row: 2,
+        column: 'adresse',
+        code: 'cell_too_large',
+        message: 'adresse: is 101 characters long; at most 100 are allowed (MAX_CELL_KB)',
+      }),
     ]);
   });
 

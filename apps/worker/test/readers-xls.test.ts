@@ -16,7 +16,8 @@ afterAll(async () => {
 });
 
 /** One sheet of `cells` cells or a few more: a header row, then rows of 200 numbers. */
-const xlsOfCells = (cells: number) => xlsWithNumberRows(toXls([{ name: 'Feuil1', rows: [['siren', 'nom']] }]), 1, Math.ceil(cells / 200), 200);
+const xlsOfCells = (cells: number) =>
+  xlsWithNumberRows(toXls([{ name: 'Feuil1', rows: [['siren', 'nom']] }]), 1, Math.ceil(cells / 200), 200);
 
 async function importCompaniesCsv(offset: number) {
   const upload = await h.upload(toCsv(COMPANY_HEADERS, [companyRow(offset), companyRow(offset + 1)]), 'next.csv', { profile: 'companies' });
@@ -32,7 +33,14 @@ it('imports an XLS with its exact values: text with leading zeros, numbers, bool
     [Number(b), 'Société B', 75001, false, { t: 'n', v: 45000.75, z: 'yyyy-mm-dd hh:mm' }],
   ];
   // Row 3's SIREN is a formula; the stored value is its cached result.
-  const xls = xlsWithFormula(toXls([{ name: 'Vide', rows: [[]] }, { name: 'Entreprises', rows }]), 2, 0);
+  const xls = xlsWithFormula(
+    toXls([
+      { name: 'Vide', rows: [[]] },
+      { name: 'Entreprises', rows },
+    ]),
+    2,
+    0,
+  );
   const upload = await h.upload(xls, 'entreprises.xls', { profile: 'companies' });
   const result = await h.waitUntilFinished(upload.id);
   expect(result).toMatchObject({ status: 'completed', error: null, totals: { rows: 2, created: 2, failed: 0 } });

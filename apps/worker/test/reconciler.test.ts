@@ -35,7 +35,17 @@ const reconciler = (intervalMs: number) =>
 /** An import left `processing` an hour ago (its worker gone), whose only job has just failed. */
 async function importWithFailedJob(): Promise<{ id: string; finishedOn: number }> {
   const id = randomUUID();
-  await services.imports.create({ id, profile: 'companies', options: {}, fileName: 'c.csv', fileSize: 1, fileSha256: '0'.repeat(64), fileKey: `${id}.csv`, fileFormat: 'csv', createdBy: 'test' });
+  await services.imports.create({
+    id,
+    profile: 'companies',
+    options: {},
+    fileName: 'c.csv',
+    fileSize: 1,
+    fileSha256: '0'.repeat(64),
+    fileKey: `${id}.csv`,
+    fileFormat: 'csv',
+    createdBy: 'test',
+  });
   await services.db.pool.query(`UPDATE imports SET status = 'processing', updated_at = now() - interval '1 hour' WHERE id = $1`, [id]);
   await enqueueImport(services.queue, id, 1);
   const token = randomUUID();

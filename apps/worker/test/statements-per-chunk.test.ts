@@ -6,7 +6,10 @@ async function chunksOfImport(chunkSize: number, rows: number) {
   const sent: SentStatement[] = [];
   const h = await startHarness({ chunkSize, wrapEnginePool: (pool) => recordingPool(pool, sent) });
   try {
-    const csv = toCsv(COMPANY_HEADERS, Array.from({ length: rows }, (_, n) => companyRow(n)));
+    const csv = toCsv(
+      COMPANY_HEADERS,
+      Array.from({ length: rows }, (_, n) => companyRow(n)),
+    );
     const result = await h.importFile(csv, 'companies.csv', { profile: 'companies' });
     expect(result.totals).toMatchObject({ rows, created: rows, failed: 0 });
     return statementsPerChunk(sent);

@@ -12,7 +12,10 @@ afterAll(async () => {
 
 /** A 1,200-record file of new companies (`base` + index), with `placed` rows at the given indexes (row = index + 2). */
 function fileWith(placed: Record<number, FixtureRow>, base = 6000): string {
-  return toCsv(COMPANY_HEADERS, Array.from({ length: 1200 }, (_, i) => placed[i] ?? companyRow(base + i)));
+  return toCsv(
+    COMPANY_HEADERS,
+    Array.from({ length: 1200 }, (_, i) => placed[i] ?? companyRow(base + i)),
+  );
 }
 
 const companies = async (numbers: number[]) => {
@@ -72,7 +75,9 @@ describe('a key repeated anywhere in a file', () => {
     expect(errors.map(({ row, level, code }) => ({ row, level, code }))).toEqual(
       [12, 22, 32, 42, 52, 612].map((row) => ({ row, level: 'warning', code: 'duplicate_key' })),
     );
-    expect(errors[0]?.message).toBe("row 1102 repeats this row's key later in the file; the last row with a key wins, so this row is skipped");
+    expect(errors[0]?.message).toBe(
+      "row 1102 repeats this row's key later in the file; the last row with a key wins, so this row is skipped",
+    );
 
     const stored = await companies([5000, 10, 11, 12, 5001]);
     // K1: created by its last row alone: its blank cells are blank, its blank is_active true.
@@ -110,7 +115,13 @@ describe('a key repeated anywhere in a file', () => {
   it('undoes a row that an earlier chunk copied in, when a later row repeats its key', async () => {
     // Only new keys: the first chunks are written with COPY (see ChunkWriter); row 1002 supersedes row 7.
     const result = await h.importFile(
-      fileWith({ 5: companyRow(15000, { nom: 'Copiée', telephone: '01 33 33 33 33' }), 1000: companyRow(15000, { nom: 'Dernière', telephone: '' }) }, 16000),
+      fileWith(
+        {
+          5: companyRow(15000, { nom: 'Copiée', telephone: '01 33 33 33 33' }),
+          1000: companyRow(15000, { nom: 'Dernière', telephone: '' }),
+        },
+        16000,
+      ),
       'copied.csv',
       { profile: 'companies' },
     );

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createImportsRepository, createPrisma, type ImportsRepository, type Pool, type PoolClient, type PrismaClient } from '@importer/db';
 import { runImport, type ImportEngineDeps } from '@importer/imports';
-import { COMPANY_HEADERS, companyRow, createTestDatabase, sirenFor, TEST_LIMITS, toCsv, type FixtureRow, type TestDatabase } from '@importer/testing';
+import {
+  COMPANY_HEADERS,
+  companyRow,
+  createTestDatabase,
+  sirenFor,
+  TEST_LIMITS,
+  toCsv,
+  type FixtureRow,
+  type TestDatabase,
+} from '@importer/testing';
 
 /**
  * An attempt that dies in the middle of an import (its connection lost before or after a chunk's commit)
@@ -47,7 +56,8 @@ function failingPool(pool: Pool, nth: number, when: 'before' | 'after'): Pool {
       const name = (args[0] as { name?: string } | undefined)?.name ?? '';
       const text = typeof args[0] === 'string' ? args[0] : '';
       if (text === 'BEGIN') inTransaction = true;
-      if (name.startsWith('write_chunk_') && chunks + 1 === nth && when === 'before') throw new LostConnection('connection lost before the write');
+      if (name.startsWith('write_chunk_') && chunks + 1 === nth && when === 'before')
+        throw new LostConnection('connection lost before the write');
       const result = await query(...args);
       const ended = (name.startsWith('write_chunk_') && !inTransaction) || (text === 'COMMIT' && inTransaction);
       if (text === 'COMMIT' || text === 'ROLLBACK') inTransaction = false;
@@ -66,7 +76,17 @@ async function newImport(rows: FixtureRow[]): Promise<string> {
   const id = randomUUID();
   const fileKey = `${id}.csv`;
   await writeFile(path.join(storageDir, fileKey), toCsv(COMPANY_HEADERS, rows));
-  await imports.create({ id, profile: 'companies', options: {}, fileName: 'resume.csv', fileSize: 1, fileSha256: '0'.repeat(64), fileKey, fileFormat: 'csv', createdBy: null });
+  await imports.create({
+    id,
+    profile: 'companies',
+    options: {},
+    fileName: 'resume.csv',
+    fileSize: 1,
+    fileSha256: '0'.repeat(64),
+    fileKey,
+    fileFormat: 'csv',
+    createdBy: null,
+  });
   return id;
 }
 
@@ -87,10 +107,9 @@ function file(base: number): FixtureRow[] {
 }
 
 const snapshot = async (base: number) => {
-  const { rows } = await db.pool.query(
-    `SELECT siren, nom, telephone, is_active FROM companies WHERE siren = ANY($1) ORDER BY siren`,
-    [[10, 11, 5000, 5001].map((n) => sirenFor(base + n))],
-  );
+  const { rows } = await db.pool.query(`SELECT siren, nom, telephone, is_active FROM companies WHERE siren = ANY($1) ORDER BY siren`, [
+    [10, 11, 5000, 5001].map((n) => sirenFor(base + n)),
+  ]);
   return rows.map((row) => ({ ...row, siren: Number(row.siren) - Number(sirenFor(base)) }));
 };
 
@@ -109,7 +128,11 @@ describe('resuming an interrupted import', () => {
     await runImport(engine(db.pool), clean);
     const expected = { totals: (await imports.find(clean))?.totals, stored: await snapshot(base) };
     await db.pool.query(`DELETE FROM companies WHERE siren <> ALL($1)`, [[sirenFor(base + 10), sirenFor(base + 11)]]);
-    await db.pool.query(`UPDATE companies SET nom = $2, telephone = $3 WHERE siren = $1`, [sirenFor(base + 10), companyRow(base + 10).nom, companyRow(base + 10).telephone]);
+    await db.pool.query(`UPDATE companies SET nom = $2, telephone = $3 WHERE siren = $1`, [
+      sirenFor(base + 10),
+      companyRow(base + 10).nom,
+      companyRow(base + 10).telephone,
+    ]);
     await db.pool.query(`UPDATE companies SET nom = $2 WHERE siren = $1`, [sirenFor(base + 11), companyRow(base + 11).nom]);
 
     const id = await newImport(file(base));

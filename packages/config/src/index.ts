@@ -67,37 +67,39 @@ const baseSchema = z.object({
   RETAIN_FILES_DAYS: int(30, 1),
 });
 
-const apiSchema = baseSchema.extend({
-  /** HTTP port of the API and admin UI. */
-  PORT: int(3000),
-  /** When set, accepted as an admin API token. */
-  IMPORTER_BOOTSTRAP_TOKEN: z.string().min(16).optional(),
-  /** E-mail of the first admin of the admin UI, created at start when no user has it. */
-  ADMIN_EMAIL: z.string().email().optional(),
-  /** That admin's password (at least 8 characters); set both or neither. */
-  ADMIN_PASSWORD: z.string().min(8).optional(),
-  /** Signs session cookies (at least 32 characters); unset: a random one per start, so restarts log everyone out. */
-  SESSION_SECRET: z.string().min(32).optional(),
-  /** Hours an idle admin UI session lasts. */
-  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
-  /** Uploads one user (or API token) may make per hour. */
-  UPLOADS_PER_HOUR: int(10, 1),
-  /** Failed log-ins one client address may make per 15 minutes, whatever e-mails it tries. */
-  LOGIN_FAILURES_PER_ADDRESS: int(50, 1),
-  /** Log-in password checks (scrypt, ~50 ms and 16 MB each) one API process runs at once. */
-  LOGIN_HASH_CONCURRENCY: int(2, 1),
-  /** Log-ins that may wait for a password check; past that they get 503 with Retry-After. */
-  LOGIN_HASH_QUEUE: int(20),
-  /** Progress streams (`GET /imports/:id/events`) one user or API token may hold open per API process. */
-  PROGRESS_STREAMS_PER_USER: int(10, 1),
-  /** Progress streams one API process holds open in all. */
-  PROGRESS_STREAMS_MAX: int(500, 1),
-  /** Minutes a progress stream lasts before the server closes it (the browser reconnects, authenticated anew). */
-  PROGRESS_STREAM_MAX_MINUTES: z.coerce.number().positive().default(15),
-}).refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
-  message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',
-  path: ['ADMIN_PASSWORD'],
-});
+const apiSchema = baseSchema
+  .extend({
+    /** HTTP port of the API and admin UI. */
+    PORT: int(3000),
+    /** When set, accepted as an admin API token. */
+    IMPORTER_BOOTSTRAP_TOKEN: z.string().min(16).optional(),
+    /** E-mail of the first admin of the admin UI, created at start when no user has it. */
+    ADMIN_EMAIL: z.string().email().optional(),
+    /** That admin's password (at least 8 characters); set both or neither. */
+    ADMIN_PASSWORD: z.string().min(8).optional(),
+    /** Signs session cookies (at least 32 characters); unset: a random one per start, so restarts log everyone out. */
+    SESSION_SECRET: z.string().min(32).optional(),
+    /** Hours an idle admin UI session lasts. */
+    SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+    /** Uploads one user (or API token) may make per hour. */
+    UPLOADS_PER_HOUR: int(10, 1),
+    /** Failed log-ins one client address may make per 15 minutes, whatever e-mails it tries. */
+    LOGIN_FAILURES_PER_ADDRESS: int(50, 1),
+    /** Log-in password checks (scrypt, ~50 ms and 16 MB each) one API process runs at once. */
+    LOGIN_HASH_CONCURRENCY: int(2, 1),
+    /** Log-ins that may wait for a password check; past that they get 503 with Retry-After. */
+    LOGIN_HASH_QUEUE: int(20),
+    /** Progress streams (`GET /imports/:id/events`) one user or API token may hold open per API process. */
+    PROGRESS_STREAMS_PER_USER: int(10, 1),
+    /** Progress streams one API process holds open in all. */
+    PROGRESS_STREAMS_MAX: int(500, 1),
+    /** Minutes a progress stream lasts before the server closes it (the browser reconnects, authenticated anew). */
+    PROGRESS_STREAM_MAX_MINUTES: z.coerce.number().positive().default(15),
+  })
+  .refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
+    message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',
+    path: ['ADMIN_PASSWORD'],
+  });
 
 const workerSchema = baseSchema.extend({
   /** Imports one worker process runs at once. */

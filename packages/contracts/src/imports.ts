@@ -5,15 +5,26 @@ import { IMPORT_STATUSES } from './import-status';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
-export const writeModeSchema = z.enum(WRITE_MODES).describe('`upsert`: blank cells keep stored values; `overwrite`: blanks clear; `insert_only`');
+export const writeModeSchema = z
+  .enum(WRITE_MODES)
+  .describe('`upsert`: blank cells keep stored values; `overwrite`: blanks clear; `insert_only`');
 
 /** Options of one import (docs/write-semantics.md), stored on the import record with the defaults filled in. */
 export const importOptionsSchema = z
   .object({
     mode: writeModeSchema.default('upsert'),
     dryRun: z.boolean().default(false).describe('Validate and look up everything, report what would change, write nothing'),
-    sheet: z.string().trim().min(1).max(100).optional().describe('Sheet to read in a workbook; default: the first visible one with a value'),
-    createMissingCategories: z.boolean().default(false).describe('Create the categories that subcategory rows name but that do not exist yet'),
+    sheet: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Sheet to read in a workbook; default: the first visible one with a value'),
+    createMissingCategories: z
+      .boolean()
+      .default(false)
+      .describe('Create the categories that subcategory rows name but that do not exist yet'),
   })
   .describe('Options of one import');
 export type ImportOptions = z.infer<typeof importOptionsSchema>;

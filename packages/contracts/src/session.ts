@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ROLES } from './enums';
 
-export const roleSchema = z.enum(ROLES).describe('`viewer` reads; `operator` also uploads, retries and cancels; `admin` also manages tokens');
+export const roleSchema = z
+  .enum(ROLES)
+  .describe('`viewer` reads; `operator` also uploads, retries and cancels; `admin` also manages tokens');
 
 /** Who is calling: a user (by e-mail), an API token (by name), or the bootstrap token. */
 export const principalSchema = z

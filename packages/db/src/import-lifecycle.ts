@@ -79,10 +79,7 @@ export async function finishImport(
  * cleanup removed).
  */
 export type ImportActionResult =
-  | { outcome: 'done' }
-  | { outcome: 'not_found' }
-  | { outcome: 'conflict'; status: string }
-  | { outcome: 'file_purged' };
+  { outcome: 'done' } | { outcome: 'not_found' } | { outcome: 'conflict'; status: string } | { outcome: 'file_purged' };
 
 async function whyNot(db: Queryable, id: string): Promise<ImportActionResult> {
   const { rows } = await db.query<{ status: string }>(`SELECT "status" FROM "imports" WHERE "id" = $1`, [id]);
@@ -137,7 +134,10 @@ export interface ImportRef {
  * one page of the reconciler's pass, which makes sure each has a job. A running import commits chunks (and
  * touches its row) far more often than the idle time.
  */
-export async function idleActiveImports(db: Queryable, page: { idleMs: number; after: ImportRef | null; limit: number }): Promise<ImportRef[]> {
+export async function idleActiveImports(
+  db: Queryable,
+  page: { idleMs: number; after: ImportRef | null; limit: number },
+): Promise<ImportRef[]> {
   const { rows } = await db.query<ImportRef>(
     `SELECT "id", "created_at" AS "createdAt" FROM "imports"
      WHERE "status" = ANY($1::text[]) AND "updated_at" < now() - make_interval(secs => $2)

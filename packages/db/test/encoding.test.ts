@@ -16,7 +16,10 @@ describe('PostgreSQL array literals', () => {
   it('round-trip text through PostgreSQL unchanged, nulls included', async () => {
     const values = [...awkward, null];
     const { rows } = await db.pool.query('SELECT $1::text[] AS fast, $2::text[] AS slow', [
-      columnLiteral(values.map((value) => ({ value })), 'value'),
+      columnLiteral(
+        values.map((value) => ({ value })),
+        'value',
+      ),
       arrayLiteral(values),
     ]);
     expect(rows[0]).toEqual({ fast: values, slow: values });
@@ -24,10 +27,11 @@ describe('PostgreSQL array literals', () => {
 
   it('carry booleans, numbers, dates and missing fields', async () => {
     const rows = [{ b: true, n: 42, d: '2011-03-15' }, { b: false, n: -7, d: null }, {}];
-    const { rows: result } = await db.pool.query(
-      `SELECT $1::bool[] AS b, $2::int4[] AS n, $3::date[]::text[] AS d`,
-      [columnLiteral(rows, 'b'), columnLiteral(rows, 'n'), columnLiteral(rows, 'd')],
-    );
+    const { rows: result } = await db.pool.query(`SELECT $1::bool[] AS b, $2::int4[] AS n, $3::date[]::text[] AS d`, [
+      columnLiteral(rows, 'b'),
+      columnLiteral(rows, 'n'),
+      columnLiteral(rows, 'd'),
+    ]);
     expect(result[0]).toEqual({ b: [true, false, null], n: [42, -7, null], d: ['2011-03-15', null, null] });
   });
 });

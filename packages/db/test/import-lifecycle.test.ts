@@ -105,27 +105,31 @@ describe('the import lifecycle', () => {
   });
 
   describe.each(IMPORT_STATUSES)('from %s', (from) => {
-    it.each(ACTS.map((act) => [`${act.action} → ${act.to}`, act] as const))('%s moves the import only as documented', async (_name, act) => {
-      const id = await importIn(from);
-      const before = await stored(id);
-      const allowed = DOCUMENTED[act.action][from]?.includes(act.to) ?? false;
-      expect(isAllowed(act.action, from)).toBe(allowed);
+    it.each(ACTS.map((act) => [`${act.action} → ${act.to}`, act] as const))(
+      '%s moves the import only as documented',
+      async (_name, act) => {
+        const id = await importIn(from);
+        const before = await stored(id);
+        const allowed = DOCUMENTED[act.action][from]?.includes(act.to) ?? false;
+        expect(isAllowed(act.action, from)).toBe(allowed);
 
-      expect(await act.run(id)).toBe(allowed);
-      const after = await stored(id);
-      if (!allowed) {
-        expect(after).toEqual(before);
-        return;
-      }
-      expect(after.status).toBe(act.to);
-      expect(after.checkpoint_row).toBe(before.checkpoint_row); // every action keeps the checkpoint: a retry resumes there
-      expect(after.attempts).toBe(before.attempts + (act.action === 'claim' ? 1 : 0));
-      expect(after.started).toBe(true);
-      expect(after.finished).toBe(act.action === 'finish' || act.action === 'cancel');
-      expect(after.error_code).toBe(act.to === 'failed' ? 'timeout' : act.action === 'claim' ? before.error_code : null);
-      if (act.to === 'completed' || act.to === 'completed_with_errors') expect(after).toMatchObject({ progress_percent: 100, eta_seconds: 0 });
-      if (act.action === 'retry' || act.action === 'cancel' || act.to === 'failed') expect(after.eta_seconds).toBeNull();
-    });
+        expect(await act.run(id)).toBe(allowed);
+        const after = await stored(id);
+        if (!allowed) {
+          expect(after).toEqual(before);
+          return;
+        }
+        expect(after.status).toBe(act.to);
+        expect(after.checkpoint_row).toBe(before.checkpoint_row); // every action keeps the checkpoint: a retry resumes there
+        expect(after.attempts).toBe(before.attempts + (act.action === 'claim' ? 1 : 0));
+        expect(after.started).toBe(true);
+        expect(after.finished).toBe(act.action === 'finish' || act.action === 'cancel');
+        expect(after.error_code).toBe(act.to === 'failed' ? 'timeout' : act.action === 'claim' ? before.error_code : null);
+        if (act.to === 'completed' || act.to === 'completed_with_errors')
+          expect(after).toMatchObject({ progress_percent: 100, eta_seconds: 0 });
+        if (act.action === 'retry' || act.action === 'cancel' || act.to === 'failed') expect(after.eta_seconds).toBeNull();
+      },
+    );
 
     it('refuses a retry once the file was purged, and says why', async () => {
       const id = await importIn(from, { purged: true });
@@ -187,7 +191,9 @@ describe('one owner of import statuses', () => {
   const status = `'(?:${IMPORT_STATUSES.join('|')})'`;
 
   it('finds the sources it guards', () => {
-    expect(files).toEqual(expect.arrayContaining(['packages/db/src/sql/record-chunk.ts', 'apps/worker/src/reconciler.ts', 'apps/admin/src/format.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['packages/db/src/sql/record-chunk.ts', 'apps/worker/src/reconciler.ts', 'apps/admin/src/format.ts']),
+    );
   });
 
   it('leaves every change of imports.status to the lifecycle module', () => {

@@ -51,7 +51,7 @@ export class KeyIndex {
    */
   private find(h1: number, h2: number): number {
     const { slots, capacity } = this;
-    let slot = Math.floor(((h1 ^ (h2 >>> 7)) >>> 0) * capacity / 4294967296);
+    let slot = Math.floor((((h1 ^ (h2 >>> 7)) >>> 0) * capacity) / 4294967296);
     for (;;) {
       const at = slot * 3;
       if (slots[at + 2] === 0 || (slots[at] === h1 && slots[at + 1] === h2)) return at;

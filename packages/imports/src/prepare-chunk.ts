@@ -146,7 +146,11 @@ function withRawCells(issues: RowIssue[], batch: readonly SourceRecord[]): RowEr
   const raws = new Map<number, string[]>();
   if (failedRows.size > 0) {
     for (const { row, cells } of batch) {
-      if (failedRows.has(row)) raws.set(row, cells.map((cell) => (cell === null ? '' : cellText(cell))));
+      if (failedRows.has(row))
+        raws.set(
+          row,
+          cells.map((cell) => (cell === null ? '' : cellText(cell))),
+        );
     }
   }
   return issues.map((issue) => ({ ...issue, raw: issue.level === 'error' ? (raws.get(issue.row) ?? null) : null }));

@@ -97,7 +97,11 @@ async function purgeOldFiles(deps: CleanupDeps, before: Date, now: Date): Promis
     const batch = await selectFilesToPurge(deps.pool, before);
     if (batch.length === 0) return purged;
     for (const { fileKey } of batch) await removeStoredFile(deps.storageDir, fileKey);
-    purged += await markFilesPurged(deps.pool, batch.map((file) => file.id), now);
+    purged += await markFilesPurged(
+      deps.pool,
+      batch.map((file) => file.id),
+      now,
+    );
     if (batch.length < CLEANUP_BATCH) return purged;
   }
 }

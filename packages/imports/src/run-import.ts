@@ -1,6 +1,14 @@
 import path from 'node:path';
 import type { ImportLimits } from '@importer/config';
-import { claimImport, finishImport, openChunkWriter, type ChunkProgress, type CommitOutcome, type ImportsRepository, type Pool } from '@importer/db';
+import {
+  claimImport,
+  finishImport,
+  openChunkWriter,
+  type ChunkProgress,
+  type CommitOutcome,
+  type ImportsRepository,
+  type Pool,
+} from '@importer/db';
 import { BadFileError } from './errors';
 import { mapHeaders, type MappedColumn } from './headers';
 import { LookupCache } from './lookups';
@@ -48,14 +56,19 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
   if (!profile) throw new BadFileError('unknown_profile', `Unknown profile "${record.profile}".`);
   const options = parseImportOptions(record.options);
 
-  const source = await openSource(path.join(deps.storageDir, record.fileKey), record.fileFormat as FileFormat, {
-    maxColumns: deps.limits.maxColumns,
-    maxCellChars: deps.limits.maxCellChars,
-    maxRecordChars: deps.limits.maxCellChars * deps.limits.maxColumns,
-    maxInflatedBytes: deps.limits.maxInflatedBytes,
-    maxXlsCells: deps.limits.maxXlsCells,
-    xlsMemoryMb: deps.limits.xlsMemoryMb,
-  }, { sheet: options.sheet });
+  const source = await openSource(
+    path.join(deps.storageDir, record.fileKey),
+    record.fileFormat as FileFormat,
+    {
+      maxColumns: deps.limits.maxColumns,
+      maxCellChars: deps.limits.maxCellChars,
+      maxRecordChars: deps.limits.maxCellChars * deps.limits.maxColumns,
+      maxInflatedBytes: deps.limits.maxInflatedBytes,
+      maxXlsCells: deps.limits.maxXlsCells,
+      xlsMemoryMb: deps.limits.xlsMemoryMb,
+    },
+    { sheet: options.sheet },
+  );
   try {
     const headerMap = mapHeaders(profile, source.headers);
     await deps.imports.recordDialect(importId, {

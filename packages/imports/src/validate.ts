@@ -83,13 +83,29 @@ export function validateRecords(
       }
       if (typeof cell === 'string') {
         if (cell.length > maxCellChars) {
-          result.issues.push(issue(row, spec.name, 'cell_too_large', `is ${cell.length} characters long; at most ${maxCellChars} are allowed (MAX_CELL_KB)`, issueValue(cell)));
+          result.issues.push(
+            issue(
+              row,
+              spec.name,
+              'cell_too_large',
+              `is ${cell.length} characters long; at most ${maxCellChars} are allowed (MAX_CELL_KB)`,
+              issueValue(cell),
+            ),
+          );
           continue;
         }
         // PostgreSQL text cannot hold NUL: such a cell is a bad row, not a failed chunk. (Its value and the
         // row's cells are stored with the NUL as U+FFFD: see `storableText`.)
         if (cell.indexOf('\u0000') !== -1) {
-          result.issues.push(issue(row, spec.name, 'invalid_character', 'contains a NUL character (shown as \uFFFD), which cannot be stored; remove it', issueValue(cell)));
+          result.issues.push(
+            issue(
+              row,
+              spec.name,
+              'invalid_character',
+              'contains a NUL character (shown as \uFFFD), which cannot be stored; remove it',
+              issueValue(cell),
+            ),
+          );
           continue;
         }
       }
@@ -99,7 +115,9 @@ export function validateRecords(
     }
     if (result.issues.length === before && profile.check) {
       for (const problem of profile.check(values)) {
-        result.issues.push(issue(row, problem.column, problem.code, problem.message, issueValue(values[problem.column] as Cell | undefined)));
+        result.issues.push(
+          issue(row, problem.column, problem.code, problem.message, issueValue(values[problem.column] as Cell | undefined)),
+        );
       }
     }
     if (result.issues.length > before) result.failed++;

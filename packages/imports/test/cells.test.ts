@@ -60,10 +60,23 @@ describe('cell rules', () => {
 
   it('url accepts exactly what the URL parser accepts as an http(s) address with a dotted host', () => {
     // Plain addresses take a fast path; the others go through the parser, whose verdict stands.
-    for (const accepted of ['HTTPS://EXAMPLE.FR', 'http://a.b/x y', 'https://a.b:8080/x', 'https://a_b.fr', 'https://1.2.3.4/', 'https://0x7f.1']) {
+    for (const accepted of [
+      'HTTPS://EXAMPLE.FR',
+      'http://a.b/x y',
+      'https://a.b:8080/x',
+      'https://a_b.fr',
+      'https://1.2.3.4/',
+      'https://0x7f.1',
+    ]) {
       expect(code(url(accepted))).toBeUndefined();
     }
-    for (const rejected of ['https://xn--zz.fr', 'https://a.xn--9.fr', 'https://1.2.3.256/', 'https://999.999.999.999', 'https://localhost']) {
+    for (const rejected of [
+      'https://xn--zz.fr',
+      'https://a.xn--9.fr',
+      'https://1.2.3.256/',
+      'https://999.999.999.999',
+      'https://localhost',
+    ]) {
       expect(code(url(rejected))).toBe('invalid_url');
     }
   });

@@ -32,6 +32,8 @@ describe("Excel's sep= line", () => {
   });
 
   it('refuses a delimiter Importer does not read, naming it', () => {
-    expect(() => readSepLine('sep=:\nnom:ville\n')).toThrow(expect.objectContaining({ code: 'unsupported_delimiter', message: expect.stringContaining('":"') }));
+    expect(() => readSepLine('sep=:\nnom:ville\n')).toThrow(
+      expect.objectContaining({ code: 'unsupported_delimiter', message: expect.stringContaining('":"') }),
+    );
   });
 });

@@ -15,7 +15,9 @@ describe('CSV delimiters', () => {
     ['|', 'pipe'],
   ])('reads a file separated by %j (%s) and records the delimiter', async (delimiter) => {
     const text = ['siren', 'nom', 'ville'].join(delimiter) + '\n' + ['123', 'Dupont, père et fils', 'Paris'].join(delimiter) + '\n';
-    const { source, headers, records } = await readAll(delimiter === ',' ? text.replace('Dupont, père et fils', '"Dupont, père et fils"') : text);
+    const { source, headers, records } = await readAll(
+      delimiter === ',' ? text.replace('Dupont, père et fils', '"Dupont, père et fils"') : text,
+    );
     expect(source.dialect).toEqual({ format: 'csv', encoding: 'utf-8', delimiter, sheet: null });
     expect(headers).toEqual(['siren', 'nom', 'ville']);
     expect(records).toEqual([{ row: 2, cells: ['123', 'Dupont, père et fils', 'Paris'] }]);
@@ -146,7 +148,9 @@ describe('bad CSV files', () => {
     const limits = { maxRecordChars: 100_000, maxCellChars: 1_000 };
     const plain = await rejection(readAll(`id,v\n1,${'x'.repeat(3 * MB)}\n2,b\n`, 'csv', { limits }));
     expect(plain).toMatchObject({ code: 'cell_too_large', details: { row: 2, column: 2, maxCellChars: 1_000 } });
-    expect(plain.message).toBe('Row 2, column 2 (v): the cell is longer than 100000 characters, too long to be read; a cell may hold at most 1000 characters (MAX_CELL_KB).');
+    expect(plain.message).toBe(
+      'Row 2, column 2 (v): the cell is longer than 100000 characters, too long to be read; a cell may hold at most 1000 characters (MAX_CELL_KB).',
+    );
     // A quoted cell full of commas, quotes and line breaks, closed: too long, not unterminated.
     const quoted = `"${'a,""b""\n'.repeat(MB / 4)}"`;
     expect(await rejection(readAll(`id;v\n1;ok\n2;${quoted};after\n3;c\n`, 'csv', { limits }))).toMatchObject({
@@ -154,17 +158,30 @@ describe('bad CSV files', () => {
       details: { row: 3, column: 2 },
     });
     // Closed by the file's last character.
-    expect(await rejection(readAll(`id,v\n1,${quoted}`, 'csv', { limits }))).toMatchObject({ code: 'cell_too_large', details: { row: 2, column: 2 } });
+    expect(await rejection(readAll(`id,v\n1,${quoted}`, 'csv', { limits }))).toMatchObject({
+      code: 'cell_too_large',
+      details: { row: 2, column: 2 },
+    });
     // Only ""-pairs to the end: never closed.
-    expect(await rejection(readAll(`id,v\n1,"${'""'.repeat(MB)}`, 'csv', { limits }))).toMatchObject({ code: 'unterminated_quote', details: { row: 2, column: 2 } });
+    expect(await rejection(readAll(`id,v\n1,"${'""'.repeat(MB)}`, 'csv', { limits }))).toMatchObject({
+      code: 'unterminated_quote',
+      details: { row: 2, column: 2 },
+    });
     // Many cells, none too long: the record is.
-    const wide = await rejection(readAll(`id,v\n1,${Array.from({ length: 200 }, () => 'y'.repeat(900)).join(',')}\n`, 'csv', { limits: { ...limits, maxColumns: 500 } }));
+    const wide = await rejection(
+      readAll(`id,v\n1,${Array.from({ length: 200 }, () => 'y'.repeat(900)).join(',')}\n`, 'csv', {
+        limits: { ...limits, maxColumns: 500 },
+      }),
+    );
     expect(wide).toMatchObject({ code: 'record_too_large', details: { row: 2 } });
   });
 
   it('fails a header or a row with a value past MAX_COLUMNS, ignoring empty trailing cells', async () => {
     const limits = { maxColumns: 3 };
-    expect(await rejection(readAll('a,b,c,d\n1,2,3,4\n', 'csv', { limits }))).toMatchObject({ code: 'too_many_columns', details: { row: 1, column: 4 } });
+    expect(await rejection(readAll('a,b,c,d\n1,2,3,4\n', 'csv', { limits }))).toMatchObject({
+      code: 'too_many_columns',
+      details: { row: 1, column: 4 },
+    });
     const error = await rejection(readAll('a,b\n1,2,,,,\n3,4,,,x\n', 'csv', { limits }));
     expect(error).toMatchObject({ code: 'too_many_columns', details: { row: 3, column: 5, maxColumns: 3 } });
     expect(error.message).toBe('Row 3 has a value in column 5; at most 3 columns are allowed (MAX_COLUMNS).');

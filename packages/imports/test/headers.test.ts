@@ -18,7 +18,8 @@ describe('mapping headers to a profile', () => {
     expect(() => mapHeaders(companiesProfile, ['siren', 'Nom', 'ville', 'name'])).toThrow(
       expect.objectContaining({
         code: 'duplicate_header',
-        message: 'Columns B ("Nom") and D ("name") both name the column "nom"; each column needs its own header, so rename or remove one of them.',
+        message:
+          'Columns B ("Nom") and D ("name") both name the column "nom"; each column needs its own header, so rename or remove one of them.',
         details: { column: 'nom', headers: ['Nom', 'name'], positions: [2, 4] },
       }),
     );
@@ -31,7 +32,8 @@ describe('mapping headers to a profile', () => {
     expect(() => mapHeaders(companiesProfile, ['siren', 'nom', 'Remarque', 'remarque '])).toThrow(
       expect.objectContaining({
         code: 'duplicate_header',
-        message: 'Columns C ("Remarque") and D ("remarque ") have the same header; each column needs its own header, so rename or remove one of them.',
+        message:
+          'Columns C ("Remarque") and D ("remarque ") have the same header; each column needs its own header, so rename or remove one of them.',
       }),
     );
   });
@@ -41,7 +43,12 @@ describe('mapping headers to a profile', () => {
     const map = mapHeaders(companiesProfile, headers);
     expect(map.columns.map(({ spec }) => spec.name)).toEqual(['siren', 'nom']);
     expect(map.unknown).toEqual(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString']);
-    const validated = validateRecords(companiesProfile, map.columns, [{ row: 2, cells: ['732829320', 'Acme', '{"polluted":true}', 'x', 'y', 'z', 'w'] }], 1000);
+    const validated = validateRecords(
+      companiesProfile,
+      map.columns,
+      [{ row: 2, cells: ['732829320', 'Acme', '{"polluted":true}', 'x', 'y', 'z', 'w'] }],
+      1000,
+    );
     expect(validated.failed).toBe(0);
     expect(validated.valid[0]?.values).toEqual({ siren: '732829320', nom: 'Acme' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -55,7 +55,8 @@ describe.each(tables.map((spec): [string, UpsertTable] => [spec.table, spec]))('
       // A column with an insert expression is converted by it (NAF codes travel joined, as text).
       const ok = column.insert ? type !== undefined : fits(column.type, type);
       expect({ column: column.name, type, ok }).toEqual({ column: column.name, type, ok: true });
-      if (column.required) expect({ column: column.name, notNull: columns.get(column.name)?.notNull }).toEqual({ column: column.name, notNull: true });
+      if (column.required)
+        expect({ column: column.name, notNull: columns.get(column.name)?.notNull }).toEqual({ column: column.name, notNull: true });
     }
   });
 

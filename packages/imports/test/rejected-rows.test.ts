@@ -4,7 +4,8 @@ import { csvLines, neutralise, rejectedRowCells, rejectedRowsHeader } from '../s
 describe('rejected rows as CSV', () => {
   it('prefixes with a quote every cell a spreadsheet would read as a formula', () => {
     for (const cell of ['=1+1', '+33', '-5', '@SUM(A1)', '\tx', '\rx', '\nx']) expect(neutralise(cell)).toBe(`'${cell}`);
-    for (const cell of ['', 'Acme', ' =1', "'=1", '5-3', 'Dupont, Jean-Pierre', 'a; b', 'x = y + 1', 'oui/non']) expect(neutralise(cell)).toBe(cell);
+    for (const cell of ['', 'Acme', ' =1', "'=1", '5-3', 'Dupont, Jean-Pierre', 'a; b', 'x = y + 1', 'oui/non'])
+      expect(neutralise(cell)).toBe(cell);
   });
 
   it('neutralises every piece a spreadsheet splitting on , ; or tab would make, quotes opening it included', () => {
@@ -18,7 +19,8 @@ describe('rejected rows as CSV', () => {
     const hostile = ['=1', ',=1', ';+1', '\t-1', '\n@x', ',"=1', ',""@x', 'a,=b;=c\t=d', '-', ',,=,;'];
     for (const cell of hostile) {
       for (const delimiter of [',', ';', '\t', '\n']) {
-        for (const piece of neutralise(cell).split(delimiter)) expect({ cell, delimiter, piece, formula: /^"*[=+\-@]/.test(piece) }).toMatchObject({ formula: false });
+        for (const piece of neutralise(cell).split(delimiter))
+          expect({ cell, delimiter, piece, formula: /^"*[=+\-@]/.test(piece) }).toMatchObject({ formula: false });
       }
     }
   });
@@ -36,7 +38,10 @@ describe('rejected rows as CSV', () => {
   });
 
   it('quotes through papaparse, so the text reads back cell for cell', () => {
-    const lines = [['a,b', 'say "hi"', 'two\nlines', ' padded '], ['', 'é', 'x', 'y']];
+    const lines = [
+      ['a,b', 'say "hi"', 'two\nlines', ' padded '],
+      ['', 'é', 'x', 'y'],
+    ];
     const text = csvLines(lines, ',');
     expect(text.endsWith('\r\n')).toBe(true);
     expect(Papa.parse<string[]>(text, { skipEmptyLines: true }).data).toEqual(lines);

@@ -29,7 +29,15 @@ describe('legacy XLS in a thread', () => {
   });
 
   it('counts the cells of the BIFF records, a MULRK as the cells it holds, blanks not at all', () => {
-    const xls = xlsWithNumberRows(toXls([{ name: 'A', rows: [['a', null, 'b']] }, { name: 'B', rows: [[1, true]] }]), 1, 3, 50);
+    const xls = xlsWithNumberRows(
+      toXls([
+        { name: 'A', rows: [['a', null, 'b']] },
+        { name: 'B', rows: [[1, true]] },
+      ]),
+      1,
+      3,
+      50,
+    );
     const stream = XLSX.CFB.find(XLSX.CFB.read(xls, { type: 'buffer' }), 'Workbook').content as Uint8Array;
     expect(countCells(stream)).toBe(2 + 2 + 3 * 50);
   });
@@ -38,7 +46,8 @@ describe('legacy XLS in a thread', () => {
     const error = await rejection(readAll(xlsWithNumberRows(header(), 1, 10, 100), 'xls', { limits: { maxXlsCells: 1_000 } }));
     expect(error).toMatchObject({
       code: 'too_many_cells',
-      message: 'The workbook holds 1,002 cells; at most 1,000 can be read from an XLS file (MAX_XLS_CELLS). Save it as XLSX or CSV, which have no such limit.',
+      message:
+        'The workbook holds 1,002 cells; at most 1,000 can be read from an XLS file (MAX_XLS_CELLS). Save it as XLSX or CSV, which have no such limit.',
       details: { cells: 1_002, maxCells: 1_000 },
     });
   });

@@ -6,8 +6,12 @@ afterAll(cleanUp);
 const MB = 1024 * 1024;
 const NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const SHEET = 'xl/worksheets/sheet1.xml';
-const goodSheet = sheetXml([['siren', 'nom'], ['732829320', 'Acme']]);
-const book = (xml: string, extra: Partial<Parameters<typeof xlsxPackage>[0]> = {}) => xlsxPackage({ sheets: [{ name: 'S', xml }], ...extra });
+const goodSheet = sheetXml([
+  ['siren', 'nom'],
+  ['732829320', 'Acme'],
+]);
+const book = (xml: string, extra: Partial<Parameters<typeof xlsxPackage>[0]> = {}) =>
+  xlsxPackage({ sheets: [{ name: 'S', xml }], ...extra });
 
 describe('zip bombs and lying headers', () => {
   it('stops an entry that inflates past the size it declares, as soon as it does', async () => {
@@ -47,7 +51,9 @@ describe('XML that asks for entity expansion', () => {
     const xml = `${laughs}<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>`;
     const error = await rejection(readAll(book(xml), 'xlsx'));
     expect(error).toMatchObject({ code: 'forbidden_dtd', details: { part: SHEET } });
-    expect(error.message).toBe(`${SHEET} contains a <!DOCTYPE> or <!ENTITY> declaration, which a workbook never needs; the file is refused.`);
+    expect(error.message).toBe(
+      `${SHEET} contains a <!DOCTYPE> or <!ENTITY> declaration, which a workbook never needs; the file is refused.`,
+    );
   });
 
   it('refuses an ENTITY declaration in the shared strings and a DOCTYPE in the workbook part', async () => {
@@ -78,7 +84,9 @@ describe('damaged archives and parts', () => {
   });
 
   it('fails an entry whose deflated data is garbage, or whose CRC does not match', async () => {
-    const garbage = book(goodSheet, { tamper: (entry) => (entry.name === SHEET ? { ...entry, compressed: Buffer.from('not deflate data at all, really') } : entry) });
+    const garbage = book(goodSheet, {
+      tamper: (entry) => (entry.name === SHEET ? { ...entry, compressed: Buffer.from('not deflate data at all, really') } : entry),
+    });
     expect(await rejection(readAll(garbage, 'xlsx'))).toMatchObject({ code: 'unreadable_file' });
     const badCrc = book(goodSheet, { tamper: (entry) => (entry.name === SHEET ? { ...entry, crc: 1234 } : entry) });
     const error = await rejection(readAll(badCrc, 'xlsx'));
@@ -87,8 +95,14 @@ describe('damaged archives and parts', () => {
   });
 
   it('fails a zip that is not a workbook, and a part that is not well-formed XML', async () => {
-    const notBook = zipArchive([{ name: '[Content_Types].xml', data: '<Types/>' }, { name: 'hello.txt', data: 'hi' }]);
-    expect(await rejection(readAll(notBook, 'xlsx'))).toMatchObject({ code: 'unreadable_file', message: 'The file is not an XLSX workbook: it has no xl/workbook.xml.' });
+    const notBook = zipArchive([
+      { name: '[Content_Types].xml', data: '<Types/>' },
+      { name: 'hello.txt', data: 'hi' },
+    ]);
+    expect(await rejection(readAll(notBook, 'xlsx'))).toMatchObject({
+      code: 'unreadable_file',
+      message: 'The file is not an XLSX workbook: it has no xl/workbook.xml.',
+    });
     const broken = `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></sheetData></worksheet>`;
     const error = await rejection(readAll(book(broken), 'xlsx'));
     expect(error).toMatchObject({ code: 'invalid_xml', details: { part: SHEET } });
@@ -99,7 +113,9 @@ describe('damaged archives and parts', () => {
     const endless = `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>${'x'.repeat(2 * MB)}`;
     const cell = await rejection(readAll(book(endless), 'xlsx', { limits }));
     expect(cell).toMatchObject({ code: 'cell_too_large', details: { row: 1, column: 2, maxCellChars: 1_000 } });
-    expect(cell.message).toBe('Row 1, column B: the cell is longer than 100000 characters, too long to be read; a cell may hold at most 1000 characters (MAX_CELL_KB).');
+    expect(cell.message).toBe(
+      'Row 1, column B: the cell is longer than 100000 characters, too long to be read; a cell may hold at most 1000 characters (MAX_CELL_KB).',
+    );
     const tag = `<worksheet xmlns="${NS}"><sheetData><row r="1"><c r="A1" ${'x'.repeat(2 * MB)}`;
     expect(await rejection(readAll(book(tag), 'xlsx', { limits }))).toMatchObject({ code: 'xml_value_too_large' });
   });

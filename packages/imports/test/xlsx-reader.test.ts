@@ -81,13 +81,23 @@ describe('XLSX cell values', () => {
       '<si><t>nom</t></si>' +
       '<si><r><t>Ré</t></r><r><rPr><b/></rPr><t xml:space="preserve">sumé &amp; co</t></r><rPh sb="0" eb="1"><t>レ</t></rPh></si>' +
       '<si><t>ligne 1_x000D_\nligne 2</t></si></sst>';
-    const book = oneSheet([[{ t: 's', v: '0' }], [{ t: 's', v: '1' }], [{ t: 's', v: '2' }]], { sharedStrings: [], parts: { 'xl/sharedStrings.xml': sst } });
+    const book = oneSheet([[{ t: 's', v: '0' }], [{ t: 's', v: '1' }], [{ t: 's', v: '2' }]], {
+      sharedStrings: [],
+      parts: { 'xl/sharedStrings.xml': sst },
+    });
     const { records } = await readAll(book, 'xlsx');
     expect(records.map((record) => record.cells[0])).toEqual(['Résumé & co', 'ligne 1\r\nligne 2']);
   });
 
   it('places cells by their reference, leaving gaps blank, and numbers rows by their r attribute', async () => {
-    const xml = sheetXml([['a', 'b', 'c'], ['x', null, 'z'], [null, null, 'only c']], { rowNumbers: [1, 5, 9] });
+    const xml = sheetXml(
+      [
+        ['a', 'b', 'c'],
+        ['x', null, 'z'],
+        [null, null, 'only c'],
+      ],
+      { rowNumbers: [1, 5, 9] },
+    );
     const { records } = await readAll(xlsxPackage({ sheets: [{ name: 'S', xml }] }), 'xlsx');
     expect(records).toEqual([
       { row: 5, cells: ['x', null, 'z'] },
@@ -96,7 +106,10 @@ describe('XLSX cell values', () => {
   });
 
   it('builds rows as arrays: __proto__ and constructor headers are plain text', async () => {
-    const book = oneSheet([['__proto__', 'constructor', 'siren'], ['{"polluted":1}', 'x', '123']]);
+    const book = oneSheet([
+      ['__proto__', 'constructor', 'siren'],
+      ['{"polluted":1}', 'x', '123'],
+    ]);
     const { headers, records } = await readAll(book, 'xlsx');
     expect(headers).toEqual(['__proto__', 'constructor', 'siren']);
     expect(records[0]?.cells).toEqual(['{"polluted":1}', 'x', '123']);
@@ -146,7 +159,10 @@ describe('choosing the sheet', () => {
     const unknown = await rejection(readAll(book, 'xlsx', { sheet: 'Clients' }));
     expect(unknown).toMatchObject({ code: 'unknown_sheet' });
     expect(unknown.message).toBe('The workbook has no sheet "Clients"; its sheets are "Couverture", "Vide", "Données", "Autre".');
-    expect(await rejection(readAll(book, 'xlsx', { sheet: 'Vide' }))).toMatchObject({ code: 'empty_file', message: 'The sheet "Vide" is empty.' });
+    expect(await rejection(readAll(book, 'xlsx', { sheet: 'Vide' }))).toMatchObject({
+      code: 'empty_file',
+      message: 'The sheet "Vide" is empty.',
+    });
   });
 
   it('passes over hidden sheets unless no visible sheet has a value, or the option names one', async () => {
@@ -160,7 +176,12 @@ describe('choosing the sheet', () => {
   });
 
   it('fails a workbook whose sheets are all empty', async () => {
-    const empty = xlsxPackage({ sheets: [{ name: 'A', xml: sheetXml([]) }, { name: 'B', xml: sheetXml([[null, '']]) }] });
+    const empty = xlsxPackage({
+      sheets: [
+        { name: 'A', xml: sheetXml([]) },
+        { name: 'B', xml: sheetXml([[null, '']]) },
+      ],
+    });
     expect(await rejection(readAll(empty, 'xlsx'))).toMatchObject({ code: 'empty_file', message: 'Every sheet of the workbook is empty.' });
   });
 });
@@ -172,7 +193,10 @@ describe('XLSX limits and malformed sheets', () => {
   });
 
   it('fails a value past MAX_COLUMNS, naming the row and column; trailing styled blanks do not count', async () => {
-    const blanks = sheetXml([['a', 'b', null, null, null, { s: 0 }], ['1', '2', null, null, null, 'x']]);
+    const blanks = sheetXml([
+      ['a', 'b', null, null, null, { s: 0 }],
+      ['1', '2', null, null, null, 'x'],
+    ]);
     const error = await rejection(readAll(xlsxPackage({ sheets: [{ name: 'S', xml: blanks }] }), 'xlsx', { limits: { maxColumns: 5 } }));
     expect(error).toMatchObject({ code: 'too_many_columns', details: { row: 2, column: 6, maxColumns: 5 } });
     expect(error.message).toBe('Row 2 has a value in column F (column 6); at most 5 columns are allowed (MAX_COLUMNS).');
@@ -180,9 +204,13 @@ describe('XLSX limits and malformed sheets', () => {
 
   it('fails rows out of order or past the last row Excel has, and references to missing shared strings', async () => {
     const backwards = sheetXml([['a'], ['1']], { rowNumbers: [2, 1] });
-    expect(await rejection(readAll(xlsxPackage({ sheets: [{ name: 'S', xml: backwards }] }), 'xlsx'))).toMatchObject({ code: 'unreadable_file' });
+    expect(await rejection(readAll(xlsxPackage({ sheets: [{ name: 'S', xml: backwards }] }), 'xlsx'))).toMatchObject({
+      code: 'unreadable_file',
+    });
     const huge = sheetXml([['a'], ['1']], { rowNumbers: [1, 3_000_000_000] });
-    expect(await rejection(readAll(xlsxPackage({ sheets: [{ name: 'S', xml: huge }] }), 'xlsx'))).toMatchObject({ code: 'unreadable_file' });
+    expect(await rejection(readAll(xlsxPackage({ sheets: [{ name: 'S', xml: huge }] }), 'xlsx'))).toMatchObject({
+      code: 'unreadable_file',
+    });
     const dangling = oneSheet([[{ t: 's', v: '5' }]], { sharedStrings: ['a'] });
     const error = await rejection(readAll(dangling, 'xlsx'));
     expect(error).toMatchObject({ code: 'unreadable_file' });
@@ -226,7 +254,10 @@ describe('streaming a sheet', () => {
   });
 
   it('skips rows that are entirely blank inside the data', async () => {
-    const { records } = await readAll(xlsxPackage({ sheets: [{ name: 'S', xml: sheetXml([['id'], ['1'], [''], [{ s: 0 }], ['2']]) }] }), 'xlsx');
+    const { records } = await readAll(
+      xlsxPackage({ sheets: [{ name: 'S', xml: sheetXml([['id'], ['1'], [''], [{ s: 0 }], ['2']]) }] }),
+      'xlsx',
+    );
     expect(records.filter((record) => !isEmptyRecord(record.cells)).map((record) => record.row)).toEqual([2, 5]);
   });
 });
@@ -245,6 +276,9 @@ describe('legacy XLS (SheetJS)', () => {
     expect(source.dialect).toEqual({ format: 'xls', encoding: null, delimiter: null, sheet: 'Entreprises' });
     expect(records).toEqual([{ row: 2, cells: ['012345678', 1000, '2011-03-15'] }]);
     const unknown = await rejection(readAll(bytes, 'xls', { sheet: 'Clients' }));
-    expect(unknown).toMatchObject({ code: 'unknown_sheet', message: 'The workbook has no sheet "Clients"; its sheets are "Vide", "Entreprises".' });
+    expect(unknown).toMatchObject({
+      code: 'unknown_sheet',
+      message: 'The workbook has no sheet "Clients"; its sheets are "Vide", "Entreprises".',
+    });
   });
 });

@@ -28,7 +28,12 @@ export interface RequeueOptions {
  * (attempts made, times stalled) and with today's options. A job still waiting or running is left alone;
  * should it belong to a worker that lost it, the stalled-job check hands it to another worker.
  */
-export async function requeueImport(queue: ImportsQueue, importId: string, attempts: number, options: RequeueOptions = {}): Promise<RequeueResult> {
+export async function requeueImport(
+  queue: ImportsQueue,
+  importId: string,
+  attempts: number,
+  options: RequeueOptions = {},
+): Promise<RequeueResult> {
   // The state first: completed and failed are final, so the job read after it carries its finishing time.
   const state = await queue.getJobState(importId);
   if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'pending';

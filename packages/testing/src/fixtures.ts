@@ -34,8 +34,19 @@ export const siretFor = (siren: string, establishment = 1) => {
 
 /** Column order of the FoxReviews companies export. */
 export const COMPANY_HEADERS = [
-  'siren', 'siret', 'nom', 'nom_commercial', 'adresse', 'code_postal', 'ville_nom', 'naf_code',
-  'naf_libelle', 'telephone', 'email_contact', 'site_web', 'is_active',
+  'siren',
+  'siret',
+  'nom',
+  'nom_commercial',
+  'adresse',
+  'code_postal',
+  'ville_nom',
+  'naf_code',
+  'naf_libelle',
+  'telephone',
+  'email_contact',
+  'site_web',
+  'is_active',
 ] as const;
 export const CATEGORY_HEADERS = ['nom', 'description', 'meta_description', 'ordre'] as const;
 export const SUBCATEGORY_HEADERS = ['nom', 'categorie', 'description', 'meta_description', 'mots_cles', 'ordre'] as const;
@@ -65,7 +76,11 @@ export function companyRow(n: number, overrides: FixtureRow = {}): FixtureRow {
   };
 }
 
-export function toCsv(headers: readonly string[], rows: readonly FixtureRow[], options: { delimiter?: string; newline?: string } = {}): string {
+export function toCsv(
+  headers: readonly string[],
+  rows: readonly FixtureRow[],
+  options: { delimiter?: string; newline?: string } = {},
+): string {
   return Papa.unparse(
     { fields: [...headers], data: rows.map((row) => headers.map((h) => row[h] ?? '')) },
     { delimiter: options.delimiter ?? ',', newline: options.newline ?? '\n' },
@@ -148,7 +163,10 @@ const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
 export type XlsxCell = string | number | boolean | null | { t?: string; s?: number; v?: string; f?: string; is?: string };
 
 /** A worksheet part whose rows are numbered from 1 (or as `rowNumbers` says), cells placed from column A. */
-export function sheetXml(rows: readonly (readonly XlsxCell[])[], options: { dimension?: string; rowNumbers?: readonly number[] } = {}): string {
+export function sheetXml(
+  rows: readonly (readonly XlsxCell[])[],
+  options: { dimension?: string; rowNumbers?: readonly number[] } = {},
+): string {
   const letters = (index: number) => {
     let name = '';
     for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
@@ -196,7 +214,10 @@ export interface XlsxPackageSpec {
 export function xlsxPackage(spec: XlsxPackageSpec): Buffer {
   const parts = new Map<string, string | Buffer>();
   const sheetOverrides = spec.sheets
-    .map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+    .map(
+      (_, i) =>
+        `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`,
+    )
     .join('');
   parts.set(
     '[Content_Types].xml',
@@ -210,7 +231,10 @@ export function xlsxPackage(spec: XlsxPackageSpec): Buffer {
       `<Relationship Id="rId1" Type="${REL_TYPE}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
   );
   const sheets = spec.sheets
-    .map((sheet, i) => `<sheet name="${escapeXml(sheet.name)}" sheetId="${i + 1}"${sheet.state ? ` state="${sheet.state}"` : ''} r:id="rId${i + 1}"/>`)
+    .map(
+      (sheet, i) =>
+        `<sheet name="${escapeXml(sheet.name)}" sheetId="${i + 1}"${sheet.state ? ` state="${sheet.state}"` : ''} r:id="rId${i + 1}"/>`,
+    )
     .join('');
   parts.set(
     'xl/workbook.xml',
@@ -218,7 +242,9 @@ export function xlsxPackage(spec: XlsxPackageSpec): Buffer {
       `${spec.date1904 ? '<workbookPr date1904="1"/>' : '<workbookPr/>'}<sheets>${sheets}</sheets></workbook>`,
   );
   const n = spec.sheets.length;
-  const rels = spec.sheets.map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL_TYPE}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`);
+  const rels = spec.sheets.map(
+    (_, i) => `<Relationship Id="rId${i + 1}" Type="${REL_TYPE}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+  );
   if (spec.sharedStrings) rels.push(`<Relationship Id="rId${n + 1}" Type="${REL_TYPE}/sharedStrings" Target="sharedStrings.xml"/>`);
   if (spec.stylesXml) rels.push(`<Relationship Id="rId${n + 2}" Type="${REL_TYPE}/styles" Target="styles.xml"/>`);
   parts.set(
@@ -228,7 +254,10 @@ export function xlsxPackage(spec: XlsxPackageSpec): Buffer {
   spec.sheets.forEach((sheet, i) => parts.set(`xl/worksheets/sheet${i + 1}.xml`, sheet.xml));
   if (spec.sharedStrings) {
     const items = spec.sharedStrings.map((text) => `<si><t xml:space="preserve">${escapeXml(text)}</t></si>`).join('');
-    parts.set('xl/sharedStrings.xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="${SPREADSHEET_NS}">${items}</sst>`);
+    parts.set(
+      'xl/sharedStrings.xml',
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="${SPREADSHEET_NS}">${items}</sst>`,
+    );
   }
   if (spec.stylesXml) parts.set('xl/styles.xml', spec.stylesXml);
   for (const [name, data] of Object.entries(spec.parts ?? {})) parts.set(name, data);

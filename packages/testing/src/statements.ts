@@ -27,22 +27,28 @@ function forward<T extends object>(target: T, property: string | symbol): unknow
  * (`query`) and on every client it hands out (`connect`). Everything else goes to the real pool.
  */
 export function recordingPool(pool: Pool, sent: SentStatement[]): Pool {
-  const recording = (query: Query, target: object): Query => (...args) => {
-    const [first] = args;
-    const statement: SentStatement =
-      typeof first === 'string' ? { text: first, name: undefined } : { text: (first as { text?: string }).text ?? '', name: (first as { name?: string }).name };
-    sent.push(statement);
-    const result = query.apply(target, args);
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      (result as PromiseLike<{ rowCount?: number | null } | undefined>).then(
-        (done) => (statement.rowCount = done?.rowCount),
-        () => undefined, // the caller sees the failure on the promise it holds
-      );
-    }
-    return result;
-  };
+  const recording =
+    (query: Query, target: object): Query =>
+    (...args) => {
+      const [first] = args;
+      const statement: SentStatement =
+        typeof first === 'string'
+          ? { text: first, name: undefined }
+          : { text: (first as { text?: string }).text ?? '', name: (first as { name?: string }).name };
+      sent.push(statement);
+      const result = query.apply(target, args);
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (result as PromiseLike<{ rowCount?: number | null } | undefined>).then(
+          (done) => (statement.rowCount = done?.rowCount),
+          () => undefined, // the caller sees the failure on the promise it holds
+        );
+      }
+      return result;
+    };
   const recordingClient = (client: PoolClient): PoolClient =>
-    new Proxy(client, { get: (target, property) => (property === 'query' ? recording(target.query as Query, target) : forward(target, property)) });
+    new Proxy(client, {
+      get: (target, property) => (property === 'query' ? recording(target.query as Query, target) : forward(target, property)),
+    });
   return new Proxy(pool, {
     get: (target, property) => {
       // Called on the real pool: pg's Pool#query checks out through its own connect(), so each is recorded once.

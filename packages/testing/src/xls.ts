@@ -73,12 +73,14 @@ function editLastSheet(xls: Buffer, edit: (records: BiffRecord[]) => BiffRecord[
   const eofs = records.flatMap((record, index) => (record.type === EOF ? [index] : []));
   const start = (eofs.at(-2) ?? -1) + 1;
   const sheet = edit(records.slice(start, (eofs.at(-1) ?? records.length - 1) + 1));
-  const content = Buffer.concat([...records.slice(0, start), ...sheet].flatMap(({ type, body }) => {
-    const header = Buffer.alloc(4);
-    header.writeUInt16LE(type, 0);
-    header.writeUInt16LE(body.length, 2);
-    return [header, body];
-  }));
+  const content = Buffer.concat(
+    [...records.slice(0, start), ...sheet].flatMap(({ type, body }) => {
+      const header = Buffer.alloc(4);
+      header.writeUInt16LE(type, 0);
+      header.writeUInt16LE(body.length, 2);
+      return [header, body];
+    }),
+  );
   entry.content = content;
   entry.size = content.length;
   return Buffer.from(XLSX.CFB.write(container, { type: 'buffer' }) as Uint8Array);

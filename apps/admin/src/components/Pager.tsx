@@ -1,5 +1,12 @@
 /** Previous/next buttons over keyset pages (the API gives only a next cursor: the UI keeps the trail). */
-export function Pager({ page, hasPrevious, hasNext, onPrevious, onNext, label }: {
+export function Pager({
+  page,
+  hasPrevious,
+  hasNext,
+  onPrevious,
+  onNext,
+  label,
+}: {
   page: number;
   hasPrevious: boolean;
   hasNext: boolean;

@@ -1,7 +1,17 @@
 import type { ImportStatus } from '@importer/contracts';
 
 /** A progress bar with its percentage as text; `label` names it for screen readers. */
-export function ProgressBar({ percent, status, label, large = false }: { percent: number; status: ImportStatus; label: string; large?: boolean }) {
+export function ProgressBar({
+  percent,
+  status,
+  label,
+  large = false,
+}: {
+  percent: number;
+  status: ImportStatus;
+  label: string;
+  large?: boolean;
+}) {
   const value = Math.max(0, Math.min(100, percent));
   return (
     <div className={`progress${large ? ' progress-large' : ''}`}>

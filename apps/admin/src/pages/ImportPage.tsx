@@ -38,7 +38,9 @@ function useLiveImport(id: string) {
       // The browser reconnects by itself unless the server refused the stream (closed state).
       if (source.readyState === EventSource.CLOSED) {
         setLive('lost');
-        api.get<ImportView>(`/imports/${id}`).then(setRecord, (failure: unknown) => setError(failure instanceof ApiError ? failure.message : String(failure)));
+        api
+          .get<ImportView>(`/imports/${id}`)
+          .then(setRecord, (failure: unknown) => setError(failure instanceof ApiError ? failure.message : String(failure)));
       } else {
         setLive('connecting');
       }
@@ -106,7 +108,9 @@ function RowErrors({ id, finishedAt }: { id: string; finishedAt: string | null }
                   <code>{item.code}</code>
                 </td>
                 <td className="message">{item.message}</td>
-                <td className="value">{item.value === null ? <span className="muted">—</span> : <code className="cell-value">{item.value}</code>}</td>
+                <td className="value">
+                  {item.value === null ? <span className="muted">—</span> : <code className="cell-value">{item.value}</code>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -322,7 +326,9 @@ export function ImportPage({ id }: { id: string }) {
           </div>
           <div className="wide">
             <dt>Headers</dt>
-            <dd className="chips">{file.headers.length ? file.headers.map((header, index) => <code key={`${header}-${index}`}>{header}</code>) : '—'}</dd>
+            <dd className="chips">
+              {file.headers.length ? file.headers.map((header, index) => <code key={`${header}-${index}`}>{header}</code>) : '—'}
+            </dd>
           </div>
           {file.unknownColumns.length > 0 && (
             <div className="wide">

@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ACTIVE_STATUSES, IMPORT_STATUSES, type ImportStats, type ImportView, type Page, type ProfileInfo, type Profiles } from '@importer/contracts';
+import {
+  ACTIVE_STATUSES,
+  IMPORT_STATUSES,
+  type ImportStats,
+  type ImportView,
+  type Page,
+  type ProfileInfo,
+  type Profiles,
+} from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { DashboardStrip } from '../components/DashboardStrip';
@@ -67,7 +75,10 @@ export function ImportsPage() {
     void load();
   }, [load]);
   useEffect(() => {
-    api.get<Profiles>('/profiles').then((body) => setProfiles(body.items), () => undefined);
+    api.get<Profiles>('/profiles').then(
+      (body) => setProfiles(body.items),
+      () => undefined,
+    );
   }, []);
   useEffect(reset, [status, profile, reset]);
   const active = page?.items.some((item) => ACTIVE_STATUSES.includes(item.status)) ?? false;

@@ -50,7 +50,15 @@ export function LoginPage() {
         {error && <Alert title="Log-in failed">{error}</Alert>}
         <label className="field">
           <span className="field-label">E-mail</span>
-          <input type="email" name="email" autoComplete="username" required autoFocus value={email} onChange={(event) => setEmail(event.target.value)} />
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            autoFocus
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
         </label>
         <label className="field">
           <span className="field-label">Password</span>

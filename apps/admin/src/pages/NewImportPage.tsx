@@ -6,7 +6,8 @@ import { formatBytes, MODE_LABELS } from '../format';
 import { Link, navigate } from '../router';
 import { can, useSession } from '../session';
 
-const ACCEPT = '.csv,.tsv,.txt,.xlsx,.xls,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel';
+const ACCEPT =
+  '.csv,.tsv,.txt,.xlsx,.xls,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel';
 
 const MODE_HELP: Record<string, string> = {
   upsert: 'Create new rows and update existing ones; blank cells keep the stored values.',
@@ -187,7 +188,11 @@ export function NewImportPage() {
           </label>
           {profile === 'subcategories' && (
             <label className="check">
-              <input type="checkbox" checked={createMissingCategories} onChange={(event) => setCreateMissingCategories(event.target.checked)} />
+              <input
+                type="checkbox"
+                checked={createMissingCategories}
+                onChange={(event) => setCreateMissingCategories(event.target.checked)}
+              />
               <span>
                 <strong>Create missing categories</strong>
                 <span className="choice-help">Create the parent categories the file names but that do not exist yet.</span>

@@ -98,14 +98,23 @@ export function TokensPage() {
       <div className="page-head">
         <h1>API tokens</h1>
       </div>
-      <p className="lead">Integrations call the API with a token: <code>Authorization: Bearer imp_…</code>. A token is shown once, when it is created.</p>
+      <p className="lead">
+        Integrations call the API with a token: <code>Authorization: Bearer imp_…</code>. A token is shown once, when it is created.
+      </p>
       <form className="panel form form-inline" onSubmit={(event) => void create(event)}>
         <h2>New token</h2>
         {error && <Alert title="The token was not created">{error}</Alert>}
         <div className="inline-fields">
           <label className="field">
             <span className="field-label">Name</span>
-            <input type="text" value={name} required maxLength={100} placeholder="e.g. nightly-sync" onChange={(event) => setName(event.target.value)} />
+            <input
+              type="text"
+              value={name}
+              required
+              maxLength={100}
+              placeholder="e.g. nightly-sync"
+              onChange={(event) => setName(event.target.value)}
+            />
           </label>
           <label className="field">
             <span className="field-label">Role</span>

@@ -25,21 +25,30 @@ const quoted = (value: unknown) => JSON.stringify(String(value ?? '').slice(0, 4
 /** body-parser's errors, each as a status, a stable code and a message for the client. */
 const BODY_ERRORS: Record<string, (error: BodyError) => HttpError> = {
   'charset.unsupported': (e) =>
-    new HttpError(415, 'unsupported_charset', `The request body's charset ${quoted(e.charset)} is not supported; send UTF-8.`, { charset: e.charset ?? null }),
-  'encoding.unsupported': (e) =>
-    new HttpError(415, 'unsupported_content_encoding', `The Content-Encoding ${quoted(e.encoding)} is not supported; send identity, gzip, deflate or br.`, {
-      encoding: e.encoding ?? null,
+    new HttpError(415, 'unsupported_charset', `The request body's charset ${quoted(e.charset)} is not supported; send UTF-8.`, {
+      charset: e.charset ?? null,
     }),
+  'encoding.unsupported': (e) =>
+    new HttpError(
+      415,
+      'unsupported_content_encoding',
+      `The Content-Encoding ${quoted(e.encoding)} is not supported; send identity, gzip, deflate or br.`,
+      {
+        encoding: e.encoding ?? null,
+      },
+    ),
   'entity.parse.failed': () => new HttpError(400, 'invalid_json', 'The request body is not valid JSON.'),
   'entity.too.large': (e) =>
     new HttpError(413, 'body_too_large', `The request body is larger than the ${e.limit ? `${Math.round(e.limit / 1024)} KB ` : ''}limit.`),
   'request.aborted': () => new HttpError(400, 'request_aborted', 'The request body ended before its announced length.'),
-  'request.size.invalid': () => new HttpError(400, 'invalid_content_length', 'The request body does not have the length its Content-Length announced.'),
+  'request.size.invalid': () =>
+    new HttpError(400, 'invalid_content_length', 'The request body does not have the length its Content-Length announced.'),
 };
 
 /** The status of an error thrown by a library with `http-errors` (4xx only: a 5xx stays an internal error). */
 function clientStatus(error: unknown): number | null {
-  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : null;
 }
 

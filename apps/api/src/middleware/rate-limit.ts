@@ -60,7 +60,9 @@ function redisRateLimit(options: LimitOptions): RequestHandler {
       const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
       const retryAfter = info?.resetTime ? Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000)) : undefined;
       if (retryAfter) res.set('Retry-After', String(retryAfter));
-      next(new HttpError(429, options.code, options.message(options.limit), { limit: options.limit, retryAfterSeconds: retryAfter ?? null }));
+      next(
+        new HttpError(429, options.code, options.message(options.limit), { limit: options.limit, retryAfterSeconds: retryAfter ?? null }),
+      );
     },
   });
 }
@@ -88,7 +90,13 @@ const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? '');
  * then per client address alone (slows one address trying one password on many accounts: spraying).
  */
 export function loginRateLimits(deps: { redis: Redis; logger: Logger; queuePrefix: string; failuresPerAddress: number }): RequestHandler[] {
-  const common = { redis: deps.redis, logger: deps.logger, windowMs: LOGIN_WINDOW_MS, code: 'too_many_attempts', count: 'failures' } as const;
+  const common = {
+    redis: deps.redis,
+    logger: deps.logger,
+    windowMs: LOGIN_WINDOW_MS,
+    code: 'too_many_attempts',
+    count: 'failures',
+  } as const;
   return [
     redisRateLimit({
       ...common,
@@ -101,7 +109,10 @@ export function loginRateLimits(deps: { redis: Redis; logger: Logger; queuePrefi
       ...common,
       prefix: `${deps.queuePrefix}:rate:login:`,
       limit: 10,
-      key: (req) => `${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}|${clientAddress(req)}`,
+      key: (req) =>
+        `${String((req.body as { email?: unknown } | undefined)?.email ?? '')
+          .trim()
+          .toLowerCase()}|${clientAddress(req)}`,
       message: (limit) => `Too many failed log-in attempts (${limit} per 15 minutes); wait a few minutes and try again.`,
     }),
   ];

@@ -48,7 +48,9 @@ function createBoard(queues: Queue[], readOnlyMode: boolean): RequestHandler {
       readOnlyMode,
       allowRetries: !readOnlyMode,
       externalJobUrl:
-        queue.name === IMPORTS_QUEUE ? (job) => ({ displayText: 'Open import', href: `/admin/imports/${encodeURIComponent(String(job.id))}` }) : undefined,
+        queue.name === IMPORTS_QUEUE
+          ? (job) => ({ displayText: 'Open import', href: `/admin/imports/${encodeURIComponent(String(job.id))}` })
+          : undefined,
     });
     adapter.setFormatter('data', idsOnly);
     return adapter;
@@ -106,7 +108,9 @@ export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
 
   // Source maps would publish the UI's sources: the build emits none, and none is served should one be there.
-  router.use((req, _res, next) => next(/\.map\/?$/i.test(req.path) ? new HttpError(404, 'not_found', `No file ${req.originalUrl}`) : undefined));
+  router.use((req, _res, next) =>
+    next(/\.map\/?$/i.test(req.path) ? new HttpError(404, 'not_found', `No file ${req.originalUrl}`) : undefined),
+  );
 
   router.use(async (req, _res, next) => {
     const principal = await sessionPrincipal(req, deps.users);
@@ -131,7 +135,8 @@ export function adminRouter(deps: AdminDeps): Router {
       const admin = req.principal?.role === 'admin';
       if (!admin && !SAFE_METHODS.has(req.method)) throw new HttpError(403, 'forbidden', 'Bull Board is read-only for your role.');
       // Bull Board's axios sends the XSRF-TOKEN cookie back as a header on its actions.
-      if (admin && req.method === 'GET' && !req.path.startsWith('/api/') && !req.path.startsWith('/static/')) deps.sessions.csrfToken(req, res);
+      if (admin && req.method === 'GET' && !req.path.startsWith('/api/') && !req.path.startsWith('/static/'))
+        deps.sessions.csrfToken(req, res);
       (admin ? boards.full : boards.readOnly)(req, res, next);
     },
   );

@@ -25,7 +25,10 @@ export function healthRouter(deps: { pool: Pool; redis: Redis; logger: Logger })
         return 'unavailable';
       }
     };
-    const [postgres, redis] = await Promise.all([check('postgres', () => deps.pool.query('SELECT 1')), check('redis', () => deps.redis.ping())]);
+    const [postgres, redis] = await Promise.all([
+      check('postgres', () => deps.pool.query('SELECT 1')),
+      check('redis', () => deps.redis.ping()),
+    ]);
     const ready = postgres === 'ok' && redis === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis } });
   });

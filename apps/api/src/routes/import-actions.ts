@@ -20,8 +20,12 @@ function refuse(id: string, result: Exclude<ImportActionResult, { outcome: 'done
     return new HttpError(409, 'file_purged', `Import ${id} cannot be retried: its file was removed by the cleanup; upload it again.`);
   }
   return action === 'retry'
-    ? new HttpError(409, 'not_retryable', `Import ${id} is ${result.status}; only a failed or cancelled import can be retried.`, { status: result.status })
-    : new HttpError(409, 'not_cancellable', `Import ${id} is ${result.status}; only a queued or processing import can be cancelled.`, { status: result.status });
+    ? new HttpError(409, 'not_retryable', `Import ${id} is ${result.status}; only a failed or cancelled import can be retried.`, {
+        status: result.status,
+      })
+    : new HttpError(409, 'not_cancellable', `Import ${id} is ${result.status}; only a queued or processing import can be cancelled.`, {
+        status: result.status,
+      });
 }
 
 /**
@@ -44,7 +48,10 @@ export function importActionsRouter(deps: ImportActionsRouteDeps): Router {
     } catch (error) {
       deps.logger.warn({ err: error, importId: id }, 'retry could not reach the queue; the reconciler enqueues it');
     }
-    res.status(202).location(`${req.baseUrl}/${id}`).json(await deps.imports.find(id));
+    res
+      .status(202)
+      .location(`${req.baseUrl}/${id}`)
+      .json(await deps.imports.find(id));
   });
 
   router.post('/:id/cancel', requireRole('admin', 'operator'), async (req, res) => {

@@ -26,7 +26,6 @@ export interface ImportsRouteDeps {
   uploadLimit?: RequestHandler;
 }
 
-
 export function importsRouter(deps: ImportsRouteDeps): Router {
   const router = Router();
   const { imports } = deps;
@@ -38,45 +37,57 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
   };
 
   const uploadLimit = deps.uploadLimit ? [deps.uploadLimit] : [];
-  router.post('/', requireRole('admin', 'operator'), ...uploadLimit, uploadMiddleware(deps.storageDir, deps.maxFileBytes), async (req, res) => {
-    const file = uploadedFile(req);
-    if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
-    try {
-      if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
-      // The profile is checked first (`unknown_profile` lists the profiles), then the options.
-      const fields = req.body as Record<string, unknown>;
-      const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
-      if (!profile || !getProfile(profile)) {
-        throw badRequest('unknown_profile', `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`, {
-          profiles: PROFILE_NAMES,
-        });
-      }
-      const options = parseOr(uploadOptionsSchema, fields, (issues) => badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues));
-      const format = await detectFormat(file);
-      const created = await imports.create({
-        id: randomUUID(),
-        profile,
-        options,
-        fileName: file.originalname,
-        fileSize: file.size,
-        fileSha256: file.sha256,
-        fileKey: file.key,
-        fileFormat: format,
-        createdBy: req.principal?.name ?? null,
-      });
-      // The import is committed before its job exists; should Redis be down now, the worker's reconciler
-      // enqueues it later, so the upload still succeeds.
+  router.post(
+    '/',
+    requireRole('admin', 'operator'),
+    ...uploadLimit,
+    uploadMiddleware(deps.storageDir, deps.maxFileBytes),
+    async (req, res) => {
+      const file = uploadedFile(req);
+      if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
       try {
-        await enqueueImport(deps.queue, created.id, deps.importAttempts);
+        if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
+        // The profile is checked first (`unknown_profile` lists the profiles), then the options.
+        const fields = req.body as Record<string, unknown>;
+        const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
+        if (!profile || !getProfile(profile)) {
+          throw badRequest(
+            'unknown_profile',
+            `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`,
+            {
+              profiles: PROFILE_NAMES,
+            },
+          );
+        }
+        const options = parseOr(uploadOptionsSchema, fields, (issues) =>
+          badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
+        );
+        const format = await detectFormat(file);
+        const created = await imports.create({
+          id: randomUUID(),
+          profile,
+          options,
+          fileName: file.originalname,
+          fileSize: file.size,
+          fileSha256: file.sha256,
+          fileKey: file.key,
+          fileFormat: format,
+          createdBy: req.principal?.name ?? null,
+        });
+        // The import is committed before its job exists; should Redis be down now, the worker's reconciler
+        // enqueues it later, so the upload still succeeds.
+        try {
+          await enqueueImport(deps.queue, created.id, deps.importAttempts);
+        } catch (error) {
+          deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
+        }
+        res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
       } catch (error) {
-        deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
+        await unlink(file.path).catch(() => undefined);
+        throw error;
       }
-      res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
-    } catch (error) {
-      await unlink(file.path).catch(() => undefined);
-      throw error;
-    }
-  });
+    },
+  );
 
   router.get('/', async (req, res) => {
     const query = parseQuery(importsListQuerySchema, req.query);
@@ -108,7 +119,14 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     try {
       for await (const page of rejectedRowPages(deps.pool, found.id)) {
         if (res.destroyed) return;
-        if (!res.write(csvLines(page.map((row) => rejectedRowCells(headers, row)), delimiter))) {
+        if (
+          !res.write(
+            csvLines(
+              page.map((row) => rejectedRowCells(headers, row)),
+              delimiter,
+            ),
+          )
+        ) {
           await new Promise<void>((resolve) => {
             const done = () => {
               res.off('drain', done);

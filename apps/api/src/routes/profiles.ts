@@ -7,7 +7,11 @@ export function profilesRouter(): Router {
   const body: Profiles = {
     items: Object.values(PROFILES).map((profile) => ({
       name: profile.name,
-      columns: profile.columns.map((column) => ({ name: column.name, required: column.required ?? false, aliases: [...(column.aliases ?? [])] })),
+      columns: profile.columns.map((column) => ({
+        name: column.name,
+        required: column.required ?? false,
+        aliases: [...(column.aliases ?? [])],
+      })),
     })),
     modes: [...WRITE_MODES],
   };

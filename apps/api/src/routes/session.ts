@@ -20,11 +20,15 @@ export function logInRoute(deps: { users: UsersRepository; sessions: SessionLaye
     if (!req.is('application/json')) {
       throw new HttpError(415, 'unsupported_media_type', 'Send the e-mail and password as JSON: {"email": "…", "password": "…"}.');
     }
-    const credentials = parseOr(logInBodySchema, req.body, () => badRequest('invalid_credentials_body', 'Send {"email": "…", "password": "…"}.'));
+    const credentials = parseOr(logInBodySchema, req.body, () =>
+      badRequest('invalid_credentials_body', 'Send {"email": "…", "password": "…"}.'),
+    );
     const slot = deps.hashing.acquire();
     if (!slot) {
       res.set('Retry-After', String(BUSY_RETRY_SECONDS));
-      throw new HttpError(503, 'login_busy', 'Too many log-ins are being checked right now; try again in a moment.', { retryAfterSeconds: BUSY_RETRY_SECONDS });
+      throw new HttpError(503, 'login_busy', 'Too many log-ins are being checked right now; try again in a moment.', {
+        retryAfterSeconds: BUSY_RETRY_SECONDS,
+      });
     }
     const release = await slot;
     const user = await deps.users.verify(credentials.email, credentials.password).finally(release);

@@ -7,7 +7,6 @@ import { requireRole } from '../middleware/auth';
 import type { ProgressStreams } from '../progress-streams';
 import { listIssues, parseOr } from '../validation';
 
-
 /** API tokens, for admins: list, create (the token is shown once), revoke (closing the token's progress streams). */
 export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<ProgressStreams, 'endAccess'> }): Router {
   const router = Router();

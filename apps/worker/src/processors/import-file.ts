@@ -74,7 +74,11 @@ export function importFileProcessor(deps: ImportFileDeps) {
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
       log.error({ err: error, last }, last ? 'import failed on its last attempt' : 'import attempt failed; will retry');
-      if (last) await finishImport(deps.engine.pool, importId, 'failed', { code: 'internal_error', message: internalErrorMessage(importId, attempts) });
+      if (last)
+        await finishImport(deps.engine.pool, importId, 'failed', {
+          code: 'internal_error',
+          message: internalErrorMessage(importId, attempts),
+        });
       throw error;
     } finally {
       deadline.clear();

@@ -5,7 +5,16 @@
 import request from 'supertest';
 import { createApp } from '@importer/api';
 import type { ImportView } from '@importer/db';
-import { importsQueueEvents, redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS, testLogger, type RunningWorker } from '@importer/testing';
+import {
+  importsQueueEvents,
+  redisUrl,
+  runWorker,
+  startTestServices,
+  testAppDeps,
+  TEST_LIMITS,
+  testLogger,
+  type RunningWorker,
+} from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
 import type { ImportFileDeps } from '../../src/processors/import-file';
@@ -67,7 +76,9 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
     WORKER_CONCURRENCY: '1',
     IMPORTS_PER_MINUTE: '1000',
     // A killed worker's job is handed over after its lock expires and a stalled check runs.
-    ...(options.fastHandover === false ? {} : { WORKER_LOCK_DURATION_MS: '4000', WORKER_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_MS: '1000' }),
+    ...(options.fastHandover === false
+      ? {}
+      : { WORKER_LOCK_DURATION_MS: '4000', WORKER_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_MS: '1000' }),
     ...options.workerEnv,
     ...extra,
   });
@@ -95,7 +106,11 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
      * the worker process uses, with deps and options the test may override.
      */
     async startInProcessWorker(
-      overrides: { deps?: Partial<Omit<ImportFileDeps, 'engine'>>; engine?: Partial<ImportFileDeps['engine']>; options?: Partial<ImportWorkerOptions> } = {},
+      overrides: {
+        deps?: Partial<Omit<ImportFileDeps, 'engine'>>;
+        engine?: Partial<ImportFileDeps['engine']>;
+        options?: Partial<ImportWorkerOptions>;
+      } = {},
     ): Promise<Worker> {
       const worker = createImportWorker(
         {
@@ -110,7 +125,13 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
             ...overrides.engine,
           },
         },
-        { connection: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379), maxRetriesPerRequest: null }, prefix, concurrency: 1, importsPerMinute: 1000, ...overrides.options },
+        {
+          connection: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379), maxRetriesPerRequest: null },
+          prefix,
+          concurrency: 1,
+          importsPerMinute: 1000,
+          ...overrides.options,
+        },
       );
       const running = await runWorker(worker);
       inProcess.push(running);
@@ -199,7 +220,12 @@ export const chunkCommitted = (importId: string) => (line: { msg: string; import
  * Resolves with the worker that next commits `chunks` chunks of the import, whichever of `workers` runs it
  * (at most one at a time does). Listens to the workers' logs; rejects after the deadline.
  */
-export function nextChunksBy(workers: readonly WorkerProcess[], importId: string, chunks: number, timeoutMs = 60_000): Promise<WorkerProcess> {
+export function nextChunksBy(
+  workers: readonly WorkerProcess[],
+  importId: string,
+  chunks: number,
+  timeoutMs = 60_000,
+): Promise<WorkerProcess> {
   const match = chunkCommitted(importId);
   return new Promise((resolve, reject) => {
     const counts = new Map<WorkerProcess, number>();
@@ -211,7 +237,10 @@ export function nextChunksBy(workers: readonly WorkerProcess[], importId: string
         if (count >= chunks) finish(() => resolve(worker));
       }),
     );
-    const timer = setTimeout(() => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))), timeoutMs).unref();
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no worker committed ${chunks} chunks of ${importId} within ${timeoutMs} ms`))),
+      timeoutMs,
+    ).unref();
     const finish = (settle: () => void) => {
       clearTimeout(timer);
       for (const stop of stops) stop();

@@ -121,7 +121,11 @@ export function spawnWorker(name: string, env: Record<string, string>): WorkerPr
   };
 }
 
-const tail = (logs: LogLine[]) => logs.slice(-15).map((line) => JSON.stringify(line)).join('\n');
+const tail = (logs: LogLine[]) =>
+  logs
+    .slice(-15)
+    .map((line) => JSON.stringify(line))
+    .join('\n');
 
 /** A TCP port free at the time of asking. */
 export async function freePort(): Promise<number> {

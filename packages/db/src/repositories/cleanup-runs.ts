@@ -44,7 +44,13 @@ export const ZERO_COUNTS: CleanupCounts = { importsDeleted: 0, rowErrorsDeleted:
 /** The record of cleanup runs: one row per run, written when it starts and when it ends. */
 export function createCleanupRunsRepository(db: Queryable) {
   return {
-    async start(run: { trigger: CleanupTrigger; status?: CleanupRunStatus; startedAt: Date; importsBefore: Date; filesBefore: Date }): Promise<string> {
+    async start(run: {
+      trigger: CleanupTrigger;
+      status?: CleanupRunStatus;
+      startedAt: Date;
+      importsBefore: Date;
+      filesBefore: Date;
+    }): Promise<string> {
       const { rows } = await db.query<{ id: string }>(
         `INSERT INTO "cleanup_runs" ("trigger", "status", "started_at", "finished_at", "imports_before", "files_before")
          VALUES ($1, $2::text, $3::timestamptz, CASE WHEN $2::text = 'running' THEN NULL ELSE $3::timestamptz END, $4, $5)
@@ -54,13 +60,26 @@ export function createCleanupRunsRepository(db: Queryable) {
       return String(rows[0]?.id);
     },
 
-    async finish(id: string, result: { status: 'completed' | 'failed'; finishedAt: Date; counts: CleanupCounts; error?: string }): Promise<void> {
+    async finish(
+      id: string,
+      result: { status: 'completed' | 'failed'; finishedAt: Date; counts: CleanupCounts; error?: string },
+    ): Promise<void> {
       const c = result.counts;
       await db.query(
         `UPDATE "cleanup_runs" SET "status" = $2, "finished_at" = $3, "imports_deleted" = $4, "row_errors_deleted" = $5,
            "files_purged" = $6, "orphan_files_deleted" = $7, "jobs_removed" = $8, "error" = $9
          WHERE "id" = $1`,
-        [id, result.status, result.finishedAt, c.importsDeleted, c.rowErrorsDeleted, c.filesPurged, c.orphanFilesDeleted, c.jobsRemoved, result.error ?? null],
+        [
+          id,
+          result.status,
+          result.finishedAt,
+          c.importsDeleted,
+          c.rowErrorsDeleted,
+          c.filesPurged,
+          c.orphanFilesDeleted,
+          c.jobsRemoved,
+          result.error ?? null,
+        ],
       );
     },
 

@@ -1,4 +1,13 @@
-import { importOptionsSchema, type FileFormat, type ImportOptions, type ImportOptionsInput, type ImportStatus, type ImportView, type Page, type RowError } from '@importer/contracts';
+import {
+  importOptionsSchema,
+  type FileFormat,
+  type ImportOptions,
+  type ImportOptionsInput,
+  type ImportStatus,
+  type ImportView,
+  type Page,
+  type RowError,
+} from '@importer/contracts';
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../prisma';
 import { storableText, storableTexts } from '../storable-text';
@@ -127,7 +136,14 @@ export function createImportsRepository(prisma: PrismaClient) {
       const last = items.at(-1);
       return {
         // `level` is `error` or `warning`: the table's CHECK.
-        items: items.map(({ row, level, column, code, message, value }) => ({ row, level: level as RowError['level'], column, code, message, value })),
+        items: items.map(({ row, level, column, code, message, value }) => ({
+          row,
+          level: level as RowError['level'],
+          column,
+          code,
+          message,
+          value,
+        })),
         nextCursor: rows.length > page.limit && last ? encodeCursor([last.row, last.id.toString()]) : null,
       };
     },

@@ -10,10 +10,9 @@ export type SessionData = Record<string, unknown>;
 export function createSessionsRepository(db: Queryable) {
   return {
     async get(sid: string): Promise<SessionData | null> {
-      const { rows } = await db.query<{ data: SessionData }>(
-        `SELECT "data" FROM "sessions" WHERE "sid" = $1 AND "expires_at" > now()`,
-        [sid],
-      );
+      const { rows } = await db.query<{ data: SessionData }>(`SELECT "data" FROM "sessions" WHERE "sid" = $1 AND "expires_at" > now()`, [
+        sid,
+      ]);
       return rows[0]?.data ?? null;
     },
 
@@ -27,10 +26,10 @@ export function createSessionsRepository(db: Queryable) {
 
     /** Extends a session's life; writes only when it moves by more than a minute (it is called per request). */
     async touch(sid: string, expiresAt: Date): Promise<void> {
-      await db.query(
-        `UPDATE "sessions" SET "expires_at" = $2 WHERE "sid" = $1 AND "expires_at" < $2::timestamptz - interval '1 minute'`,
-        [sid, expiresAt],
-      );
+      await db.query(`UPDATE "sessions" SET "expires_at" = $2 WHERE "sid" = $1 AND "expires_at" < $2::timestamptz - interval '1 minute'`, [
+        sid,
+        expiresAt,
+      ]);
     },
 
     async destroy(sid: string): Promise<void> {

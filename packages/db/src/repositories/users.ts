@@ -87,17 +87,13 @@ export function createUsersRepository(db: Queryable) {
 
     /** The active user with this e-mail and password, or null; records the log-in. */
     async verify(emailInput: string, password: string): Promise<UserView | null> {
-      const { rows } = await db.query<UserRow>(
-        `SELECT ${COLUMNS} FROM "users" WHERE "email" = $1 AND "disabled_at" IS NULL`,
-        [normaliseEmail(emailInput)],
-      );
+      const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM "users" WHERE "email" = $1 AND "disabled_at" IS NULL`, [
+        normaliseEmail(emailInput),
+      ]);
       const row = rows[0];
       const matches = await verifyPassword(password, row?.password_hash ?? (await decoyHash()));
       if (!row || !matches) return null;
-      const updated = await db.query<UserRow>(
-        `UPDATE "users" SET "last_login_at" = now() WHERE "id" = $1 RETURNING ${COLUMNS}`,
-        [row.id],
-      );
+      const updated = await db.query<UserRow>(`UPDATE "users" SET "last_login_at" = now() WHERE "id" = $1 RETURNING ${COLUMNS}`, [row.id]);
       return toView(updated.rows[0] ?? row);
     },
 

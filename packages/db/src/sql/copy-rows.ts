@@ -28,7 +28,9 @@ export function copyText(spec: UpsertTable, rows: readonly Record<string, unknow
   let encode = encoders.get(spec);
   if (!encode) {
     const created = spec.columns.map((c) => c.created ?? ((value: unknown) => value));
-    const cells = spec.columns.map((c, n) => (c.created ? `field(created[${n}](r[${JSON.stringify(c.name)}] ?? null))` : `field(r[${JSON.stringify(c.name)}])`));
+    const cells = spec.columns.map((c, n) =>
+      c.created ? `field(created[${n}](r[${JSON.stringify(c.name)}] ?? null))` : `field(r[${JSON.stringify(c.name)}])`,
+    );
     const body = `const lines = new Array(rows.length); for (let i = 0; i < rows.length; i++) { const r = rows[i]; lines[i] = ${cells.join(" + '\\t' + ")}; } return lines;`;
     const generated = new Function('rows', 'field', 'created', body) as (
       rows: readonly Record<string, unknown>[],

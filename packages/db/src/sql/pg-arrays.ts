@@ -58,7 +58,10 @@ export function columnBodies(rows: readonly Record<string, unknown>[], fields: r
   if (!split) {
     const declare = fields.map((_, c) => `const c${c} = new Array(n);`).join(' ');
     const assign = fields.map((f, c) => `c${c}[i] = r[${JSON.stringify(f)}] ?? null;`).join(' ');
-    split = new Function('rows', `const n = rows.length; ${declare} for (let i = 0; i < n; i++) { const r = rows[i]; ${assign} } return [${fields.map((_, c) => `c${c}`).join(', ')}];`) as Splitter;
+    split = new Function(
+      'rows',
+      `const n = rows.length; ${declare} for (let i = 0; i < n; i++) { const r = rows[i]; ${assign} } return [${fields.map((_, c) => `c${c}`).join(', ')}];`,
+    ) as Splitter;
     splitters.set(id, split);
   }
   return split(rows).map(bodyOf);

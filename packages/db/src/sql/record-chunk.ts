@@ -42,9 +42,28 @@ export interface ChunkRecord {
 
 /** Names of the record's parameters, in the order `recordParams` gives their values. */
 export const RECORD_PARAMS = [
-  'import_id', 'from_row', 'to_row', 'rows', 'skipped', 'failed', 'warnings', 'adjust_created', 'adjust_updated',
-  'adjust_unchanged', 'copied_rows', 'max_stored_errors', 'progress_percent', 'rows_per_second', 'eta_seconds',
-  'e_row', 'e_level', 'e_column', 'e_code', 'e_message', 'e_value', 'e_raw',
+  'import_id',
+  'from_row',
+  'to_row',
+  'rows',
+  'skipped',
+  'failed',
+  'warnings',
+  'adjust_created',
+  'adjust_updated',
+  'adjust_unchanged',
+  'copied_rows',
+  'max_stored_errors',
+  'progress_percent',
+  'rows_per_second',
+  'eta_seconds',
+  'e_row',
+  'e_level',
+  'e_column',
+  'e_code',
+  'e_message',
+  'e_value',
+  'e_raw',
 ] as const;
 export type RecordParam = (typeof RECORD_PARAMS)[number];
 

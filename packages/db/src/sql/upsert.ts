@@ -69,12 +69,10 @@ export const q = (name: string) => `"${name}"`;
 const insertExpression = (c: UpsertColumn, mode: WriteMode) =>
   typeof c.insert === 'function' ? c.insert(mode) : (c.insert ?? `i.${q(c.name)}`);
 
-export const updatableColumns = (spec: UpsertTable) =>
-  spec.columns.filter((c) => c.updatable !== false && !spec.key.includes(c.name));
+export const updatableColumns = (spec: UpsertTable) => spec.columns.filter((c) => c.updatable !== false && !spec.key.includes(c.name));
 
 /** `a."k1" = b."k1" AND a."k2" = b."k2"` over the table's key. */
-export const keyMatch = (spec: UpsertTable, a: string, b: string) =>
-  spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+export const keyMatch = (spec: UpsertTable, a: string, b: string) => spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
 
 /**
  * The CTE `input`: the chunk's rows, one array parameter per column (from `$first`), plus the file row
@@ -96,14 +94,23 @@ export const inputParamCount = (spec: UpsertTable) => spec.columns.length + 2;
  * the rows themselves need not outlive their batch.
  */
 export function encodeInput(spec: UpsertTable, rows: readonly Record<string, unknown>[], rowNumbers: readonly number[]): string[] {
-  return [...columnBodies(rows, spec.columns.map((c) => c.name)), rowNumbers.join(',')];
+  return [
+    ...columnBodies(
+      rows,
+      spec.columns.map((c) => c.name),
+    ),
+    rowNumbers.join(','),
+  ];
 }
 
 /** The values of `inputCte`'s parameters: the batches' encoded rows (`encodeInput`), then the dropped rows. */
 export function inputParams(spec: UpsertTable, batches: readonly (readonly string[])[], dropped: readonly number[] = []): string[] {
   const params = new Array<string>(inputParamCount(spec) - 1);
   for (let n = 0; n < params.length; n++) {
-    params[n] = `{${batches.map((parts) => parts[n] as string).filter((body) => body !== '').join(',')}}`;
+    params[n] = `{${batches
+      .map((parts) => parts[n] as string)
+      .filter((body) => body !== '')
+      .join(',')}}`;
   }
   params.push(`{${dropped.join(',')}}`);
   return params;
@@ -136,8 +143,7 @@ export function writtenCte(spec: UpsertTable, mode: WriteMode): string {
   const names = columns.map((c) => q(c.name)).join(', ');
   const inserted = columns.map((c) => insertExpression(c, mode)).join(', ');
   const updatable = updatableColumns(spec);
-  const next = (c: UpsertColumn) =>
-    mode === 'upsert' ? `COALESCE(EXCLUDED.${q(c.name)}, t.${q(c.name)})` : `EXCLUDED.${q(c.name)}`;
+  const next = (c: UpsertColumn) => (mode === 'upsert' ? `COALESCE(EXCLUDED.${q(c.name)}, t.${q(c.name)})` : `EXCLUDED.${q(c.name)}`);
   const onConflict =
     mode === 'insert_only'
       ? 'DO NOTHING'
@@ -201,7 +207,13 @@ export async function upsertRows(
     () => `WITH ${inputCte(spec)}, ${writtenCte(spec, mode)}
       SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated FROM written`,
   );
-  const values = inputParams(spec, [encodeInput(spec, rows, rows.map((_, n) => n + 1))]);
+  const values = inputParams(spec, [
+    encodeInput(
+      spec,
+      rows,
+      rows.map((_, n) => n + 1),
+    ),
+  ]);
   const { rows: result } = await db.query<UpsertCounts>({ name, text, values });
   return result[0] ?? { created: 0, updated: 0 };
 }

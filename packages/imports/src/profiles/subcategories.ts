@@ -19,7 +19,10 @@ export const subcategoriesProfile = defineProfile({
   key: (values) => `${foldName(values.categorie ?? '')}\u0000${foldName(values.nom ?? '')}`,
   async prepare(rows, { db, cache, options }) {
     const categoryKey = (values: { categorie?: string }) => foldName(values.categorie ?? '');
-    let ids = await cache.categoryIds(db, rows.map((row) => categoryKey(row.values)));
+    let ids = await cache.categoryIds(
+      db,
+      rows.map((row) => categoryKey(row.values)),
+    );
     // Missing categories are created when asked, except in a dry run, where their rows count as created.
     const creating = options.createMissingCategories;
     if (creating && !options.dryRun) {

@@ -22,7 +22,7 @@ const MULRK = 0x00bd;
  */
 export function countCells(stream: Uint8Array): number {
   let cells = 0;
-  for (let at = 0; at + 4 <= stream.length; ) {
+  for (let at = 0; at + 4 <= stream.length;) {
     const type = (stream[at] as number) | ((stream[at + 1] as number) << 8);
     const length = (stream[at + 2] as number) | ((stream[at + 3] as number) << 8);
     if (ONE_CELL.has(type)) cells++;

@@ -34,7 +34,7 @@ async function isUtf8File(path: string): Promise<boolean> {
   const file = await open(path, 'r');
   try {
     let carried = 0;
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const { bytesRead } = await file.read(buffer, carried, PIECE, position);
       if (bytesRead === 0) return carried === 0;
       position += bytesRead;

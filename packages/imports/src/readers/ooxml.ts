@@ -41,7 +41,9 @@ interface Relationship {
 
 /** Reads the part names and sheet list of an XLSX package. */
 export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: number): Promise<WorkbookInfo> {
-  const rootRels = archive.has('_rels/.rels') ? await readRelationships(archive, '_rels/.rels', maxPendingChars) : new Map<string, Relationship>();
+  const rootRels = archive.has('_rels/.rels')
+    ? await readRelationships(archive, '_rels/.rels', maxPendingChars)
+    : new Map<string, Relationship>();
   const office = [...rootRels.values()].find((rel) => REL_OFFICE_DOCUMENT.test(rel.type));
   const workbookPart = office ? resolvePartPath('', office.target) : 'xl/workbook.xml';
   if (!archive.has(workbookPart)) {

@@ -95,7 +95,8 @@ class SpillFile {
   }
 
   private writeAll(bytes: Buffer): void {
-    for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written, this.size + written);
+    for (let written = 0; written < bytes.length;)
+      written += writeSync(this.fd, bytes, written, bytes.length - written, this.size + written);
     this.size += bytes.length;
   }
 

@@ -93,9 +93,13 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   const lookup = (index: number) => {
     const found = strings?.get(index);
     if (found === undefined) {
-      throw new BadFileError('unreadable_file', `${part}: cell ${columnName(column)}${rowNumber} refers to shared string ${index}, which does not exist.`, {
-        part,
-      });
+      throw new BadFileError(
+        'unreadable_file',
+        `${part}: cell ${columnName(column)}${rowNumber} refers to shared string ${index}, which does not exist.`,
+        {
+          part,
+        },
+      );
     }
     return found;
   };
@@ -123,7 +127,9 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
       case 'c': {
         const next = attributes.r === undefined ? column + 1 : columnIndex(attributes.r);
         if (next < 0 || next >= EXCEL_MAX_COLUMNS) {
-          throw new BadFileError('unreadable_file', `${part}: row ${rowNumber} has a cell with a bad reference "${attributes.r}".`, { part });
+          throw new BadFileError('unreadable_file', `${part}: row ${rowNumber} has a cell with a bad reference "${attributes.r}".`, {
+            part,
+          });
         }
         column = next;
         inCell = true;
@@ -156,7 +162,11 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   };
   /** The cell being read is longer than the XML may hold: the file fails, naming the cell. */
   const tooLarge = () =>
-    cellTooLarge(`Row ${rowNumber}, column ${columnName(column)}`, { maxRecordChars: maxPendingChars, maxCellChars }, { part, row: rowNumber, column: column + 1 });
+    cellTooLarge(
+      `Row ${rowNumber}, column ${columnName(column)}`,
+      { maxRecordChars: maxPendingChars, maxCellChars },
+      { part, row: rowNumber, column: column + 1 },
+    );
 
   const close = (name: string) => {
     if (!inSheetData) return;

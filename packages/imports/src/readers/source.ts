@@ -114,7 +114,11 @@ export function checkColumns(record: SourceRecord, maxColumns: number): void {
  * A cell longer than a whole record may be (`maxRecordChars`): it cannot be read, so the file fails.
  * `where` names the cell (`Row 4, column 2 (nom)`).
  */
-export function cellTooLarge(where: string, limits: Pick<ReadLimits, 'maxRecordChars' | 'maxCellChars'>, details: Record<string, unknown>): BadFileError {
+export function cellTooLarge(
+  where: string,
+  limits: Pick<ReadLimits, 'maxRecordChars' | 'maxCellChars'>,
+  details: Record<string, unknown>,
+): BadFileError {
   return new BadFileError(
     'cell_too_large',
     `${where}: the cell is longer than ${limits.maxRecordChars} characters, too long to be read; a cell may hold at most ${limits.maxCellChars} characters (MAX_CELL_KB).`,

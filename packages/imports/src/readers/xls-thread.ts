@@ -67,7 +67,8 @@ function workbookStream(bytes: Buffer): Buffer {
     throw new BadFileError('unreadable_file', `The workbook cannot be read: ${(error as Error).message}`);
   }
   const entry = (CFB.find(container, 'Workbook') ?? CFB.find(container, 'Book')) as { content?: Uint8Array } | null;
-  if (!entry?.content) throw new BadFileError('unreadable_file', 'The file is an Office document without a workbook in it, not an XLS workbook.');
+  if (!entry?.content)
+    throw new BadFileError('unreadable_file', 'The file is an Office document without a workbook in it, not an XLS workbook.');
   return Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength);
 }
 

@@ -24,7 +24,11 @@ class XlsThread {
 
   constructor(job: XlsJob, memoryMb: number) {
     const script = threadScript();
-    this.thread = new Worker(script.file, { workerData: job, execArgv: script.execArgv, resourceLimits: { maxOldGenerationSizeMb: memoryMb } });
+    this.thread = new Worker(script.file, {
+      workerData: job,
+      execArgv: script.execArgv,
+      resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+    });
     this.thread.on('message', (message: FromXlsThread) => this.deliver(() => this.inbox.push(message)));
     this.thread.on('error', (error: Error & { code?: string }) =>
       this.deliver(() => {
@@ -38,7 +42,9 @@ class XlsThread {
             : error;
       }),
     );
-    this.thread.on('exit', () => this.deliver(() => (this.stopped ??= new Error('The XLS reading thread stopped before the end of the sheet.'))));
+    this.thread.on('exit', () =>
+      this.deliver(() => (this.stopped ??= new Error('The XLS reading thread stopped before the end of the sheet.'))),
+    );
   }
 
   private deliver(update: () => void): void {

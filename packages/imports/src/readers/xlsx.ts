@@ -2,7 +2,17 @@ import { BadFileError } from '../errors';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
 import type { SharedStrings } from './shared-strings';
 import { sheetRecords, type SheetContext } from './sheet-rows';
-import { batchesOf, headerCells, pickSheet, splitHeader, visibleFirst, type ReadLimits, type RecordRuns, type Source, type SourceRecord } from './source';
+import {
+  batchesOf,
+  headerCells,
+  pickSheet,
+  splitHeader,
+  visibleFirst,
+  type ReadLimits,
+  type RecordRuns,
+  type Source,
+  type SourceRecord,
+} from './source';
 import { ZipArchive } from './zip';
 
 /** A sheet opened for reading, positioned after its header row. */
@@ -28,13 +38,28 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
   let strings: SharedStrings | null = null;
   try {
     const book = await readWorkbookInfo(archive, maxPending);
-    const named = sheetName === undefined ? null : pickSheet(book.sheets.map((sheet) => sheet.name), sheetName);
+    const named =
+      sheetName === undefined
+        ? null
+        : pickSheet(
+            book.sheets.map((sheet) => sheet.name),
+            sheetName,
+          );
     const formats = book.stylesPart ? await readCellFormats(archive, book.stylesPart, maxPending) : [];
     const { maxCellChars } = limits;
-    strings = book.sharedStringsPart ? await readSharedStrings(archive, book.sharedStringsPart, { maxPendingChars: maxPending, maxCellChars }) : null;
+    strings = book.sharedStringsPart
+      ? await readSharedStrings(archive, book.sharedStringsPart, { maxPendingChars: maxPending, maxCellChars })
+      : null;
 
     const open = (ref: SheetRef) =>
-      openSheet(archive, ref, { strings, formats, date1904: book.date1904, maxColumns: limits.maxColumns, maxPendingChars: maxPending, maxCellChars });
+      openSheet(archive, ref, {
+        strings,
+        formats,
+        date1904: book.date1904,
+        maxColumns: limits.maxColumns,
+        maxPendingChars: maxPending,
+        maxCellChars,
+      });
     let sheet: OpenedSheet | null = null;
     if (named !== null) {
       const ref = book.sheets.find((candidate) => candidate.name === named) as SheetRef;
@@ -70,11 +95,7 @@ export async function openXlsx(path: string, limits: ReadLimits, sheetName?: str
 }
 
 /** Streams a sheet up to its first non-empty row (its header); null when it has none. */
-async function openSheet(
-  archive: ZipArchive,
-  ref: SheetRef,
-  context: Omit<SheetContext, 'part'>,
-): Promise<OpenedSheet | null> {
+async function openSheet(archive: ZipArchive, ref: SheetRef, context: Omit<SheetContext, 'part'>): Promise<OpenedSheet | null> {
   const part = ref.part;
   if (part === null || !archive.has(part)) return null;
   const total = archive.compressedSize(part);

@@ -158,7 +158,12 @@ function xmlDecoder(head: Buffer) {
 }
 
 /** Parses a whole part from its chunks. */
-export async function parseXmlPart(part: string, chunks: AsyncIterable<Buffer>, handlers: XmlHandlers, maxPendingChars: number): Promise<void> {
+export async function parseXmlPart(
+  part: string,
+  chunks: AsyncIterable<Buffer>,
+  handlers: XmlHandlers,
+  maxPendingChars: number,
+): Promise<void> {
   const parser = new XmlPartParser(part, handlers, maxPendingChars);
   for await (const chunk of chunks) parser.write(chunk);
   parser.end();

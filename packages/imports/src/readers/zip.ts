@@ -23,7 +23,12 @@ function formatBytes(bytes: number): string {
 
 /** `reason` in the product's words; `cause`, the library's error, is for the log only. */
 const damaged = (reason: string, cause?: unknown) =>
-  new BadFileError('unreadable_file', `The workbook is damaged or truncated and cannot be read (${reason}).`, { reason }, cause === undefined ? undefined : { cause });
+  new BadFileError(
+    'unreadable_file',
+    `The workbook is damaged or truncated and cannot be read (${reason}).`,
+    { reason },
+    cause === undefined ? undefined : { cause },
+  );
 
 /**
  * A zip archive read lazily and defensively: entries are listed from the central directory, and each one is
@@ -74,7 +79,8 @@ export class ZipArchive {
   async *read(name: string, onCompressed: (bytes: number) => void = () => undefined): AsyncGenerator<Buffer> {
     const entry = this.entries.get(name);
     if (!entry) throw damaged(`${name} is missing`);
-    if (entry.isEncrypted()) throw new BadFileError('unreadable_file', 'The workbook is encrypted (password-protected); save it without a password.');
+    if (entry.isEncrypted())
+      throw new BadFileError('unreadable_file', 'The workbook is encrypted (password-protected); save it without a password.');
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
       throw damaged(`${name} uses compression method ${entry.compressionMethod}`);
     }
