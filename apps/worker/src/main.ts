@@ -13,7 +13,7 @@ import { createReconciler } from './reconciler';
 import { createCleanupWorker, registerSchedules } from './schedules';
 import { createImportWorker } from './worker';
 
-async function main(): Promise<void> {
+function main(): void {
   const config = loadWorkerConfig();
   const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
   // Each running import holds one connection for its chunk transaction and one for look-ups ahead of it;
@@ -110,7 +110,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
+try {
+  main();
+} catch (error: unknown) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
-});
+}

@@ -4,7 +4,7 @@
  */
 
 /** What shutdown logs through; a pino logger is one. */
-export interface ShutdownLogger {
+interface ShutdownLogger {
   info(details: object, message: string): void;
   info(message: string): void;
   error(details: object, message: string): void;

@@ -13,7 +13,7 @@ export const categoriesProfile = defineProfile({
   name: 'categories',
   columns: [nomColumn, descriptionColumn, metaDescriptionColumn, ordreColumn],
   key: (values) => foldName(values.nom ?? ''),
-  async prepare(rows) {
+  prepare(rows) {
     const records = rows.map(({ values }): CategoryRow => {
       const nom = values.nom ?? '';
       return {
@@ -25,7 +25,7 @@ export const categoriesProfile = defineProfile({
         ordre: values.ordre ?? null,
       };
     });
-    return { records, rows: rows.map((row) => row.row), rejected: [], warnings: [] };
+    return Promise.resolve({ records, rows: rows.map((row) => row.row), rejected: [], warnings: [] });
   },
   table: categoriesTable,
 });

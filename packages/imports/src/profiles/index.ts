@@ -7,9 +7,9 @@ export * from './profile';
 
 /** Every import profile by name. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
-  categories: categoriesProfile as Profile,
-  subcategories: subcategoriesProfile as Profile,
-  companies: companiesProfile as Profile,
+  categories: categoriesProfile,
+  subcategories: subcategoriesProfile,
+  companies: companiesProfile,
 };
 
 export const PROFILE_NAMES = Object.keys(PROFILES);

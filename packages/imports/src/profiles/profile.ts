@@ -82,5 +82,5 @@ export interface ProfileDefinition<C extends readonly ColumnSpec[], R> {
  * hand them to the typed functions as they are.
  */
 export function defineProfile<const C extends readonly ColumnSpec[], R>(profile: ProfileDefinition<C, R>): Profile<R> {
-  return profile as unknown as Profile<R>;
+  return profile;
 }

@@ -3,7 +3,7 @@ import Papa from 'papaparse';
 import { BadFileError } from '../errors';
 
 /** The delimiters Importer accepts, in order of preference when two fit a sample equally well. */
-export const DELIMITERS = [',', ';', '\t', '|'] as const;
+const DELIMITERS = [',', ';', '\t', '|'] as const;
 export type Delimiter = (typeof DELIMITERS)[number];
 
 const SAMPLE_RECORDS = 50;

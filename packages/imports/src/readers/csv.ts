@@ -75,11 +75,11 @@ export async function openCsv(path: string, limits: ReadLimits): Promise<Source>
   const { encoding, bomLength } = await detectEncoding(path);
   let bytesRead = bomLength;
   const texts = decodedText(path, encoding, bomLength, (n) => (bytesRead += n));
-  let { head, done } = await sample(texts);
+  const { head: sampled, done } = await sample(texts);
 
-  const sep = readSepLine(head);
-  const delimiter = sep ? sep.delimiter : sniffDelimiter(head);
-  if (sep) head = head.slice(sep.length);
+  const sep = readSepLine(sampled);
+  const delimiter = sep ? sep.delimiter : sniffDelimiter(sampled);
+  const head = sep ? sampled.slice(sep.length) : sampled;
   const parser = new Parser({ delimiter, newline: '\n', quoteChar: '"' });
 
   let row = 0;

@@ -171,7 +171,7 @@ export class SharedStrings {
       this.sealed = true;
     }
     const slot = position & (RECENT_SLOTS - 1);
-    if (this.recentIndex[slot] === position) return this.recent[slot] as string;
+    if (this.recentIndex[slot] === position) return this.recent[slot];
     const start = this.index.readDouble(position * 8);
     const end = this.index.readDouble(position * 8 + 8);
     const value = end === start ? '' : this.text.readString(start, end - start);

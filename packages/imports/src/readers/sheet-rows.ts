@@ -29,7 +29,7 @@ export interface SheetContext {
 }
 
 /** A cell's raw parts as the XML gives them. */
-export interface RawCell {
+interface RawCell {
   /** `t`: s (shared string), str (formula text), inlineStr, b, e, d (ISO date), n (default). */
   type: string;
   /** Text of `<v>`, or of the inline string's `<t>` elements. */

@@ -36,6 +36,13 @@ const RUN = 1_000;
 
 type Rows = (CellObject[] | undefined)[];
 
+/** What is used here of the CFB library SheetJS bundles, whose own types declare it `any`. */
+interface OleContainers {
+  read(bytes: Buffer, options: { type: 'buffer' }): unknown;
+  find(container: unknown, path: string): { content?: Uint8Array } | null;
+}
+const ole = CFB as OleContainers;
+
 /** A spreadsheet cell as the profiles expect it: text keeps leading zeros, dates become `yyyy-mm-dd`. */
 function toCell(cell: CellObject | undefined, date1904: boolean): Cell {
   if (!cell || cell.v === undefined || cell.v === null) return null;
@@ -62,11 +69,11 @@ function toCell(cell: CellObject | undefined, date1904: boolean): Cell {
 function workbookStream(bytes: Buffer): Buffer {
   let container: unknown;
   try {
-    container = CFB.read(bytes, { type: 'buffer' });
+    container = ole.read(bytes, { type: 'buffer' });
   } catch (error) {
     throw new BadFileError('unreadable_file', `The workbook cannot be read: ${(error as Error).message}`);
   }
-  const entry = (CFB.find(container, 'Workbook') ?? CFB.find(container, 'Book')) as { content?: Uint8Array } | null;
+  const entry = ole.find(container, 'Workbook') ?? ole.find(container, 'Book');
   if (!entry?.content)
     throw new BadFileError('unreadable_file', 'The file is an Office document without a workbook in it, not an XLS workbook.');
   return Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength);

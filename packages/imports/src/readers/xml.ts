@@ -13,11 +13,12 @@ export interface XmlElement {
   selfClosing: boolean;
 }
 
+/** Called as plain functions, never on the handlers object. */
 export interface XmlHandlers {
-  open?(element: XmlElement): void;
+  open?: (element: XmlElement) => void;
   /** Character data (text and CDATA), entities decoded. */
-  text?(text: string): void;
-  close?(name: string): void;
+  text?: (text: string) => void;
+  close?: (name: string) => void;
 }
 
 /** Local name of a qualified XML name: `x:row` → `row`. */

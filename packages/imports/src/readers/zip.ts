@@ -50,7 +50,7 @@ export class ZipArchive {
     const zip = await new Promise<ZipFile>((resolve, reject) => {
       yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, file) => {
         // A stored file gone missing is not the workbook's fault: passed on as it is (`file_missing`).
-        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(error);
+        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') reject(error);
         else if (error || !file) reject(damaged('its table of contents cannot be read', error));
         else resolve(file);
       });
