@@ -174,7 +174,7 @@ async function startEmbeddedPostgres() {
     await withTimeout(server.start(), 60_000, 'starting PostgreSQL');
   } catch (err) {
     process.stderr.write(output.join('').slice(-4000));
-    throw new Error(`embedded PostgreSQL failed to start${err?.message ? `: ${err.message}` : ''}`);
+    throw new Error(`embedded PostgreSQL failed to start${err?.message ? `: ${err.message}` : ''}`, { cause: err });
   }
 }
 

@@ -24,7 +24,7 @@ const LABELS = [
 ];
 
 /** The n-th company of the benchmark, in the FoxReviews export columns (all valid). */
-export function benchCompany(n: number): string[] {
+function benchCompany(n: number): string[] {
   const siren = sirenFor(n);
   const naf = n % NAF.length;
   return [

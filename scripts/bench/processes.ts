@@ -43,8 +43,8 @@ function start(name: string, command: string, args: string[], env: Record<string
       if (tail.length > 20) tail.shift();
       if (ready.test(line)) resolve(app);
     };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
     child.once('exit', (code) => reject(new Error(`${name} exited (code ${code}) before it was ready:\n${tail.join('\n')}`)));
   });
 }

@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
+import type { CleanupRunView, ImportView, Page } from '@importer/contracts';
 import { CLEANUP_BATCH } from '@importer/db';
 import { runCleanup, type CleanupDeps } from '@importer/imports';
-import { createCleanupQueue, createRedis, sweepFinishedJobs } from '@importer/queue';
+import { createCleanupQueue, createRedis, sweepFinishedJobs, type CleanupPayload } from '@importer/queue';
 import { recordingPool, redisUrl, type SentStatement } from '@importer/testing';
 import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
@@ -99,7 +100,7 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   expect(byId.get(waiting.id)).toMatchObject({ purged: false }); // still needs its file
   expect(after.files).toEqual([recent.fileKey, stuck.fileKey, waiting.fileKey, orphanFresh, 'README.txt'].sort());
   const purgedView = await h.http.get(`/api/v1/imports/${filesOld.id}`).set(h.auth);
-  expect(purgedView.body.file.purged).toBe(true);
+  expect((purgedView.body as ImportView).file.purged).toBe(true);
 
   // Bounded statements: no write touched more than 1,000 rows; 2,500 row errors took three deletes.
   expect(Math.max(...writes().map((write) => write.rows))).toBeLessThanOrEqual(CLEANUP_BATCH);
@@ -114,11 +115,12 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
 
   const listed = await h.http.get('/api/v1/cleanup-runs?limit=1').set(h.auth);
   expect(listed.status).toBe(200);
-  expect(listed.body.items).toHaveLength(1);
-  expect(listed.body.items[0]).toMatchObject({ id: second.id, trigger: 'manual', status: 'completed', counts: second.counts });
-  const next = await h.http.get(`/api/v1/cleanup-runs?limit=1&cursor=${listed.body.nextCursor}`).set(h.auth);
-  expect(next.body.items[0]).toMatchObject({ id: first.id, counts: first.counts });
-  expect(next.body.items[0].finishedAt).not.toBeNull();
+  const page = listed.body as Page<CleanupRunView>;
+  expect(page.items).toHaveLength(1);
+  expect(page.items[0]).toMatchObject({ id: second.id, trigger: 'manual', status: 'completed', counts: second.counts });
+  const next = (await h.http.get(`/api/v1/cleanup-runs?limit=1&cursor=${page.nextCursor}`).set(h.auth)).body as Page<CleanupRunView>;
+  expect(next.items[0]).toMatchObject({ id: first.id, counts: first.counts });
+  expect(next.items[0]!.finishedAt).not.toBeNull();
   expect((await h.http.get('/api/v1/cleanup-runs?cursor=abc').set(h.auth)).status).toBe(400);
 });
 
@@ -140,11 +142,11 @@ it('a run that finds another in progress is recorded as skipped and touches noth
 it('removes finished BullMQ jobs once they are old: completed after 7 days, failed after 30 (clock moved)', async () => {
   const redis = createRedis(redisUrl());
   const queue = createCleanupQueue({ connection: redis, prefix: h.prefix });
-  const worker = new Worker(
+  const worker = new Worker<CleanupPayload>(
     queue.name,
-    async (job) => {
-      if (job.data.trigger === 'manual') throw new UnrecoverableError('boom');
-      return 'ok';
+    (job) => {
+      if (job.data.trigger === 'manual') return Promise.reject(new UnrecoverableError('boom'));
+      return Promise.resolve('ok');
     },
     {
       connection: { host: new URL(redisUrl()).hostname, port: Number(new URL(redisUrl()).port || 6379), maxRetriesPerRequest: null },

@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { CleanupRunView, Page } from '@importer/contracts';
 import { CLEANUP_SCHEDULER_ID, createCleanupQueue, createRedis, type CleanupQueue } from '@importer/queue';
 import { redisUrl } from '@importer/testing';
 import { registerSchedules } from '../src/schedules';
@@ -84,5 +85,5 @@ it('npm run cli -- cleanup run runs it now, records it, and prints the run', asy
   const run = JSON.parse(stdout) as { id: string; trigger: string; status: string };
   expect(run).toMatchObject({ trigger: 'manual', status: 'completed' });
   const listed = await h.http.get('/api/v1/cleanup-runs').set(h.auth);
-  expect(listed.body.items[0]).toMatchObject({ id: run.id, trigger: 'manual', status: 'completed' });
+  expect((listed.body as Page<CleanupRunView>).items[0]).toMatchObject({ id: run.id, trigger: 'manual', status: 'completed' });
 });

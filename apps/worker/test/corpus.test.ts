@@ -151,7 +151,7 @@ const COMPANIES = [
 
 const storedCompanies = async () =>
   (
-    await h.db.pool.query(`
+    await h.db.pool.query<Record<string, unknown>>(`
       SELECT c.siren, c.siret, c.nom, c.nom_commercial, c.adresse, c.code_postal, c.ville_nom, c.naf_code, c.naf_libelle,
         c.telephone, c.email_contact, c.site_web, c.is_active, s.nom AS subcategory, to_char(c.date_creation, 'YYYY-MM-DD') AS date_creation
       FROM companies c LEFT JOIN subcategories s ON s.id = c.subcategory_id ORDER BY c.siren`)

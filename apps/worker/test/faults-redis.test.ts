@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
+import type { ImportView } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
 import { companiesCsv, companiesFingerprint } from './support/fixtures';
 import { nextChunksBy, startFaultHarness, type FaultHarness } from './support/fault-harness';
@@ -77,12 +78,13 @@ it('Redis stopped during an upload: 202, the import stays queued, and completes 
       'companies.csv',
     );
   expect(response.status).toBe(202);
-  expect(response.body.status).toBe('queued');
-  expect((await h.record(response.body.id)).status).toBe('queued');
+  const upload = response.body as ImportView;
+  expect(upload.status).toBe('queued');
+  expect((await h.record(upload.id)).status).toBe('queued');
 
   await redis.start(); // empty: it keeps nothing on disk
   const backAt = Date.now();
-  const done = await h.waitUntilFinished(response.body.id);
+  const done = await h.waitUntilFinished(upload.id);
   expect(done.status).toBe('completed');
   expect(done.totals).toMatchObject({ rows: 300, created: 300, failed: 0 });
   await figures({ test: 'redis-stopped', recoverMs: Date.now() - backAt, rows: done.totals.rows });

@@ -4,6 +4,7 @@
  * cancel stops it at the next chunk boundary; a retry resumes from the checkpoint, never double counting.
  */
 import { once } from 'node:events';
+import type { ImportView } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, toCsv, waitForJob } from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { ImportTimeoutError, startDeadline } from '../src/interruptions';
@@ -152,7 +153,7 @@ it('times out at a chunk boundary with code timeout, keeps its checkpoint, and a
   deadlines.delete(upload.id); // the retry's attempt gets a deadline that does not expire
   const retried = await h.http.post(`/api/v1/imports/${upload.id}/retry`).set(h.auth);
   expect(retried.status).toBe(202);
-  expect(retried.body.status).toBe('queued');
+  expect((retried.body as ImportView).status).toBe('queued');
   expect(await waitForJob(h.queue, h.events, upload.id)).toBe('completed');
   const done = await h.record(upload.id);
   expect(done.status).toBe('completed');
@@ -178,7 +179,7 @@ it('cancels a running import at its next chunk boundary; a retry resumes from th
   await held.opened;
   const cancelled = await h.http.post(`/api/v1/imports/${upload.id}/cancel`).set(h.auth);
   expect(cancelled.status).toBe(200);
-  expect(cancelled.body.status).toBe('cancelled');
+  expect((cancelled.body as ImportView).status).toBe('cancelled');
   third.open();
   expect(await waitForJob(h.queue, h.events, upload.id)).toBe('completed');
   expect((await job(upload.id))?.returnvalue).toEqual({ status: 'cancelled' });

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { Page, RowError } from '@importer/contracts';
 import type { QueueEvents } from 'bullmq';
 import { createApp } from '@importer/api';
 import type { ImportLimits } from '@importer/config';
@@ -58,13 +59,13 @@ export async function startHarness(options: HarnessOptions = {}) {
       if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${JSON.stringify(response.body)}`);
       const id = (response.body as ImportView).id;
       await waitForJob(queue, events, id);
-      const { body } = await http.get(`/api/v1/imports/${id}`).set('Authorization', `Bearer ${token}`);
-      return body as ImportView;
+      const record = await http.get(`/api/v1/imports/${id}`).set('Authorization', `Bearer ${token}`);
+      return record.body as ImportView;
     },
 
-    async errorsOf(id: string) {
-      const { body } = await http.get(`/api/v1/imports/${id}/errors?limit=1000`).set('Authorization', `Bearer ${token}`);
-      return body.items as { row: number; level: string; column: string | null; code: string; message: string; value: string | null }[];
+    async errorsOf(id: string): Promise<RowError[]> {
+      const response = await http.get(`/api/v1/imports/${id}/errors?limit=1000`).set('Authorization', `Bearer ${token}`);
+      return (response.body as Page<RowError>).items;
     },
 
     async close() {

@@ -74,7 +74,8 @@ describe('a NUL character', () => {
       { row: 4, column: 'nom', code: 'invalid_character' },
     ]);
     expect(errors[0]?.raw).toEqual(['123', 'Bravo', '75002', 'x\uFFFDy']);
-    expect(errors[1]).toMatchObject({ message: expect.stringMatching(/^nom: contains a NUL character/), value: 'Char\uFFFDlie' });
+    expect(errors[1]).toMatchObject({ value: 'Char\uFFFDlie' });
+    expect(errors[1]?.message).toMatch(/^nom: contains a NUL character/);
 
     const download = parseCsv(await h.errorsCsv(result.id), ',');
     expect(download[0]).toEqual(['siren', 'nom', 'code_postal', 'note\uFFFD', 'error_column', 'error_code', 'error_message']);

@@ -12,9 +12,18 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** The columns of a stored company these tests look at. */
+interface StoredCompany {
+  nom: string;
+  adresse: string | null;
+  code_postal: string | null;
+  is_active: boolean;
+  date_creation: string | null;
+}
+
 const stored = async (siren: string) =>
   (
-    await h.db.pool.query(
+    await h.db.pool.query<StoredCompany>(
       `SELECT nom, adresse, code_postal, is_active, to_char(date_creation, 'YYYY-MM-DD') AS date_creation FROM companies WHERE siren = $1`,
       [siren],
     )

@@ -99,7 +99,7 @@ describe('hostile files', () => {
     const xlsx = await h.importFile(toXlsx(COMPANY_HEADERS, [companyRow(5)]), 'after.xlsx', { profile: 'companies' });
     expect(xlsx.status).toBe('completed');
     expect(xlsx.totals).toMatchObject({ rows: 1, created: 1 });
-    const { rows } = await h.db.pool.query('SELECT count(*)::int AS n FROM companies');
-    expect(rows[0].n).toBe(4);
+    const { rows } = await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM companies');
+    expect(rows[0]?.n).toBe(4);
   });
 });

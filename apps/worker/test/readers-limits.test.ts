@@ -1,3 +1,4 @@
+import type { ErrorBody } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, sheetXml, toCsv, xlsxPackage } from '@importer/testing';
 import { startHarness, type Harness } from './harness';
 
@@ -22,7 +23,7 @@ describe('import limits', () => {
   it('refuses an upload over the file size limit with 413', async () => {
     const response = await h.upload(Buffer.alloc(65 * 1024, 'a'), 'big.csv', { profile: 'companies' });
     expect(response.status).toBe(413);
-    expect(response.body.error).toMatchObject({ code: 'file_too_large' });
+    expect((response.body as ErrorBody).error).toMatchObject({ code: 'file_too_large' });
   });
 
   it('fails a file with more rows than MAX_ROWS', async () => {

@@ -51,7 +51,7 @@ async function importWithFailedJob(): Promise<{ id: string; finishedOn: number }
   const token = randomUUID();
   const job = await hand.getNextJob(token);
   expect(job?.id).toBe(id);
-  await job!.moveToFailed(new Error('job stalled more than allowable limit'), token);
+  await job.moveToFailed(new Error('job stalled more than allowable limit'), token);
   const failed = await services.queue.getJob(id);
   expect(await failed?.getState()).toBe('failed');
   return { id, finishedOn: failed!.finishedOn! };

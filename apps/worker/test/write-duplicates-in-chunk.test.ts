@@ -24,7 +24,11 @@ describe('a key repeated within one chunk, in different read batches', () => {
   );
   const expectedTotals = { rows: 1200, created: 1197, updated: 0, unchanged: 1, skipped: 2, failed: 0, warnings: 2 };
   const stored = async (n: number) =>
-    (await h.db.pool.query(`SELECT nom, telephone, is_active, updated_at FROM companies WHERE siren = $1`, [sirenFor(n)])).rows[0];
+    (
+      await h.db.pool.query<Record<string, unknown>>(`SELECT nom, telephone, is_active, updated_at FROM companies WHERE siren = $1`, [
+        sirenFor(n),
+      ])
+    ).rows[0];
 
   /** Stores the existing key the file repeats (unchanged if an earlier test stored it already). */
   const storeExisting = () => h.importFile(toCsv(COMPANY_HEADERS, [companyRow(40)]), 'existing.csv', { profile: 'companies' });

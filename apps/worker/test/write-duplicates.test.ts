@@ -19,14 +19,14 @@ function fileWith(placed: Record<number, FixtureRow>, base = 6000): string {
 }
 
 const companies = async (numbers: number[]) => {
-  const { rows } = await h.db.pool.query(
+  const { rows } = await h.db.pool.query<{ siren: string } & Record<string, unknown>>(
     `SELECT siren, nom, adresse, telephone, is_active, updated_at FROM companies WHERE siren = ANY($1) ORDER BY siren`,
     [numbers.map(sirenFor)],
   );
   return Object.fromEntries(rows.map((row) => [row.siren, row])) as Record<string, Record<string, unknown>>;
 };
 const journal = async () => {
-  const { rows } = await h.db.pool.query(
+  const { rows } = await h.db.pool.query<{ chunks: number; undo: number }>(
     `SELECT (SELECT count(*) FROM import_chunks)::int AS chunks, (SELECT count(*) FROM import_undo_companies)::int AS undo`,
   );
   return rows[0];

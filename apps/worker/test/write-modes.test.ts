@@ -12,9 +12,10 @@ afterAll(async () => {
 
 const csv = (rows: FixtureRow[]) => toCsv(COMPANY_HEADERS, rows);
 const stored = async (n: number) => {
-  const { rows } = await h.db.pool.query(`SELECT nom, adresse, telephone, is_active, email_contact FROM companies WHERE siren = $1`, [
-    sirenFor(n),
-  ]);
+  const { rows } = await h.db.pool.query<Record<string, unknown>>(
+    `SELECT nom, adresse, telephone, is_active, email_contact FROM companies WHERE siren = $1`,
+    [sirenFor(n)],
+  );
   return rows[0];
 };
 /** Every row ends as exactly one outcome. */

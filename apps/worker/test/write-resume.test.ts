@@ -47,7 +47,7 @@ function failingPool(pool: Pool, nth: number, when: 'before' | 'after'): Pool {
   let inTransaction = false;
   const proxy = Object.create(pool) as Pool;
   // pg's Pool#query checks out through this.connect(callback): keep it on the real pool.
-  proxy.query = pool.query.bind(pool) as Pool['query'];
+  proxy.query = pool.query.bind(pool);
   proxy.connect = (async () => {
     const client = await pool.connect();
     const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
@@ -107,9 +107,10 @@ function file(base: number): FixtureRow[] {
 }
 
 const snapshot = async (base: number) => {
-  const { rows } = await db.pool.query(`SELECT siren, nom, telephone, is_active FROM companies WHERE siren = ANY($1) ORDER BY siren`, [
-    [10, 11, 5000, 5001].map((n) => sirenFor(base + n)),
-  ]);
+  const { rows } = await db.pool.query<{ siren: string; nom: string; telephone: string | null; is_active: boolean }>(
+    `SELECT siren, nom, telephone, is_active FROM companies WHERE siren = ANY($1) ORDER BY siren`,
+    [[10, 11, 5000, 5001].map((n) => sirenFor(base + n))],
+  );
   return rows.map((row) => ({ ...row, siren: Number(row.siren) - Number(sirenFor(base)) }));
 };
 

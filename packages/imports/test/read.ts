@@ -51,12 +51,25 @@ export async function readAll(
   }
 }
 
+/** An error the import code throws: an ImportError carries its code and details. */
+type ThrownError = Error & { code?: string; details?: Record<string, unknown> };
+
 /** The error a promise rejects with (fails the test when it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+export async function rejection(promise: Promise<unknown>): Promise<ThrownError> {
   try {
     await promise;
   } catch (error) {
-    return error as Error & { code?: string };
+    return error as ThrownError;
   }
   throw new Error('expected a rejection');
+}
+
+/** The error a call throws (fails the test when it returns). */
+export function thrown(call: () => unknown): ThrownError {
+  try {
+    call();
+  } catch (error) {
+    return error as ThrownError;
+  }
+  throw new Error('expected an error');
 }

@@ -3,8 +3,7 @@
  * taken before parsing (MAX_XLS_CELLS), the thread's heap limit (XLS_MEMORY_MB) and files that are OLE2
  * documents but no workbook. apps/worker/test/readers-xls.test.ts runs the same through the compiled worker.
  */
-import * as XLSX from '@e965/xlsx';
-import { toXls, xlsWithFormula, xlsWithNumberRows } from '@importer/testing';
+import { CFB, toXls, xlsWithFormula, xlsWithNumberRows } from '@importer/testing';
 import { countCells } from '../src/readers/biff';
 import { cleanUp, readAll, rejection } from './read';
 
@@ -38,7 +37,7 @@ describe('legacy XLS in a thread', () => {
       3,
       50,
     );
-    const stream = XLSX.CFB.find(XLSX.CFB.read(xls, { type: 'buffer' }), 'Workbook').content as Uint8Array;
+    const stream = CFB.find(CFB.read(xls, { type: 'buffer' }), 'Workbook')!.content;
     expect(countCells(stream)).toBe(2 + 2 + 3 * 50);
   });
 
@@ -60,9 +59,9 @@ describe('legacy XLS in a thread', () => {
   });
 
   it('fails an OLE2 document that holds no workbook, and a damaged container', async () => {
-    const container = XLSX.CFB.utils.cfb_new();
-    XLSX.CFB.utils.cfb_add(container, 'WordDocument', Buffer.from('not a workbook'));
-    const word = Buffer.from(XLSX.CFB.write(container, { type: 'buffer' }) as Uint8Array);
+    const container = CFB.utils.cfb_new();
+    CFB.utils.cfb_add(container, 'WordDocument', Buffer.from('not a workbook'));
+    const word = Buffer.from(CFB.write(container, { type: 'buffer' }));
     expect(await rejection(readAll(word, 'xls'))).toMatchObject({
       code: 'unreadable_file',
       message: 'The file is an Office document without a workbook in it, not an XLS workbook.',

@@ -28,7 +28,7 @@ function forward<T extends object>(target: T, property: string | symbol): unknow
  */
 export function recordingPool(pool: Pool, sent: SentStatement[]): Pool {
   const recording =
-    (query: Query, target: object): Query =>
+    (query: Query): Query =>
     (...args) => {
       const [first] = args;
       const statement: SentStatement =
@@ -36,7 +36,7 @@ export function recordingPool(pool: Pool, sent: SentStatement[]): Pool {
           ? { text: first, name: undefined }
           : { text: (first as { text?: string }).text ?? '', name: (first as { name?: string }).name };
       sent.push(statement);
-      const result = query.apply(target, args);
+      const result = query(...args);
       if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
         (result as PromiseLike<{ rowCount?: number | null } | undefined>).then(
           (done) => (statement.rowCount = done?.rowCount),
@@ -47,12 +47,12 @@ export function recordingPool(pool: Pool, sent: SentStatement[]): Pool {
     };
   const recordingClient = (client: PoolClient): PoolClient =>
     new Proxy(client, {
-      get: (target, property) => (property === 'query' ? recording(target.query as Query, target) : forward(target, property)),
+      get: (target, property) => (property === 'query' ? recording(target.query.bind(target)) : forward(target, property)),
     });
   return new Proxy(pool, {
     get: (target, property) => {
       // Called on the real pool: pg's Pool#query checks out through its own connect(), so each is recorded once.
-      if (property === 'query') return recording(target.query as Query, target);
+      if (property === 'query') return recording(target.query.bind(target));
       if (property === 'connect') return async () => recordingClient(await target.connect());
       return forward(target, property);
     },

@@ -17,6 +17,28 @@ const EOF = 0x000a;
 /** ptgNum: a number constant in a formula's parsed expression. */
 const PTG_NUM = 0x1f;
 
+/** A stream in an OLE2 container. */
+interface CfbEntry {
+  content: Uint8Array;
+  size: number;
+}
+
+/** An OLE2 (compound file) container, as SheetJS's CFB library reads and writes it. */
+interface CfbContainer {
+  FileIndex: CfbEntry[];
+}
+
+/** The part of SheetJS's CFB library that tests use; @e965/xlsx declares `CFB` as `any`. */
+interface CfbLibrary {
+  read(data: Buffer, options: { type: 'buffer' }): CfbContainer;
+  find(container: CfbContainer, path: string): CfbEntry | null;
+  write(container: CfbContainer, options: { type: 'buffer' }): Uint8Array;
+  utils: { cfb_new(): CfbContainer; cfb_add(container: CfbContainer, path: string, content: Buffer): void };
+}
+
+/** SheetJS's CFB library (the OLE2 container an XLS workbook is stored in), typed. */
+export const CFB = XLSX.CFB as CfbLibrary;
+
 /** A BIFF8 workbook of these sheets; a cell may be a SheetJS cell object (`{ t: 'n', v, z: 'dd/mm/yyyy' }`). */
 export function toXls(sheets: { name: string; rows: unknown[][] }[]): Buffer {
   const book = XLSX.utils.book_new();
@@ -63,9 +85,10 @@ export function xlsWithNumberRows(xls: Buffer, from: number, rows: number, cols:
 
 /** Rewrites the records of the last sheet (from after the globals' and earlier sheets' EOF to its own). */
 function editLastSheet(xls: Buffer, edit: (records: BiffRecord[]) => BiffRecord[]): Buffer {
-  const container = XLSX.CFB.read(xls, { type: 'buffer' });
-  const entry = XLSX.CFB.find(container, 'Workbook');
-  const stream = Buffer.from(entry.content as Uint8Array);
+  const container = CFB.read(xls, { type: 'buffer' });
+  const entry = CFB.find(container, 'Workbook');
+  if (!entry) throw new Error('the XLS file holds no Workbook stream');
+  const stream = Buffer.from(entry.content);
   const records: BiffRecord[] = [];
   for (let at = 0; at + 4 <= stream.length; at += 4 + stream.readUInt16LE(at + 2)) {
     records.push({ type: stream.readUInt16LE(at), body: stream.subarray(at + 4, at + 4 + stream.readUInt16LE(at + 2)) });
@@ -83,5 +106,5 @@ function editLastSheet(xls: Buffer, edit: (records: BiffRecord[]) => BiffRecord[
   );
   entry.content = content;
   entry.size = content.length;
-  return Buffer.from(XLSX.CFB.write(container, { type: 'buffer' }) as Uint8Array);
+  return Buffer.from(CFB.write(container, { type: 'buffer' }));
 }

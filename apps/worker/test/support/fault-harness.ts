@@ -3,6 +3,7 @@
  * (supertest) for uploads, and real worker processes started (and killed) by the test.
  */
 import request from 'supertest';
+import type { Page, RowError } from '@importer/contracts';
 import { createApp } from '@importer/api';
 import type { ImportView } from '@importer/db';
 import {
@@ -168,9 +169,9 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
     },
 
     /** The import's row errors and warnings, as the API lists them (the first 1,000). */
-    async errorsOf(id: string) {
-      const { body } = await http.get(`/api/v1/imports/${id}/errors?limit=1000`).set('Authorization', `Bearer ${token}`);
-      return body.items as { row: number; level: string; column: string | null; code: string; message: string; value: string | null }[];
+    async errorsOf(id: string): Promise<RowError[]> {
+      const response = await http.get(`/api/v1/imports/${id}/errors?limit=1000`).set('Authorization', `Bearer ${token}`);
+      return (response.body as Page<RowError>).items;
     },
 
     async record(id: string): Promise<ImportView> {

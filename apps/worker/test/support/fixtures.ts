@@ -7,7 +7,7 @@ import { COMPANY_HEADERS, companyRow, toCsv, type FixtureRow } from '@importer/t
  * (the earlier one is skipped with `duplicate_key`).
  */
 export function companiesCsv(rows: number, offset = 0): string {
-  const data: FixtureRow[] = new Array(rows);
+  const data = new Array<FixtureRow>(rows);
   for (let i = 0; i < rows; i++) {
     const n = offset + i;
     if (i % 997 === 996) data[i] = companyRow(n, { siren: '123456789' });

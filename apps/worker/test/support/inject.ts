@@ -22,7 +22,7 @@ function hookClient(client: PoolClient, hook: QueryHook): PoolClient {
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
@@ -33,7 +33,7 @@ export function hookedPool(pool: Pool, hook: QueryHook): Pool {
     get(target, property, receiver) {
       if (property === 'connect') return async () => hookClient(await target.connect(), hook);
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
 }

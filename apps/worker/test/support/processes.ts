@@ -61,7 +61,7 @@ export function spawnWorker(name: string, env: Record<string, string>): WorkerPr
     running = false; // no signal to a pid that is gone
   });
   // 'close', not 'exit': the process may exit before its last lines are read from the pipe.
-  const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }) as Exit);
+  const exited = once(child, 'close').then(([code, signal]: unknown[]) => ({ code, signal }) as Exit);
   createInterface({ input: child.stdout! }).on('line', (text) => {
     let line: LogLine;
     try {
@@ -128,7 +128,7 @@ const tail = (logs: LogLine[]) =>
     .join('\n');
 
 /** A TCP port free at the time of asking. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -160,7 +160,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     let output = '';
     let ready = false;
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         if (ready) return; // keep draining the pipe
         output += chunk.toString();
         if (/Ready to accept connections/i.test(output)) {
