@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useState } from 'react';
 
 /** The trail of keyset cursors behind the current page (the API only hands out the next one). */
 export function useCursorTrail() {
@@ -15,15 +15,15 @@ export function useCursorTrail() {
 
 /** Calls `tick` every `ms` while `active`, one call at a time; stops on unmount. */
 export function useRefresh(active: boolean, ms: number, tick: () => Promise<unknown>) {
-  const latest = useRef(tick);
-  latest.current = tick;
+  const onTick = useEffectEvent(tick);
   useEffect(() => {
     if (!active) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout>;
     const loop = () => {
       timer = setTimeout(() => {
-        latest.current().finally(() => {
+        // The tick reports its own failures (each page's load() shows them); the loop only waits for it to settle.
+        void onTick().finally(() => {
           if (!stopped) loop();
         });
       }, ms);
@@ -38,7 +38,7 @@ export function useRefresh(active: boolean, ms: number, tick: () => Promise<unkn
 
 /** Re-renders every `ms` (relative ages). */
 export function useNow(ms = 30_000): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(Date.now);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), ms);
     return () => clearInterval(timer);

@@ -6,8 +6,8 @@ import { navigate } from './router';
 interface SessionState {
   /** undefined while the first check runs; null when nobody is logged in. */
   principal: Principal | null | undefined;
-  logIn(email: string, password: string): Promise<void>;
-  logOut(): Promise<void>;
+  logIn: (email: string, password: string) => Promise<void>;
+  logOut: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import type { ErrorBody } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, sirenFor, toCsv, type FixtureRow } from '@importer/testing';
 import { ARTIFACTS, PASSWORD, startStack, type Stack } from './stack';
 
@@ -180,7 +181,7 @@ describe('an operator', () => {
     expect(await link.getAttribute('href')).toBe(`/api/v1/imports/${importId}/errors.csv`);
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect(await download.failure()).toBeNull();
-    const content = await readFile((await download.path())!, 'utf8');
+    const content = await readFile(await download.path(), 'utf8');
     const lines = content.trim().split(/\r?\n/);
     expect(lines[0]).toMatch(/error_column.*error_code.*error_message/);
     expect(lines).toHaveLength(1 + 61);
@@ -317,7 +318,7 @@ describe('a viewer', () => {
       form.set('profile', 'companies');
       form.set('file', new File(['siren\n'], 'x.csv'));
       const response = await fetch('/api/v1/imports', { method: 'POST', body: form, headers: { 'X-CSRF-Token': csrf } });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as ErrorBody };
     });
     expect(upload).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
 

@@ -18,16 +18,16 @@ import { createProgressPublisher, createProgressSubscriber, createRedis } from '
 import { redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS } from '@importer/testing';
 import { createImportWorker } from '@importer/worker';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const PASSWORD = 'a long enough password';
 
 /**
  * Holds or breaks the worker's chunk transactions (each takes one `pool.connect()`), so that a test can
  * find an import running, or failing, exactly when it wants to, without timing.
  */
-export class ChunkGate {
+class ChunkGate {
   private plan: { kind: 'hold'; after: number; reached: () => void; released: Promise<void> } | { kind: 'fail'; message: string } | null =
     null;
 
@@ -97,7 +97,7 @@ export class ChunkGate {
 }
 
 /** Builds the admin UI into apps/admin/dist unless it is up to date (the same script `npm start` runs). */
-export async function buildAdminUi(): Promise<void> {
+async function buildAdminUi(): Promise<void> {
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'apps/admin/scripts/build.mjs')], { cwd: ROOT });
 }
 

@@ -117,10 +117,10 @@ export function createSessionLayer(deps: SessionDeps) {
     /** Starts a fresh session for the user (a new id: no session fixation). */
     logIn(req: Request, userId: string): Promise<void> {
       return new Promise((resolve, reject) => {
-        req.session.regenerate((error) => {
+        req.session.regenerate((error?: Error) => {
           if (error) return reject(error);
           req.session.userId = userId;
-          req.session.save((saveError) => (saveError ? reject(saveError) : resolve()));
+          req.session.save((saveError?: Error) => (saveError ? reject(saveError) : resolve()));
         });
       });
     },
@@ -128,7 +128,7 @@ export function createSessionLayer(deps: SessionDeps) {
     logOut(req: Request, res: Parameters<RequestHandler>[1]): Promise<void> {
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       res.clearCookie(CSRF_COOKIE, { path: '/' });
-      return new Promise((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
+      return new Promise((resolve, reject) => req.session.destroy((error?: Error) => (error ? reject(error) : resolve())));
     },
 
     /** Drops sessions that expired (called at each log-in, so the table stays small without a timer). */

@@ -1,6 +1,6 @@
 import type { UsersRepository } from '@importer/db';
 import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
-import { startApi, type ApiHarness } from './harness';
+import { errorOf, startApi, type ApiHarness } from './harness';
 
 const csv = toCsv(COMPANY_HEADERS, [companyRow(1)]);
 
@@ -25,7 +25,7 @@ describe('UPLOADS_PER_HOUR whatever the spelling of the upload path', () => {
       const { token } = await api.tokens.create(`uploader ${path}`, 'operator');
       expect((await upload('/api/v1/imports', token)).status).toBe(202);
       const limited = await upload(path, token);
-      expect({ status: limited.status, code: limited.body.error?.code }).toEqual({ status: 429, code: 'too_many_uploads' });
+      expect({ status: limited.status, code: errorOf(limited)?.code }).toEqual({ status: 429, code: 'too_many_uploads' });
       // And the other way round: the variant's upload counts for the plain path.
       const { token: second } = await api.tokens.create(`second ${path}`, 'operator');
       expect((await upload(path, second)).status).toBe(202);
@@ -57,7 +57,7 @@ describe('failed log-ins from one address', () => {
     for (let i = 0; i < 5; i++) expect((await logIn(`user${i}@example.com`, 'Summer2024!', '203.0.113.7')).status).toBe(401);
     const limited = await logIn('user-next@example.com', 'Summer2024!', '203.0.113.7');
     expect(limited.status).toBe(429);
-    expect(limited.body.error.code).toBe('too_many_attempts');
+    expect(errorOf(limited)?.code).toBe('too_many_attempts');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Even the right password waits: the address is paused, not the account.
     expect((await logIn('real@example.com', 'the right password', '203.0.113.7')).status).toBe(429);
@@ -85,7 +85,7 @@ describe('password hashing under a burst of log-ins', () => {
       }
     };
     const users = new Proxy({} as UsersRepository, {
-      get: (_target, key: keyof UsersRepository) => (key === 'verify' ? verify : api.users[key]),
+      get: (_target, key: keyof UsersRepository) => (key === 'verify' ? verify : api.users[key].bind(api.users)),
     });
     api = await startApi({ app: { users, loginHashConcurrency: 2, loginHashQueue: 3 } });
     await api.users.create({ email: 'someone@example.com', password: 'the right password', role: 'viewer' });
@@ -105,7 +105,7 @@ describe('password hashing under a burst of log-ins', () => {
     await new Promise<void>((resolve) => {
       for (const response of responses) {
         void response.then((r) => {
-          settled.push({ status: r.status, retryAfter: r.headers['retry-after'], code: r.body.error?.code });
+          settled.push({ status: r.status, retryAfter: r.headers['retry-after'], code: errorOf(r)?.code });
           if (settled.length === 7) resolve();
         });
       }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Papa from 'papaparse';
-import { startApi, type ApiHarness } from './harness';
+import { errorOf, startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -119,7 +119,7 @@ describe('GET /imports/:id/errors.csv', () => {
   it('answers 404 for an unknown import', async () => {
     const unknown = await api.http.get(`/api/v1/imports/${randomUUID()}/errors.csv`).set('Authorization', `Bearer ${api.token}`);
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error.code).toBe('not_found');
+    expect(errorOf(unknown)?.code).toBe('not_found');
     const malformed = await api.http.get('/api/v1/imports/nope/errors.csv').set('Authorization', `Bearer ${api.token}`);
     expect(malformed.status).toBe(404);
   });

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import request from 'supertest';
+import type { ErrorBody } from '@importer/contracts';
 import { startTestServices, testAppDeps } from '@importer/testing';
 import { createApp, type AppDeps } from '../src/app';
 
@@ -25,8 +26,11 @@ export async function startApi(options: { maxFileBytes?: number; bootstrapToken?
     storageDir,
     /** Files left in storage (a refused upload must leave none). */
     storedFiles: () => readdir(storageDir),
-    close: services.close,
+    close: () => services.close(),
   };
 }
 
 export type ApiHarness = Awaited<ReturnType<typeof startApi>>;
+
+/** The `error` of an error answer (docs/api.md, "Errors"); undefined for any other answer. */
+export const errorOf = (response: { body: unknown }) => (response.body as Partial<ErrorBody>).error;

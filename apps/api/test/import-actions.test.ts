@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
+import type { ImportView } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, redisUrl, toCsv } from '@importer/testing';
-import { startApi, type ApiHarness } from './harness';
+import { errorOf, startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;
 let viewer: string;
@@ -22,7 +23,7 @@ async function upload(): Promise<string> {
     .field('profile', 'companies')
     .attach('file', Buffer.from(csv), 'c.csv');
   expect(response.status).toBe(202);
-  return response.body.id as string;
+  return (response.body as ImportView).id;
 }
 
 const setStatus = (id: string, status: string, extra = '') =>
@@ -36,18 +37,18 @@ describe('POST /api/v1/imports/:id/cancel', () => {
     const cancelled = await api.http.post(`/api/v1/imports/${id}/cancel`).set(auth());
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ id, status: 'cancelled', error: null });
-    expect(cancelled.body.finishedAt).not.toBeNull();
+    expect((cancelled.body as ImportView).finishedAt).not.toBeNull();
     expect(await api.queue.getJob(id)).toBeUndefined();
 
     const again = await api.http.post(`/api/v1/imports/${id}/cancel`).set(auth());
     expect(again.status).toBe(409);
-    expect(again.body.error).toMatchObject({ code: 'not_cancellable', details: { status: 'cancelled' } });
+    expect(errorOf(again)).toMatchObject({ code: 'not_cancellable', details: { status: 'cancelled' } });
   });
 
   it('refuses a finished import, an unknown one, and a viewer', async () => {
     const id = await upload();
     await setStatus(id, 'completed');
-    expect((await api.http.post(`/api/v1/imports/${id}/cancel`).set(auth())).body.error.code).toBe('not_cancellable');
+    expect(errorOf(await api.http.post(`/api/v1/imports/${id}/cancel`).set(auth()))?.code).toBe('not_cancellable');
     expect((await api.http.post('/api/v1/imports/00000000-0000-4000-8000-000000000000/cancel').set(auth())).status).toBe(404);
     expect((await api.http.post('/api/v1/imports/not-a-uuid/cancel').set(auth())).status).toBe(404);
     expect((await api.http.post(`/api/v1/imports/${id}/cancel`).set({ Authorization: `Bearer ${viewer}` })).status).toBe(403);
@@ -68,20 +69,17 @@ describe('POST /api/v1/imports/:id/retry', () => {
 
     const again = await api.http.post(`/api/v1/imports/${id}/retry`).set(auth());
     expect(again.status).toBe(409);
-    expect(again.body.error).toMatchObject({ code: 'not_retryable', details: { status: 'queued' } });
+    expect(errorOf(again)).toMatchObject({ code: 'not_retryable', details: { status: 'queued' } });
   });
 
   it('replaces the failed job that still holds the import id, with fresh attempts', async () => {
     const id = await upload();
     // A worker fails the job for good, as a bad file would.
     const url = new URL(redisUrl());
-    const worker = new Worker(
-      api.queue.name,
-      async () => {
-        throw new UnrecoverableError('missing_columns: bad file');
-      },
-      { connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }, prefix: api.queue.opts.prefix },
-    );
+    const worker = new Worker(api.queue.name, () => Promise.reject(new UnrecoverableError('missing_columns: bad file')), {
+      connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
+      prefix: api.queue.opts.prefix,
+    });
     try {
       await new Promise<void>((resolve) => worker.on('failed', (job) => job?.id === id && resolve()));
     } finally {
@@ -105,7 +103,7 @@ describe('POST /api/v1/imports/:id/retry', () => {
     await setStatus(id, 'failed', ', file_purged_at = now()');
     const purged = await api.http.post(`/api/v1/imports/${id}/retry`).set(auth());
     expect(purged.status).toBe(409);
-    expect(purged.body.error.code).toBe('file_purged');
+    expect(errorOf(purged)?.code).toBe('file_purged');
     expect((await api.http.post('/api/v1/imports/00000000-0000-4000-8000-000000000000/retry').set(auth())).status).toBe(404);
     expect((await api.http.post(`/api/v1/imports/${id}/retry`).set({ Authorization: `Bearer ${viewer}` })).status).toBe(403);
   });

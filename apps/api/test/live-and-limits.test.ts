@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ImportStats, ImportView } from '@importer/contracts';
 import { createProgressPublisher, createProgressSubscriber, createRedis, progressChannel, type ProgressSubscriber } from '@importer/queue';
 import { COMPANY_HEADERS, companyRow, redisUrl, toCsv, uniquePrefix } from '@importer/testing';
-import { startApi, type ApiHarness } from './harness';
+import { errorOf, startApi, type ApiHarness } from './harness';
 import { openStream } from './sse';
 
 const csv = toCsv(COMPANY_HEADERS, [companyRow(1)]);
@@ -141,7 +142,7 @@ describe('GET /imports/:id/events without a progress channel', () => {
         .set('Authorization', `Bearer ${api.token}`)
         .field('profile', 'companies')
         .attach('file', Buffer.from(csv), 'companies.csv');
-      const id = upload.body.id as string;
+      const { id } = upload.body as ImportView;
       const stream = openStream((server.address() as AddressInfo).port, `/api/v1/imports/${id}/events`, {
         Authorization: `Bearer ${api.token}`,
       });
@@ -184,19 +185,20 @@ describe('GET /stats', () => {
     }
     const response = await api.http.get('/api/v1/stats').set('Authorization', `Bearer ${api.token}`);
     expect(response.status).toBe(200);
-    expect(response.body.imports).toEqual({
+    const stats = response.body as ImportStats;
+    expect(stats.imports).toEqual({
       total: 6,
       byStatus: { completed: 2, completed_with_errors: 1, failed: 2, processing: 1 },
       byProfile: { companies: 4, categories: 2 },
     });
-    expect(response.body.last24h).toEqual({
+    expect(stats.last24h).toEqual({
       imports: 4,
       rows: { total: 160, created: 140, updated: 0, unchanged: 0, skipped: 0, failed: 5 },
       finishedImports: 3,
       failedImports: 1,
       failureRate: 1 / 3,
     });
-    expect(response.body.last30d).toMatchObject({ imports: 5, finishedImports: 4, failedImports: 1, failureRate: 0.25 });
+    expect(stats.last30d).toMatchObject({ imports: 5, finishedImports: 4, failedImports: 1, failureRate: 0.25 });
 
     await api.db.pool.query(`DELETE FROM "imports"`);
     const cached = await api.http.get('/api/v1/stats').set('Authorization', `Bearer ${api.token}`);
@@ -224,7 +226,7 @@ describe('UPLOADS_PER_HOUR', () => {
     expect((await upload(api.token)).status).toBe(202);
     const limited = await upload(api.token);
     expect(limited.status).toBe(429);
-    expect(limited.body.error).toMatchObject({ code: 'too_many_uploads', details: { limit: 2 } });
+    expect(errorOf(limited)).toMatchObject({ code: 'too_many_uploads', details: { limit: 2 } });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
 
     const { token: other } = await api.tokens.create('other', 'operator');

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import type { ErrorBody, SessionInfo } from '@importer/contracts';
 import type { ImportsRepository } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis, type ProgressSubscriber } from '@importer/queue';
 import { redisUrl, uniquePrefix } from '@importer/testing';
@@ -29,7 +30,7 @@ beforeAll(async () => {
             reads++;
             return api.imports.find(id);
           }
-        : api.imports[key],
+        : api.imports[key].bind(api.imports),
   });
   // The poll is an hour: every re-read below is caused by a published message, or there is none.
   api = await startApi({
@@ -88,7 +89,8 @@ async function logIn(email: string) {
   const response = await agent.post('/api/v1/session').send({ email, password: PASSWORD });
   expect(response.status).toBe(200);
   const cookie = (response.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
-  return { agent, csrf: response.body.csrfToken as string, cookie };
+  // A session log-in always gets a CSRF token (only bearer calls have none).
+  return { agent, csrf: (response.body as SessionInfo & { csrfToken: string }).csrfToken, cookie };
 }
 
 it('caps the streams of one user and of the process with 429 too_many_streams, and frees a place when a stream ends', async () => {
@@ -100,13 +102,13 @@ it('caps the streams of one user and of the process with 429 too_many_streams, a
   const fourth = openStream(port, `/api/v1/imports/${id}/events`, bearer(viewer));
   await fourth.closed;
   expect(fourth.status()).toBe(429);
-  expect(JSON.parse(fourth.text()).error).toMatchObject({ code: 'too_many_streams', details: { limit: 3, scope: 'user' } });
+  expect((JSON.parse(fourth.text()) as ErrorBody).error).toMatchObject({ code: 'too_many_streams', details: { limit: 3, scope: 'user' } });
 
   const theirs = [await watch(id, bearer(other)), await watch(id, bearer(other))];
   const sixth = openStream(port, `/api/v1/imports/${id}/events`, bearer(api.token));
   await sixth.closed;
   expect(sixth.status()).toBe(429);
-  expect(JSON.parse(sixth.text()).error).toMatchObject({ code: 'too_many_streams', details: { limit: 5, scope: 'all' } });
+  expect((JSON.parse(sixth.text()) as ErrorBody).error).toMatchObject({ code: 'too_many_streams', details: { limit: 5, scope: 'all' } });
 
   await finish(id);
   await Promise.all([...mine, ...theirs].map((stream) => stream.closed));

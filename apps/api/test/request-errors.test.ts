@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
+import type { ImportView } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
-import { startApi, type ApiHarness } from './harness';
+import { errorOf, startApi, type ApiHarness } from './harness';
 
 /** Every line the API logs, so that a test can see the detail went to the log and not to the client. */
 const logged: Record<string, unknown>[] = [];
@@ -16,7 +17,7 @@ beforeAll(async () => {
     .set(auth())
     .field('profile', 'companies')
     .attach('file', Buffer.from(toCsv(COMPANY_HEADERS, [companyRow(1)])), 'companies.csv');
-  importId = upload.body.id as string;
+  importId = (upload.body as ImportView).id;
 });
 afterAll(() => api.close());
 
@@ -28,7 +29,7 @@ const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString
 
 /** A client error in the API's shape, with nothing of the server in its message. */
 function expectClientError(response: { status: number; body: unknown; text: string }, status: number, code: string) {
-  expect({ status: response.status, code: (response.body as { error?: { code?: string } }).error?.code }).toEqual({ status, code });
+  expect({ status: response.status, code: errorOf(response)?.code }).toEqual({ status, code });
   expect(response.text).not.toMatch(/\/work\/|node_modules|\bat \w+ \(|SELECT |INSERT |BigInt|prisma|Invalid `/i);
 }
 
@@ -89,7 +90,7 @@ describe('request bodies the API cannot read', () => {
     logged.length = 0;
     const response = await logIn().set('Content-Type', 'application/json; charset=koi8-r').send('{"email":"a@b.c","password":"x"}');
     expectClientError(response, 415, 'unsupported_charset');
-    expect(response.body.error.message).toMatch(/koi8-r/i);
+    expect(errorOf(response)?.message).toMatch(/koi8-r/i);
     expect(logged.filter((line) => (line.level as number) >= 50)).toEqual([]);
   });
 

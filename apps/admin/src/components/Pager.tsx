@@ -10,8 +10,8 @@ export function Pager({
   page: number;
   hasPrevious: boolean;
   hasNext: boolean;
-  onPrevious(): void;
-  onNext(): void;
+  onPrevious: () => void;
+  onNext: () => void;
   label: string;
 }) {
   if (!hasPrevious && !hasNext) return null;

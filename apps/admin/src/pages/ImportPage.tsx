@@ -13,7 +13,7 @@ import { can, useSession } from '../session';
 const ERRORS_PAGE = 50;
 type Live = 'connecting' | 'live' | 'ended' | 'lost';
 
-/** The import record, kept current by the Server-Sent Events of `GET /imports/:id/events`. */
+/** The import record, kept current by the Server-Sent Events of `GET /imports/:id/events` (App keys the page by id: a new id starts afresh). */
 function useLiveImport(id: string) {
   const [record, setRecord] = useState<ImportView | null>(null);
   const [live, setLive] = useState<Live>('connecting');
@@ -22,7 +22,6 @@ function useLiveImport(id: string) {
 
   useEffect(() => {
     let closed = false;
-    setLive('connecting');
     const source = new EventSource(`/api/v1/imports/${id}/events`);
     source.addEventListener('import', (event) => {
       setRecord(JSON.parse((event as MessageEvent<string>).data) as ImportView);
@@ -54,6 +53,7 @@ function useLiveImport(id: string) {
   /** Re-reads the record and listens again (after a retry or a cancel). */
   const restart = useCallback((next?: ImportView) => {
     if (next) setRecord(next);
+    setLive('connecting');
     setGeneration((value) => value + 1);
   }, []);
   return { record, live, error, restart };
@@ -128,7 +128,7 @@ function RowErrors({ id, finishedAt }: { id: string; finishedAt: string | null }
   );
 }
 
-function Actions({ record, onChanged }: { record: ImportView; onChanged(next?: ImportView): void }) {
+function Actions({ record, onChanged }: { record: ImportView; onChanged: (next?: ImportView) => void }) {
   const [busy, setBusy] = useState<'retry' | 'cancel' | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -72,6 +72,7 @@ export function ImportsPage() {
   }, [status, profile, trail.cursor]);
 
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load() sets state only after its await (facebook/react#34905)
     void load();
   }, [load]);
   useEffect(() => {

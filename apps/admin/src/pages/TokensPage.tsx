@@ -6,7 +6,7 @@ import { formatAge, formatDateTime } from '../format';
 import { useNow } from '../hooks';
 import { can, useSession } from '../session';
 
-function RevokeButton({ token, onRevoked }: { token: ApiToken; onRevoked(): void }) {
+function RevokeButton({ token, onRevoked }: { token: ApiToken; onRevoked: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const revoke = async () => {
@@ -56,6 +56,7 @@ export function TokensPage() {
     }
   }, []);
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load() sets state only after its await (facebook/react#34905)
     if (can.administer(principal?.role)) void load();
   }, [load, principal]);
 

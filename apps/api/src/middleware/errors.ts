@@ -20,7 +20,7 @@ interface BodyError {
 }
 
 /** A value the client sent, quoted in a message: short, and printable. */
-const quoted = (value: unknown) => JSON.stringify(String(value ?? '').slice(0, 40));
+const quoted = (value: string | undefined) => JSON.stringify((value ?? '').slice(0, 40));
 
 /** body-parser's errors, each as a status, a stable code and a message for the client. */
 const BODY_ERRORS: Record<string, (error: BodyError) => HttpError> = {

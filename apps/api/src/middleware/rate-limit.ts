@@ -22,7 +22,7 @@ class ReconnectingRedisStore extends RedisStore {
   }
 }
 
-export interface LimitOptions {
+interface LimitOptions {
   redis: Redis;
   logger: Logger;
   /** Redis key prefix of this limit (under the queue prefix). */
@@ -85,6 +85,12 @@ export function uploadRateLimit(deps: { redis: Redis; logger: Logger; queuePrefi
 const LOGIN_WINDOW_MS = 15 * 60_000;
 const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? '');
 
+/** The e-mail address a log-in request names, as the key of its account (none when the body has no string `email`). */
+function loginEmail(req: Request): string {
+  const email = (req.body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' ? email.trim().toLowerCase() : '';
+}
+
 /**
  * Failed log-in attempts per e-mail address and client address (slows guessing one account's password),
  * then per client address alone (slows one address trying one password on many accounts: spraying).
@@ -109,10 +115,7 @@ export function loginRateLimits(deps: { redis: Redis; logger: Logger; queuePrefi
       ...common,
       prefix: `${deps.queuePrefix}:rate:login:`,
       limit: 10,
-      key: (req) =>
-        `${String((req.body as { email?: unknown } | undefined)?.email ?? '')
-          .trim()
-          .toLowerCase()}|${clientAddress(req)}`,
+      key: (req) => `${loginEmail(req)}|${clientAddress(req)}`,
       message: (limit) => `Too many failed log-in attempts (${limit} per 15 minutes); wait a few minutes and try again.`,
     }),
   ];

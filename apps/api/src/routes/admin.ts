@@ -18,8 +18,8 @@ import { sessionPrincipal } from '../middleware/auth';
 import type { SessionLayer } from '../sessions';
 
 /** Where `npm run build -w @importer/admin` puts the UI. */
-export const DEFAULT_ADMIN_DIR = path.resolve(__dirname, '../../../admin/dist');
-export const BULL_BOARD_PATH = '/admin/queues';
+const DEFAULT_ADMIN_DIR = path.resolve(__dirname, '../../../admin/dist');
+const BULL_BOARD_PATH = '/admin/queues';
 
 export interface AdminDeps {
   users: UsersRepository;
