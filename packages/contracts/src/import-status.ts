@@ -1,4 +1,4 @@
-/** Every status an import can have (SPEC §5), in the order of its life. The database's CHECK lists the same. */
+/** Every status an import can have (docs/api.md, "The import record"), in the order of its life. The database's CHECK lists the same. */
 export const IMPORT_STATUSES = ['queued', 'processing', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 

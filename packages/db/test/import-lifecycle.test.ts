@@ -27,7 +27,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** The lifecycle as documented (SPEC §5, docs/ARCHITECTURE.md): from → to for each action; any other start is refused. */
+/** The lifecycle as documented (docs/ARCHITECTURE.md, "Import lifecycle"): from → to for each action; any other start is refused. */
 const DOCUMENTED: Record<ImportAction, Partial<Record<ImportStatus, readonly ImportStatus[]>>> = {
   claim: { queued: ['processing'], processing: ['processing'] },
   finish: { processing: ['completed', 'completed_with_errors', 'failed'] },
