@@ -124,6 +124,23 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   expect((await h.http.get('/api/v1/cleanup-runs?cursor=abc').set(h.auth)).status).toBe(400);
 });
 
+it("a run that fails is recorded failed with a message in the product's words: the SQL stays in the thrown error", async () => {
+  // A pool whose first delete is refused by the database, as a broken statement would be.
+  const failing = {
+    query: (text: unknown, values?: unknown) =>
+      typeof text === 'object' && (text as { name?: string }).name === 'cleanup_delete_row_errors'
+        ? h.db.pool.query('SELECT 1 / 0')
+        : h.db.pool.query(text as string, values as unknown[]),
+    connect: () => h.db.pool.connect(),
+  } as unknown as typeof h.db.pool;
+  const deps = { pool: failing, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1 } };
+  await expect(runCleanup(deps, 'manual')).rejects.toThrow('division by zero');
+  const listed = (await h.http.get('/api/v1/cleanup-runs?limit=1').set(h.auth)).body as Page<CleanupRunView>;
+  expect(listed.items[0]).toMatchObject({ status: 'failed', trigger: 'manual' });
+  expect(listed.items[0]!.error).toMatch(/^The cleanup stopped on an error/);
+  expect(listed.items[0]!.error).not.toContain('division');
+});
+
 it('a run that finds another in progress is recorded as skipped and touches nothing', async () => {
   const holder = await h.db.pool.connect();
   try {

@@ -69,7 +69,12 @@ export async function runCleanup(deps: CleanupDeps, trigger: CleanupTrigger): Pr
       counts.jobsRemoved = deps.sweepJobs ? await deps.sweepJobs(now) : 0;
       await runs.finish(id, { status: 'completed', finishedAt: clock(), counts });
     } catch (error) {
-      await runs.finish(id, { status: 'failed', finishedAt: clock(), counts, error: (error as Error).message }).catch(() => undefined);
+      // Shown by GET /cleanup-runs: in the product's words. The error itself (SQL, paths) is thrown to the caller,
+      // which logs it (the worker's job log, the CLI's output).
+      const message = deps.signal?.aborted
+        ? 'The cleanup stopped at shutdown; the next run finishes it.'
+        : 'The cleanup stopped on an error; the log of the process that ran it has the details. The next run finishes it.';
+      await runs.finish(id, { status: 'failed', finishedAt: clock(), counts, error: message }).catch(() => undefined);
       throw error;
     }
     return (await runs.get(id)) as CleanupRunView;

@@ -13,7 +13,13 @@ export interface CleanupJobDeps {
 export function cleanupProcessor(deps: CleanupJobDeps) {
   return async (job: Job<CleanupPayload>): Promise<CleanupRunView> => {
     const { trigger } = cleanupPayload.parse(job.data);
-    const run = await runCleanup(deps.cleanup, trigger);
+    let run: CleanupRunView;
+    try {
+      run = await runCleanup(deps.cleanup, trigger);
+    } catch (error) {
+      deps.logger.error({ err: error, trigger }, 'cleanup run failed');
+      throw error;
+    }
     deps.logger.info({ runId: run.id, status: run.status, counts: run.counts }, 'cleanup run finished');
     return run;
   };
