@@ -50,7 +50,12 @@ function redisRateLimit(options: LimitOptions): RequestHandler {
     passOnStoreError: true,
     logger: {
       warn: (error, message) => options.logger.warn({ err: error }, message ?? 'rate limit'),
-      error: (error, message) => options.logger.error({ err: error }, message ?? 'rate limit'),
+      // At start the store loads its scripts before Redis is connected; it loads them again on first use
+      // (`ReconnectingRedisStore`), so that failure is not an error worth an operator's attention.
+      error: (error, message) =>
+        message?.includes('store initialization')
+          ? options.logger.debug({ err: error }, 'rate limit: Redis not connected yet; its scripts load on first use')
+          : options.logger.error({ err: error }, message ?? 'rate limit'),
     },
     store: new ReconnectingRedisStore({
       prefix: options.prefix,
