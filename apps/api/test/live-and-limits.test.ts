@@ -4,7 +4,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ImportStats, ImportView } from '@importer/contracts';
 import { createProgressPublisher, createProgressSubscriber, createRedis, progressChannel, type ProgressSubscriber } from '@importer/queue';
-import { COMPANY_HEADERS, companyRow, redisUrl, toCsv, uniquePrefix } from '@importer/testing';
+import { COMPANY_HEADERS, companyRow, recordImport, redisUrl, toCsv, uniquePrefix } from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
 import { openStream } from './sse';
 
@@ -51,21 +51,7 @@ describe('GET /imports/:id/events (Server-Sent Events)', () => {
     await api.close();
   });
 
-  const newImport = async () => {
-    const id = randomUUID();
-    await api.imports.create({
-      id,
-      profile: 'companies',
-      options: {},
-      fileName: 'companies.csv',
-      fileSize: 10,
-      fileSha256: '0'.repeat(64),
-      fileKey: `${id}.csv`,
-      fileFormat: 'csv',
-      createdBy: 'test',
-    });
-    return id;
-  };
+  const newImport = () => recordImport(api.imports);
   const auth = () => ({ Authorization: `Bearer ${api.token}` });
   const publish = (id: string) => createProgressPublisher(publisher, progressPrefix).publish(id);
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import type { ErrorBody, SessionInfo } from '@importer/contracts';
 import type { ImportsRepository } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis, type ProgressSubscriber } from '@importer/queue';
-import { redisUrl, uniquePrefix } from '@importer/testing';
+import { recordImport, redisUrl, uniquePrefix } from '@importer/testing';
 import { startApi, type ApiHarness } from './harness';
 import { openStream } from './sse';
 
@@ -57,21 +57,7 @@ afterAll(async () => {
   await api.close();
 });
 
-const newImport = async () => {
-  const id = randomUUID();
-  await api.imports.create({
-    id,
-    profile: 'companies',
-    options: {},
-    fileName: 'companies.csv',
-    fileSize: 10,
-    fileSha256: '0'.repeat(64),
-    fileKey: `${id}.csv`,
-    fileFormat: 'csv',
-    createdBy: 'test',
-  });
-  return id;
-};
+const newImport = () => recordImport(api.imports);
 const publish = (id: string) => createProgressPublisher(publisher, progressPrefix).publish(id);
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const watch = async (id: string, headers: Record<string, string>) => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { COMPANY_HEADERS } from '@importer/testing';
 import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
 let h: FaultHarness;
@@ -25,23 +26,7 @@ afterAll(async () => {
 });
 
 /** Every column of `companies` but the id and timestamps; the subcategory by name. */
-const COMPANY_COLUMNS = [
-  'siren',
-  'siret',
-  'nom',
-  'nom_commercial',
-  'adresse',
-  'code_postal',
-  'ville_nom',
-  'naf_code',
-  'naf_libelle',
-  'telephone',
-  'email_contact',
-  'site_web',
-  'is_active',
-  'subcategory_id',
-  'date_creation',
-];
+const COMPANY_COLUMNS = [...COMPANY_HEADERS, 'subcategory_id', 'date_creation'];
 
 /** What each companies file must store: the same six companies, however the program typed them. */
 const COMPANIES = [

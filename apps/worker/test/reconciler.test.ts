@@ -9,7 +9,7 @@ import { Worker } from 'bullmq';
 import pino from 'pino';
 import { finishImport } from '@importer/db';
 import { enqueueImport, IMPORTS_QUEUE } from '@importer/queue';
-import { redisUrl, startTestServices, type TestServices } from '@importer/testing';
+import { recordImport, redisUrl, startTestServices, type TestServices } from '@importer/testing';
 import { createReconciler } from '../src/reconciler';
 
 let services: TestServices;
@@ -34,18 +34,7 @@ const reconciler = (intervalMs: number) =>
 
 /** An import left `processing` an hour ago (its worker gone), whose only job has just failed. */
 async function importWithFailedJob(): Promise<{ id: string; finishedOn: number }> {
-  const id = randomUUID();
-  await services.imports.create({
-    id,
-    profile: 'companies',
-    options: {},
-    fileName: 'c.csv',
-    fileSize: 1,
-    fileSha256: '0'.repeat(64),
-    fileKey: `${id}.csv`,
-    fileFormat: 'csv',
-    createdBy: 'test',
-  });
+  const id = await recordImport(services.imports);
   await services.db.pool.query(`UPDATE imports SET status = 'processing', updated_at = now() - interval '1 hour' WHERE id = $1`, [id]);
   await enqueueImport(services.queue, id, 1);
   const token = randomUUID();

@@ -1,9 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { ImportLimits } from '@importer/config';
-import { createApiTokensRepository, createImportsRepository, createPrisma, createUsersRepository } from '@importer/db';
+import {
+  createApiTokensRepository,
+  createImportsRepository,
+  createPrisma,
+  createUsersRepository,
+  type ImportsRepository,
+} from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createTestDatabase } from './database';
 import { redisUrl, uniquePrefix } from './queue';
@@ -89,4 +96,21 @@ export function testAppDeps<O extends object = object>(services: TestServices, o
     importAttempts: 1,
     ...(overrides as O),
   };
+}
+
+/** Records a queued import of a small CSV straight in the database (no file, no job): for tests of what reads imports. */
+export async function recordImport(imports: ImportsRepository): Promise<string> {
+  const id = randomUUID();
+  await imports.create({
+    id,
+    profile: 'companies',
+    options: {},
+    fileName: 'companies.csv',
+    fileSize: 10,
+    fileSha256: '0'.repeat(64),
+    fileKey: `${id}.csv`,
+    fileFormat: 'csv',
+    createdBy: 'test',
+  });
+  return id;
 }
