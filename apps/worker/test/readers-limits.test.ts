@@ -1,27 +1,31 @@
 import type { ErrorBody } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, sheetXml, toCsv, xlsxPackage } from '@importer/testing';
-import { startHarness, type Harness } from './harness';
+import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
-/** The limits of docs/api.md ("Limits"), set small: each one's variable is named in the comment next to it. */
-let h: Harness;
+/**
+ * The limits of docs/api.md ("Limits"), set small through the environment of the worker users run (the
+ * compiled bundle, started as `npm run worker` starts it); the upload limit is the API's.
+ */
+let h: FaultHarness;
 beforeAll(async () => {
-  h = await startHarness({
-    limits: {
-      maxFileBytes: 64 * 1024, // MAX_FILE_MB
-      maxRows: 5, // MAX_ROWS
-      maxColumns: 20, // MAX_COLUMNS
-      maxCellChars: 100, // MAX_CELL_KB
-      maxStoredErrors: 3, // MAX_STORED_ERRORS
-    },
+  h = await startFaultHarness({
+    fastHandover: false,
+    maxFileBytes: 64 * 1024,
+    workerEnv: { MAX_ROWS: '5', MAX_COLUMNS: '20', MAX_CELL_KB: String(100 / 1024), MAX_STORED_ERRORS: '3' },
   });
+  await h.startWorker('limits');
 });
 afterAll(async () => {
-  await h.close();
+  await h?.close();
 });
 
 describe('import limits', () => {
   it('refuses an upload over the file size limit with 413', async () => {
-    const response = await h.upload(Buffer.alloc(65 * 1024, 'a'), 'big.csv', { profile: 'companies' });
+    const response = await h.http
+      .post('/api/v1/imports')
+      .set(h.auth)
+      .field('profile', 'companies')
+      .attach('file', Buffer.alloc(65 * 1024, 'a'), 'big.csv');
     expect(response.status).toBe(413);
     expect((response.body as ErrorBody).error).toMatchObject({ code: 'file_too_large' });
   });

@@ -28,6 +28,8 @@ export interface FaultHarnessOptions {
   importAttempts?: number;
   /** Extra environment of every worker process. */
   workerEnv?: Record<string, string>;
+  /** The API's upload limit (MAX_FILE_MB); default 100 MiB, room for the large files faults are staged with. */
+  maxFileBytes?: number;
   /**
    * Short job locks, stalled checks and reconciles, so that a killed worker's import moves on within
    * seconds (default). False: the configuration's defaults, as deployed, for tests that kill nothing and
@@ -56,7 +58,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   queue.on('error', () => undefined);
   cleanupQueue.on('error', () => undefined);
   const importAttempts = options.importAttempts ?? 3;
-  const app = createApp(testAppDeps(services, { maxFileBytes: LIMITS.maxFileBytes, importAttempts }));
+  const app = createApp(testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes, importAttempts }));
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);
   const workers: WorkerProcess[] = [];
