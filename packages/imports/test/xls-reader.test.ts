@@ -67,6 +67,10 @@ describe('legacy XLS in a thread', () => {
       message: 'The file is an Office document without a workbook in it, not an XLS workbook.',
     });
     const damaged = Buffer.concat([word.subarray(0, 512), Buffer.alloc(100, 0xff)]);
-    expect(await rejection(readAll(damaged, 'xls'))).toMatchObject({ code: 'unreadable_file' });
+    const error = await rejection(readAll(damaged, 'xls'));
+    expect(error).toMatchObject({ code: 'unreadable_file' });
+    // In the product's words; SheetJS's own message is the cause, for the worker's log.
+    expect(error).toMatchObject({ message: 'The workbook cannot be read: it is damaged, or not an Excel 97–2003 (.xls) workbook.' });
+    expect((error as Error).cause).toBeInstanceOf(Error);
   });
 });

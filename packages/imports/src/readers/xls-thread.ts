@@ -27,7 +27,7 @@ export interface XlsJob {
 /** What the thread sends: `opened` or `failed` first, then a `run` per request, then `end`. */
 export type FromXlsThread =
   | { kind: 'opened'; sheet: string; rows: number }
-  | { kind: 'failed'; code: string; message: string; details?: Record<string, unknown> }
+  | { kind: 'failed'; code: string; message: string; details?: Record<string, unknown>; cause?: string }
   | { kind: 'run'; records: SourceRecord[] }
   | { kind: 'end' };
 
@@ -65,13 +65,16 @@ function toCell(cell: CellObject | undefined, date1904: boolean): Cell {
   }
 }
 
+/** What a user is told of a workbook SheetJS cannot read; SheetJS's own words go to the worker's log. */
+const UNREADABLE = 'The workbook cannot be read: it is damaged, or not an Excel 97–2003 (.xls) workbook.';
+
 /** The BIFF stream of an OLE2 file: `Workbook` (Excel 97 and later), else `Book` (Excel 5/95). */
 function workbookStream(bytes: Buffer): Buffer {
   let container: unknown;
   try {
     container = ole.read(bytes, { type: 'buffer' });
   } catch (error) {
-    throw new BadFileError('unreadable_file', `The workbook cannot be read: ${(error as Error).message}`);
+    throw new BadFileError('unreadable_file', UNREADABLE, undefined, { cause: error });
   }
   const entry = ole.find(container, 'Workbook') ?? ole.find(container, 'Book');
   if (!entry?.content)
@@ -95,7 +98,7 @@ function openSheet(job: XlsJob): { name: string; rows: Rows; date1904: boolean }
   try {
     workbook = read(stream, { type: 'buffer', dense: true, cellFormula: false, cellHTML: false, cellText: false, cellNF: true });
   } catch (error) {
-    throw new BadFileError('unreadable_file', `The workbook cannot be read: ${(error as Error).message}`);
+    throw new BadFileError('unreadable_file', UNREADABLE, undefined, { cause: error });
   }
   const date1904 = Boolean(workbook.Workbook?.WBProps?.date1904);
   const rowsOf = (name: string) => (workbook.Sheets[name]?.['!data'] ?? []) as Rows;
@@ -114,7 +117,8 @@ function serve(port: MessagePort, job: XlsJob): void {
     sheet = openSheet(job);
   } catch (error) {
     if (!(error instanceof BadFileError)) throw error;
-    port.postMessage({ kind: 'failed', code: error.code, message: error.message, details: error.details } satisfies FromXlsThread);
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    port.postMessage({ kind: 'failed', code: error.code, message: error.message, details: error.details, cause } satisfies FromXlsThread);
     return;
   }
   const { rows, date1904 } = sheet;

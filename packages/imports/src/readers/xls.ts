@@ -84,7 +84,9 @@ export async function openXls(file: string, limits: ReadLimits, sheetName?: stri
   const thread = new XlsThread({ path: file, sheet: sheetName, maxCells: limits.maxXlsCells }, limits.xlsMemoryMb);
   try {
     const opened = await thread.receive();
-    if (opened.kind === 'failed') throw new BadFileError(opened.code, opened.message, opened.details);
+    if (opened.kind === 'failed') {
+      throw new BadFileError(opened.code, opened.message, opened.details, opened.cause ? { cause: new Error(opened.cause) } : undefined);
+    }
     if (opened.kind !== 'opened') throw new Error(`The XLS reading thread sent "${opened.kind}" before opening the sheet.`);
     let position = 0;
     async function* runs(): RecordRuns {
