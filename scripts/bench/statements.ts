@@ -3,14 +3,13 @@
  * statement it sends, and the statements are cut into chunks at each chunk's write (both from
  * @importer/testing, the helpers the statements-per-chunk test counts with).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImportLimits } from '@importer/config';
 import { createImportsRepository, createPrisma, type Pool } from '@importer/db';
 import { runImport } from '@importer/imports';
-import { recordingPool, statementsPerChunk, type SentStatement } from '@importer/testing';
+import { recordImport, recordingPool, statementsPerChunk, type SentStatement } from '@importer/testing';
 
 /** Imports `csvFile` (companies) in process at each chunk size; the statements of each chunk. */
 export async function measureStatements(
@@ -27,18 +26,7 @@ export async function measureStatements(
     await symlink(path.resolve(csvFile), path.join(storageDir, 'companies.csv'));
     for (const chunkSize of chunkSizes) {
       await pool.query('TRUNCATE "companies", "imports" CASCADE');
-      const id = randomUUID();
-      await imports.create({
-        id,
-        profile: 'companies',
-        options: {},
-        fileName: 'companies.csv',
-        fileSize: 0,
-        fileSha256: '0'.repeat(64),
-        fileKey: 'companies.csv',
-        fileFormat: 'csv',
-        createdBy: 'bench',
-      });
+      const id = await recordImport(imports, { fileKey: 'companies.csv', createdBy: 'bench' });
       const sent: SentStatement[] = [];
       await runImport({ pool: recordingPool(pool, sent), imports, storageDir, limits, chunkSize }, id);
       result.set(chunkSize, statementsPerChunk(sent));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -158,18 +157,8 @@ it('ends a stream at its maximum lifetime without `end`, so that the client reco
   const shortServer = short.app.listen(0, '127.0.0.1');
   await once(shortServer, 'listening');
   try {
-    const upload = await short.imports.create({
-      id: randomUUID(),
-      profile: 'companies',
-      options: {},
-      fileName: 'companies.csv',
-      fileSize: 10,
-      fileSha256: '0'.repeat(64),
-      fileKey: 'k',
-      fileFormat: 'csv',
-      createdBy: 'test',
-    });
-    const stream = openStream((shortServer.address() as AddressInfo).port, `/api/v1/imports/${upload.id}/events`, bearer(short.token));
+    const id = await recordImport(short.imports);
+    const stream = openStream((shortServer.address() as AddressInfo).port, `/api/v1/imports/${id}/events`, bearer(short.token));
     await stream.closed;
     expect(stream.status()).toBe(200);
     expect(stream.events.map((e) => e.event)).toEqual(['import']);

@@ -11,7 +11,7 @@ import type { CleanupRunView, ImportView, Page } from '@importer/contracts';
 import { CLEANUP_BATCH } from '@importer/db';
 import { runCleanup, type CleanupDeps } from '@importer/imports';
 import { createCleanupQueue, createRedis, sweepFinishedJobs, type CleanupPayload } from '@importer/queue';
-import { recordingPool, redisUrl, type SentStatement } from '@importer/testing';
+import { recordImport, recordingPool, redisUrl, type SentStatement } from '@importer/testing';
 import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
 const DAY = 24 * 3600 * 1000;
@@ -33,20 +33,9 @@ const writes = () =>
 
 /** An import as the API records it, with its stored file, then aged and moved to a status. */
 async function anImport(name: string, options: { status: string; ageDays: number; rowErrors?: number; purged?: boolean }) {
-  const id = randomUUID();
   const fileKey = randomUUID();
   if (!options.purged) await writeFile(path.join(h.storageDir, fileKey), `nom\n${name}\n`);
-  await h.imports.create({
-    id,
-    profile: 'categories',
-    options: {},
-    fileName: `${name}.csv`,
-    fileSize: 10,
-    fileSha256: '0'.repeat(64),
-    fileKey,
-    fileFormat: 'csv',
-    createdBy: 'test',
-  });
+  const id = await recordImport(h.imports, { profile: 'categories', fileName: `${name}.csv`, fileKey });
   await h.db.pool.query(
     `UPDATE imports SET status = $2, created_at = now() - make_interval(days => $3), file_purged_at = CASE WHEN $4 THEN now() - interval '1 day' END WHERE id = $1`,
     [id, options.status, options.ageDays, options.purged ?? false],

@@ -8,6 +8,7 @@ import {
   COMPANY_HEADERS,
   companyRow,
   createTestDatabase,
+  recordImport,
   sirenFor,
   TEST_LIMITS,
   toCsv,
@@ -74,20 +75,8 @@ const engine = (pool: Pool): ImportEngineDeps => ({ pool, imports, storageDir, l
 
 async function newImport(rows: FixtureRow[]): Promise<string> {
   const id = randomUUID();
-  const fileKey = `${id}.csv`;
-  await writeFile(path.join(storageDir, fileKey), toCsv(COMPANY_HEADERS, rows));
-  await imports.create({
-    id,
-    profile: 'companies',
-    options: {},
-    fileName: 'resume.csv',
-    fileSize: 1,
-    fileSha256: '0'.repeat(64),
-    fileKey,
-    fileFormat: 'csv',
-    createdBy: null,
-  });
-  return id;
+  await writeFile(path.join(storageDir, `${id}.csv`), toCsv(COMPANY_HEADERS, rows));
+  return recordImport(imports, { id, fileName: 'resume.csv', createdBy: null });
 }
 
 /** 1,200 records, chunks of 500; keys repeated in chunks 1, 2 and 3 (see write-duplicates.test.ts). */

@@ -10,6 +10,7 @@ import {
   createPrisma,
   createUsersRepository,
   type ImportsRepository,
+  type NewImport,
 } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createTestDatabase } from './database';
@@ -98,9 +99,12 @@ export function testAppDeps<O extends object = object>(services: TestServices, o
   };
 }
 
-/** Records a queued import of a small CSV straight in the database (no file, no job): for tests of what reads imports. */
-export async function recordImport(imports: ImportsRepository): Promise<string> {
-  const id = randomUUID();
+/**
+ * Records a queued import of a small CSV straight in the database (no upload, no job): for tests of what
+ * reads or runs imports. `fields` replaces any of the record's defaults (the stored file's key, the profile…).
+ */
+export async function recordImport(imports: ImportsRepository, fields: Partial<NewImport> = {}): Promise<string> {
+  const id = fields.id ?? randomUUID();
   await imports.create({
     id,
     profile: 'companies',
@@ -111,6 +115,7 @@ export async function recordImport(imports: ImportsRepository): Promise<string> 
     fileKey: `${id}.csv`,
     fileFormat: 'csv',
     createdBy: 'test',
+    ...fields,
   });
   return id;
 }
