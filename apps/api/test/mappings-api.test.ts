@@ -79,7 +79,10 @@ describe('saved mappings: /api/v1/mappings', () => {
   let saved: SavedMapping;
 
   it('saves a mapping for a profile and header set (201), who saved it and when', async () => {
-    const response = await api.http.post('/api/v1/mappings').set(bearer()).send({ profile: 'companies', headers: HEADERS, mapping: MAPPING });
+    const response = await api.http
+      .post('/api/v1/mappings')
+      .set(bearer())
+      .send({ profile: 'companies', headers: HEADERS, mapping: MAPPING });
     expect(response.status).toBe(201);
     saved = response.body as SavedMapping;
     expect(saved).toMatchObject({
@@ -139,7 +142,10 @@ describe('saved mappings: /api/v1/mappings', () => {
   });
 
   it('lets only operators and admins save or remove one', async () => {
-    const post = await api.http.post('/api/v1/mappings').set(bearer(viewer)).send({ profile: 'companies', headers: HEADERS, mapping: MAPPING });
+    const post = await api.http
+      .post('/api/v1/mappings')
+      .set(bearer(viewer))
+      .send({ profile: 'companies', headers: HEADERS, mapping: MAPPING });
     expect(post.status).toBe(403);
     expect((await api.http.delete(`/api/v1/mappings/${saved.id}`).set(bearer(viewer))).status).toBe(403);
   });
@@ -216,7 +222,12 @@ describe('POST /api/v1/imports/inspect', () => {
     ['an unknown profile', () => inspect(csv, 'companies.csv', { profile: 'nope' }), 400, 'unknown_profile'],
     ['no file', () => api.http.post('/api/v1/imports/inspect').set(bearer()).field('profile', 'companies'), 400, 'file_required'],
     ['a disguised file', () => inspect(csv, 'companies.xlsx'), 415, 'unsupported_media_type'],
-    ['an XLSX sheet that does not exist', () => inspect(toXlsx(HEADERS, rows), 'c.xlsx', { profile: 'companies', sheet: 'Nope' }), 422, 'unknown_sheet'],
+    [
+      'an XLSX sheet that does not exist',
+      () => inspect(toXlsx(HEADERS, rows), 'c.xlsx', { profile: 'companies', sheet: 'Nope' }),
+      422,
+      'unknown_sheet',
+    ],
     ['a viewer', () => inspect(csv, 'companies.csv', { profile: 'companies' }, viewer), 403, 'forbidden'],
   ])('refuses %s', async (_what, send, status, code) => {
     const response = await send();
