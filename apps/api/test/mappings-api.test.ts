@@ -1,4 +1,14 @@
-import type { ErrorBody, ImportView, Inspection, SavedMapping, SavedMappingList } from '@importer/contracts';
+import type { z } from 'zod';
+import {
+  importViewSchema,
+  inspectionSchema,
+  savedMappingListSchema,
+  savedMappingSchema,
+  type ErrorBody,
+  type ImportView,
+  type Inspection,
+  type SavedMapping,
+} from '@importer/contracts';
 import { companyRow, toCsv, toXlsx } from '@importer/testing';
 import { startApi, type ApiHarness } from './harness';
 
@@ -34,11 +44,18 @@ const inspect = (content: Buffer | string, name: string, fields: Record<string, 
 };
 const errorOf = (response: { body: unknown }) => (response.body as ErrorBody).error;
 
+/** The answer is what its contract (@importer/contracts) says, and no more. */
+function expectAnswer<S extends z.ZodType>(schema: S, response: { status: number; body: unknown }, status = 200): z.output<S> {
+  expect(response.status).toBe(status);
+  const parsed = schema.parse(response.body);
+  expect(parsed).toEqual(response.body);
+  return parsed;
+}
+
 describe('POST /api/v1/imports with a mapping', () => {
   it('records the mapping in the options; the worker tells how the headers were matched', async () => {
     const response = await upload({ mapping: JSON.stringify(MAPPING) });
-    expect(response.status).toBe(202);
-    const created = response.body as ImportView;
+    const created: ImportView = expectAnswer(importViewSchema, response, 202);
     expect(created.options.mapping).toEqual(MAPPING);
     expect(created.file.mappingSource).toBeNull();
   });
@@ -83,8 +100,7 @@ describe('saved mappings: /api/v1/mappings', () => {
       .post('/api/v1/mappings')
       .set(bearer())
       .send({ profile: 'companies', headers: HEADERS, mapping: MAPPING });
-    expect(response.status).toBe(201);
-    saved = response.body as SavedMapping;
+    saved = expectAnswer(savedMappingSchema, response, 201);
     expect(saved).toMatchObject({
       profile: 'companies',
       headers: HEADERS,
@@ -107,9 +123,8 @@ describe('saved mappings: /api/v1/mappings', () => {
   });
 
   it('lists them for any role, of one profile when asked', async () => {
-    const all = await api.http.get('/api/v1/mappings').set(bearer(viewer));
-    expect(all.status).toBe(200);
-    expect((all.body as SavedMappingList).items.map((item) => item.id)).toEqual([saved.id]);
+    const all = expectAnswer(savedMappingListSchema, await api.http.get('/api/v1/mappings').set(bearer(viewer)));
+    expect(all.items.map((item) => item.id)).toEqual([saved.id]);
     const none = await api.http.get('/api/v1/mappings?profile=categories').set(bearer(viewer));
     expect(none.body).toEqual({ items: [] });
   });
@@ -163,8 +178,7 @@ describe('POST /api/v1/imports/inspect', () => {
   it('reads the header row of a CSV and suggests a column for each header: alias, closest, none; keeps no file', async () => {
     const before = await api.storedFiles();
     const response = await inspect(csv, 'companies.csv');
-    expect(response.status).toBe(200);
-    expect(response.body as Inspection).toEqual({
+    expect(expectAnswer(inspectionSchema, response)).toEqual<Inspection>({
       profile: 'companies',
       format: 'csv',
       sheet: null,
@@ -189,8 +203,7 @@ describe('POST /api/v1/imports/inspect', () => {
     expect(saved.status).toBe(201);
     const xlsx = toXlsx(['Ville', 'Commentaire', 'numéro siren', 'Raison social'], rows, 'Sociétés');
     const response = await inspect(xlsx, 'companies.xlsx');
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({
+    expect(expectAnswer(inspectionSchema, response)).toMatchObject({
       format: 'xlsx',
       sheet: 'Sociétés',
       headers: ['Ville', 'Commentaire', 'numéro siren', 'Raison social'],
