@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ColumnMapping, Inspection, ProfileInfo, SuggestionSource } from '@importer/contracts';
 
 const SOURCE_LABELS: Record<SuggestionSource, string> = {
@@ -28,6 +28,12 @@ export function MappingStep({
   const heading = useId();
   const [chosen, setChosen] = useState<string[]>(() => inspection.columns.map((entry) => entry.suggestion ?? ''));
   const [remember, setRemember] = useState(true);
+  const title = useRef<HTMLHeadingElement>(null);
+  // The step opens below the form: bring it into view and give it the focus (keyboard and screen reader users).
+  useEffect(() => {
+    title.current?.scrollIntoView({ block: 'start' });
+    title.current?.focus();
+  }, []);
   const columns = profile?.columns ?? [];
   const picked = chosen.filter((column) => column !== '');
   const twice = [...new Set(picked.filter((column, index) => picked.indexOf(column) !== index))];
@@ -40,8 +46,10 @@ export function MappingStep({
   const ready = missing.length === 0 && twice.length === 0 && Object.keys(mapping).length > 0;
 
   return (
-    <section className="panel" aria-labelledby={heading}>
-      <h2 id={heading}>Map the columns</h2>
+    <section className="panel form" aria-labelledby={heading}>
+      <h2 id={heading} ref={title} tabIndex={-1}>
+        Map the columns
+      </h2>
       <p className="lead">
         Some required columns of <strong>{inspection.profile}</strong> are not in the file under a name the importer knows (missing:{' '}
         {inspection.missingRequired.join(', ')}). Choose the column each header fills.
