@@ -9,7 +9,7 @@ import {
   type Inspection,
   type SavedMapping,
 } from '@importer/contracts';
-import { companyRow, toCsv, toXlsx } from '@importer/testing';
+import { companyRow, toCsv, toXls, toXlsx } from '@importer/testing';
 import { startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;
@@ -215,6 +215,25 @@ describe('POST /api/v1/imports/inspect', () => {
       ],
       missingRequired: ['siren', 'nom'],
       savedMappingId: (saved.body as SavedMapping).id,
+    });
+  });
+
+  it('reads a legacy XLS, in the reading thread of the import', async () => {
+    const xls = toXls([
+      { name: 'Vide', rows: [] },
+      { name: 'Export', rows: [[], ['Numéro SIREN', 'nom', 'CP'], ['732829320', 'Société', '75001']] },
+    ]);
+    const response = await inspect(xls, 'companies.xls');
+    expect(expectAnswer(inspectionSchema, response)).toMatchObject({
+      format: 'xls',
+      sheet: 'Export',
+      headers: ['Numéro SIREN', 'nom', 'CP'],
+      columns: [
+        { header: 'Numéro SIREN', suggestion: null, source: null },
+        { header: 'nom', suggestion: 'nom', source: 'alias' },
+        { header: 'CP', suggestion: 'code_postal', source: 'alias' },
+      ],
+      missingRequired: ['siren'],
     });
   });
 
