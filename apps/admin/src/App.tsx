@@ -3,6 +3,7 @@ import { Layout } from './components/Layout';
 import { ImportPage } from './pages/ImportPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { LoginPage } from './pages/LoginPage';
+import { MappingsPage } from './pages/MappingsPage';
 import { NewImportPage } from './pages/NewImportPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { TokensPage } from './pages/TokensPage';
@@ -17,6 +18,7 @@ function Page({ path }: { path: string }) {
   const importId = IMPORT_PAGE.exec(path)?.[1];
   if (importId) return <ImportPage key={importId} id={importId} />;
   if (path === '/admin/tokens') return <TokensPage />;
+  if (path === '/admin/mappings') return <MappingsPage />;
   return <NotFoundPage />;
 }
 
@@ -30,7 +32,12 @@ function Routes() {
   }, [principal, loginPage]);
 
   useEffect(() => {
-    const titles: Record<string, string> = { '/admin/login': 'Log in', '/admin/imports/new': 'New import', '/admin/tokens': 'API tokens' };
+    const titles: Record<string, string> = {
+      '/admin/login': 'Log in',
+      '/admin/imports/new': 'New import',
+      '/admin/tokens': 'API tokens',
+      '/admin/mappings': 'Column mappings',
+    };
     document.title = `${titles[path] ?? 'Imports'} · Importer`;
   }, [path]);
 

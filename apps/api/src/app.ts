@@ -2,7 +2,9 @@ import type { Queue } from 'bullmq';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { importLimits, loadBaseConfig, type ImportLimits } from '@importer/config';
 import {
+  createColumnMappingsRepository,
   createSessionsRepository,
   createUsersRepository,
   type ApiTokensRepository,
@@ -23,6 +25,8 @@ import { cleanupRunsRouter } from './routes/cleanup-runs';
 import { healthRouter } from './routes/health';
 import { importActionsRouter } from './routes/import-actions';
 import { importsRouter } from './routes/imports';
+import { inspectRouter } from './routes/inspect';
+import { mappingsRouter } from './routes/mappings';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
@@ -73,6 +77,8 @@ export interface AppDeps {
   adminDir?: string;
   /** How long `GET /stats` answers from its cache, in ms (default 5 s). */
   statsCacheMs?: number;
+  /** The import limits `POST /imports/inspect` reads a file with; default: the configuration's defaults, with `maxFileBytes`. */
+  limits?: ImportLimits;
 }
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
@@ -143,12 +149,15 @@ export function createApp(deps: AppDeps): Express {
   const uploadLimit = deps.uploadsPerHour
     ? uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour })
     : undefined;
+  const limits = deps.limits ?? { ...importLimits(loadBaseConfig({})), maxFileBytes: deps.maxFileBytes };
+  api.use('/imports/inspect', inspectRouter({ ...deps, limits }));
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
+  api.use('/mappings', mappingsRouter({ mappings: createColumnMappingsRepository(deps.pool) }));
   app.use('/api/v1', api);
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });

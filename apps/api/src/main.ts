@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     logger,
     storageDir: config.STORAGE_DIR,
     maxFileBytes: importLimits(config).maxFileBytes,
+    limits: importLimits(config),
     importAttempts: config.IMPORT_ATTEMPTS,
     bootstrapToken: config.IMPORTER_BOOTSTRAP_TOKEN,
     users,

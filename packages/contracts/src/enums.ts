@@ -23,3 +23,14 @@ export type CleanupTrigger = (typeof CLEANUP_TRIGGERS)[number];
 /** `skipped`: another run held the lock. */
 export const CLEANUP_RUN_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
 export type CleanupRunStatus = (typeof CLEANUP_RUN_STATUSES)[number];
+
+/**
+ * How an import's file headers were matched to the profile's columns: by names and aliases alone, with the
+ * upload's `mapping`, or with the mapping remembered for the file's header set (docs/profiles.md).
+ */
+export const MAPPING_SOURCES = ['aliases', 'request', 'saved'] as const;
+export type MappingSource = (typeof MAPPING_SOURCES)[number];
+
+/** Where the inspection's suggested column for a header comes from: an alias, the saved mapping, or the closest name. */
+export const SUGGESTION_SOURCES = ['alias', 'saved', 'closest'] as const;
+export type SuggestionSource = (typeof SUGGESTION_SOURCES)[number];

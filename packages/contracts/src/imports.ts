@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuerySchema, pageSchema, timestampSchema } from './common';
 import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
+import { columnMappingSchema, mappingSourceSchema, uploadMappingFieldSchema } from './mappings';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
@@ -25,6 +26,7 @@ export const importOptionsSchema = z
       .boolean()
       .default(false)
       .describe('Create the categories that subcategory rows name but that do not exist yet'),
+    mapping: columnMappingSchema.optional().describe('The upload\'s `{"file header": "column"}` for headers the aliases do not match'),
   })
   .describe('Options of one import');
 export type ImportOptions = z.infer<typeof importOptionsSchema>;
@@ -51,6 +53,7 @@ export const uploadFieldsSchema = z
     dryRun: formFlag.default(false).describe(importOptionsSchema.shape.dryRun.description ?? ''),
     sheet: blankAsAbsent(importOptionsSchema.shape.sheet),
     createMissingCategories: formFlag.default(false).describe(importOptionsSchema.shape.createMissingCategories.description ?? ''),
+    mapping: blankAsAbsent(uploadMappingFieldSchema.optional()),
   })
   .describe('The fields of an upload, besides the file');
 /** The upload's options alone (`invalid_options` names their fields), `profile` being checked first. */
@@ -82,6 +85,7 @@ export const importViewSchema = z
       sheet: z.string().nullable().describe('Workbooks: the sheet read'),
       headers: z.array(z.string()).describe('The header row as read'),
       unknownColumns: z.array(z.string()).describe('Headers no column of the profile answers to'),
+      mappingSource: mappingSourceSchema.nullable().describe('`null` until a worker opened the file'),
       purged: z.boolean().describe('The cleanup removed the stored file (a retry is refused)'),
     }),
     totals: z

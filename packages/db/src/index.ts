@@ -23,5 +23,6 @@ export * from './repositories/sessions';
 export * from './sql/import-stats';
 export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
+export * from './repositories/column-mappings';
 export * from './chunks/chunk-encoding';
 export * from './chunks/chunk-writer';

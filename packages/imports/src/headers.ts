@@ -17,14 +17,30 @@ export interface HeaderMap {
 
 /**
  * Matches a file's header row to a profile's columns by canonical name or alias, ignoring case, accents,
- * surrounding spaces and the difference between space, `_` and `-`. Fails the file when a required column
- * is missing or two headers are the same once folded (`Nom` and `NOM`), or name the same column (`Nom` and
- * `name`). Headers are only ever compared through maps, so `__proto__` or `constructor` are plain text.
+ * surrounding spaces and the difference between space, `_` and `-`; a `mapping` (`{"file header": "column"}`,
+ * its headers folded the same way) names the column of the headers it lists, before names and aliases. Fails
+ * the file when a required column is missing or two headers are the same once folded (`Nom` and `NOM`), or
+ * name the same column (`Nom` and `name`). Headers are only ever compared through maps, so `__proto__` or
+ * `constructor` are plain text.
  */
-export function mapHeaders(profile: Profile, headers: readonly string[]): HeaderMap {
+export function mapHeaders(profile: Profile, headers: readonly string[], mapping?: Readonly<Record<string, string>>): HeaderMap {
   const byName = new Map<string, ColumnSpec>();
   for (const spec of profile.columns) {
     for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(foldHeader(name), spec);
+  }
+  const mapped = new Map<string, ColumnSpec>();
+  for (const [header, column] of Object.entries(mapping ?? {})) {
+    const spec = profile.columns.find((candidate) => candidate.name === column);
+    if (!spec) {
+      throw new BadFileError(
+        'invalid_mapping',
+        `The mapping names the column "${column}", which profile "${profile.name}" does not have.`,
+        {
+          unknownColumns: [column],
+        },
+      );
+    }
+    mapped.set(foldHeader(header), spec);
   }
   const columns: MappedColumn[] = [];
   const unknown: string[] = [];
@@ -41,7 +57,7 @@ export function mapHeaders(profile: Profile, headers: readonly string[]): Header
   headers.forEach((header, index) => {
     const folded = foldHeader(header);
     if (folded === '') return;
-    const spec = byName.get(folded);
+    const spec = mapped.get(folded) ?? byName.get(folded);
     const key = spec ? `column:${spec.name}` : `header:${folded}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) throw duplicate(earlier, header, index, spec?.name ?? null);

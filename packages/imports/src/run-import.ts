@@ -10,7 +10,8 @@ import {
   type Pool,
 } from '@importer/db';
 import { BadFileError } from './errors';
-import { mapHeaders, type MappedColumn } from './headers';
+import { mapFileHeaders } from './column-mapping';
+import type { MappedColumn } from './headers';
 import { LookupCache } from './lookups';
 import { parseImportOptions, type ImportOptions } from './options';
 import { ChunkPreparer } from './prepare-chunk';
@@ -70,13 +71,14 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
     { sheet: options.sheet },
   );
   try {
-    const headerMap = mapHeaders(profile, source.headers);
+    const headerMap = await mapFileHeaders(deps.pool, profile, source.headers, options.mapping);
     await deps.imports.recordDialect(importId, {
       encoding: source.dialect.encoding,
       delimiter: source.dialect.delimiter,
       sheet: source.dialect.sheet,
       headers: source.headers,
       unknownColumns: headerMap.unknown,
+      mappingSource: headerMap.mappingSource,
     });
     const ran = await importChunks(deps, {
       importId,

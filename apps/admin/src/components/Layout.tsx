@@ -33,6 +33,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 New import
               </NavLink>
             )}
+            <NavLink to="/admin/mappings">Column mappings</NavLink>
             {can.administer(role) && <NavLink to="/admin/tokens">API tokens</NavLink>}
             <a className="nav-link" href="/admin/queues">
               Queues (Bull Board)

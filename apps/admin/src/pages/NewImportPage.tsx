@@ -1,7 +1,8 @@
 import { useEffect, useId, useState, type DragEvent, type FormEvent } from 'react';
-import type { ImportView, ProfileInfo, Profiles } from '@importer/contracts';
+import type { ColumnMapping, ImportView, Inspection, NewSavedMapping, ProfileInfo, Profiles } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
+import { MappingStep } from '../components/MappingStep';
 import { formatBytes, MODE_LABELS } from '../format';
 import { Link, navigate } from '../router';
 import { can, useSession } from '../session';
@@ -29,6 +30,8 @@ export function NewImportPage() {
   const [dragging, setDragging] = useState(false);
   const [uploading, setUploading] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** The inspection of the chosen file when it needs the mapping step (for that file and profile only). */
+  const [inspection, setInspection] = useState<{ file: File; profile: string; result: Inspection } | null>(null);
 
   useEffect(() => {
     api.get<Profiles>('/profiles').then(
@@ -55,6 +58,7 @@ export function NewImportPage() {
   }
 
   const selected = profiles.find((item) => item.name === profile);
+  const mappingStep = inspection && inspection.file === file && inspection.profile === profile ? inspection.result : null;
   const workbook = file ? /\.xlsx?$/i.test(file.name) : false;
 
   const drop = (event: DragEvent<HTMLLabelElement>) => {
@@ -73,12 +77,47 @@ export function NewImportPage() {
       setError('Choose a file to import first.');
       return;
     }
+    // The header row first: a file whose required columns are not all matched (and that no saved mapping
+    // covers) goes through the mapping step.
+    const form = new FormData();
+    form.set('profile', profile);
+    if (workbook && sheet.trim()) form.set('sheet', sheet.trim());
+    form.set('file', file, file.name);
+    setError(null);
+    try {
+      const result = await api.upload<Inspection>('/imports/inspect', form, () => undefined);
+      if (result.missingRequired.length > 0 && result.savedMappingId === null) {
+        setInspection({ file, profile, result });
+        return;
+      }
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+      return;
+    }
+    await send(file);
+  };
+
+  const confirmMapping = async (mapping: ColumnMapping, remember: boolean) => {
+    if (!file || !mappingStep) return;
+    if (remember) {
+      try {
+        await api.post('/mappings', { profile, headers: mappingStep.headers, mapping } satisfies NewSavedMapping);
+      } catch (failure) {
+        setError(failure instanceof ApiError ? failure.message : String(failure));
+        return;
+      }
+    }
+    await send(file, mapping);
+  };
+
+  const send = async (file: File, mapping?: ColumnMapping) => {
     const form = new FormData();
     form.set('profile', profile);
     form.set('mode', mode);
     form.set('dryRun', String(dryRun));
     if (profile === 'subcategories') form.set('createMissingCategories', String(createMissingCategories));
     if (workbook && sheet.trim()) form.set('sheet', sheet.trim());
+    if (mapping) form.set('mapping', JSON.stringify(mapping));
     form.set('file', file, file.name);
     setError(null);
     setUploading(0);
@@ -210,6 +249,16 @@ export function NewImportPage() {
           </Link>
         </div>
       </form>
+      {mappingStep && (
+        <MappingStep
+          key={`${mappingStep.profile}:${mappingStep.headers.join('\n')}`}
+          inspection={mappingStep}
+          profile={selected}
+          busy={uploading !== null}
+          onConfirm={(mapping, remember) => void confirmMapping(mapping, remember)}
+          onCancel={() => setInspection(null)}
+        />
+      )}
     </>
   );
 }

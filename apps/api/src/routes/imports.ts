@@ -9,6 +9,7 @@ import { csvLines, getProfile, PROFILE_NAMES, rejectedRowCells, rejectedRowsHead
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
 import { badRequest, notFound } from '../errors';
 import { idParam } from '../id-param';
+import { checkUploadMapping } from '../mapping-checks';
 import { requireRole } from '../middleware/auth';
 import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
 import { listIssues, parseOr, parseQuery } from '../validation';
@@ -59,6 +60,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
             },
           );
         }
+        checkUploadMapping(profile, fields.mapping);
         const options = parseOr(uploadOptionsSchema, fields, (issues) =>
           badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
         );

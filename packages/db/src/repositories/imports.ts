@@ -5,6 +5,7 @@ import {
   type ImportOptionsInput,
   type ImportStatus,
   type ImportView,
+  type MappingSource,
   type Page,
   type RowError,
 } from '@importer/contracts';
@@ -35,6 +36,8 @@ export interface FileDialect {
   sheet: string | null;
   headers: string[];
   unknownColumns: string[];
+  /** How the headers were matched (docs/profiles.md, "Column mappings"). */
+  mappingSource?: MappingSource;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -56,6 +59,8 @@ function toImportView(row: Import): ImportView {
       sheet: row.fileSheet,
       headers: row.fileHeaders,
       unknownColumns: row.unknownColumns,
+      // Written by `recordDialect` from `MappingSource`.
+      mappingSource: row.mappingSource as MappingSource | null,
       purged: row.filePurgedAt !== null,
     },
     totals: {
@@ -157,6 +162,7 @@ export function createImportsRepository(prisma: PrismaClient) {
           fileSheet: dialect.sheet === null ? null : storableText(dialect.sheet),
           fileHeaders: storableTexts(dialect.headers),
           unknownColumns: storableTexts(dialect.unknownColumns),
+          mappingSource: dialect.mappingSource,
         },
       });
     },
