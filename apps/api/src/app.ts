@@ -23,6 +23,7 @@ import { cleanupRunsRouter } from './routes/cleanup-runs';
 import { healthRouter } from './routes/health';
 import { importActionsRouter } from './routes/import-actions';
 import { importsRouter } from './routes/imports';
+import { apiDocsRouter, openApiRouter } from './routes/openapi';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '2mb' }));
+  api.use(openApiRouter()); // public: the document describes the API, not its data
   api.use(
     logInRoute({
       users,
@@ -150,6 +152,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
   app.use('/api/v1', api);
+  app.use('/api/docs', apiDocsRouter());
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
   app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));
