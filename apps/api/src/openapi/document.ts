@@ -43,8 +43,8 @@ function nameSchemas(): void {
   }
 }
 
-/** The document of `routes` (every `/api/v1` route by default). */
-export function buildOpenApiDocument(routes: ApiRoute[] = API_ROUTES) {
+/** The document of `routes`. */
+function buildOpenApiDocument(routes: ApiRoute[]) {
   nameSchemas();
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
@@ -64,12 +64,10 @@ export function buildOpenApiDocument(routes: ApiRoute[] = API_ROUTES) {
   });
 }
 
-export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
-
 let cached: string | undefined;
 
 /** The document as served: built on first use, then the same text for the life of the process. */
 export function openApiJson(): string {
-  cached ??= JSON.stringify(buildOpenApiDocument());
+  cached ??= JSON.stringify(buildOpenApiDocument(API_ROUTES));
   return cached;
 }

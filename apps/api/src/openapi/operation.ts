@@ -16,7 +16,7 @@ export const TAGS = {
   Session: "The admin UI's log-in, who is calling, log-out",
   Documentation: 'This description of the API',
 } as const;
-export type Tag = keyof typeof TAGS;
+type Tag = keyof typeof TAGS;
 
 /** The security schemes a route's `access` refers to (`components.securitySchemes`). */
 export const SECURITY_SCHEMES = {
@@ -40,11 +40,11 @@ export const SECURITY_SCHEMES = {
 } as const;
 
 /** The body of every error answer; its `code` lists what the route may answer with that status. */
-export const ERROR_BODY_REF = '#/components/schemas/ErrorBody';
+const ERROR_BODY_REF = '#/components/schemas/ErrorBody';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 /** Error codes by status, each with when it is answered. */
-export type ErrorCodes = Partial<Record<ErrorStatus, Record<string, string>>>;
+type ErrorCodes = Partial<Record<ErrorStatus, Record<string, string>>>;
 
 /** Response headers, as OpenAPI writes them (`{ Location: { description, schema } }`). */
 type Headers = Exclude<ResponseConfig['headers'], z.ZodObject | undefined>;
@@ -127,8 +127,8 @@ function errorAnswer(status: number, codes: Record<string, string>): ResponseCon
   return {
     ...((status === 429 || status === 503) && { headers: RETRY_AFTER }),
     description: Object.entries(codes)
-      .map(([code, when]) => `\`${code}\`: ${when}`)
-      .join('; '),
+      .map(([code, when]) => `- \`${code}\`: ${when}`)
+      .join('\n'),
     content: {
       'application/json': {
         schema: {
@@ -156,7 +156,7 @@ function answer({ description, body, headers }: Answer): ResponseConfig {
 }
 
 /** The Express path in OpenAPI's spelling: `/imports/:id` → `/imports/{id}`. */
-export const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
 /** The route as zod-to-openapi registers it. */
 export function routeConfig(route: ApiRoute): RouteConfig {

@@ -12,7 +12,7 @@ import { openApiJson } from '../openapi/document';
 
 /** The media type OpenAPI registers for its JSON documents. */
 const OPENAPI_MEDIA_TYPE = 'application/vnd.oai.openapi+json;version=3.1';
-export const OPENAPI_PATH = '/api/v1/openapi.json';
+const OPENAPI_PATH = '/api/v1/openapi.json';
 
 /** `GET /openapi.json`, mounted on `/api/v1` before authentication. */
 export function openApiRouter(): Router {
@@ -57,8 +57,9 @@ export function apiDocsRouter(): Router {
   const options: swaggerUi.SwaggerUiOptions = {
     swaggerUrl: OPENAPI_PATH,
     customSiteTitle: 'Importer API',
-    // No call to the public validator service: the page reaches this origin only.
-    swaggerOptions: { validatorUrl: null, docExpansion: 'list', tryItOutEnabled: false },
+    // No call to the public validator service: the page reaches this origin only. The base layout leaves out
+    // the standalone one's top bar, whose logo brings an inline <style> element.
+    swaggerOptions: { validatorUrl: null, docExpansion: 'list', layout: 'BaseLayout' },
   };
   const html = swaggerUi.generateHTML(undefined, options);
   const router = Router();
