@@ -12,6 +12,9 @@ import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
 import { startApi, type ApiHarness } from './harness';
 
 interface Operation {
+  tags?: string[];
+  summary?: string;
+  operationId?: string;
   responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
   security?: unknown[];
 }
@@ -73,6 +76,22 @@ describe('GET /api/v1/openapi.json', () => {
       }
     }
     expect(pointers.length).toBeGreaterThan(50);
+
+    // Every operation is tagged, summarised and named, documents the unexpected error, and an authenticated one
+    // its 401.
+    const incomplete = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(
+          ([, operation]) =>
+            !operation.tags?.length ||
+            !operation.summary ||
+            !operation.operationId ||
+            !operation.responses['500'] ||
+            (operation.security?.length !== 0 && !operation.responses['401']),
+        )
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(incomplete).toEqual([]);
     for (const pointer of pointers) expect(() => ajv.compile({ $ref: `openapi.json#/${pointer}` })).not.toThrow();
   });
 

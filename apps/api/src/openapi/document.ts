@@ -51,7 +51,7 @@ function buildOpenApiDocument(routes: ApiRoute[]) {
   for (const route of routes) registry.registerPath(routeConfig(route));
   // The error body is referred to by `$ref` from every error answer: listed so that it is generated.
   const generator = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: errorBodySchema }]);
-  return generator.generateDocument({
+  const document = generator.generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Importer API',
@@ -62,6 +62,24 @@ function buildOpenApiDocument(routes: ApiRoute[]) {
     servers: [{ url: '/api/v1' }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
   });
+  requireDefaultedFields(document.components?.schemas ?? {});
+  return document;
+}
+
+/**
+ * The named schemas are answers, where a field with a default is always present; zod-to-openapi reads every
+ * schema as an input, where such a field may be left out. Each named object lists its fields as zod's output
+ * has them (`ImportOptions`: `mode`, `dryRun`, `createMissingCategories`, not `sheet`).
+ */
+function requireDefaultedFields(components: Record<string, { required?: string[] } | { $ref: string }>): void {
+  for (const [name, schema] of Object.entries(NAMED_SCHEMAS)) {
+    const component = components[name];
+    if (!(schema instanceof z.ZodObject) || !component || '$ref' in component) continue;
+    const required = Object.entries(schema.shape as Record<string, z.ZodType>)
+      .filter(([, field]) => field._zod.optout !== 'optional')
+      .map(([key]) => key);
+    if (required.length > 0) component.required = required;
+  }
 }
 
 let cached: string | undefined;

@@ -158,6 +158,16 @@ function answer({ description, body, headers }: Answer): ResponseConfig {
 /** The Express path in OpenAPI's spelling: `/imports/:id` → `/imports/{id}`. */
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
+/** `post /imports/:id/retry` → `postImportsByIdRetry`: for client generators, unique as method and path are. */
+const operationId = (route: ApiRoute) =>
+  route.method +
+  route.path
+    .split(/[/.-]/)
+    .filter(Boolean)
+    .map((segment) => (segment.startsWith(':') ? `By${capitalise(segment.slice(1))}` : capitalise(segment)))
+    .join('');
+const capitalise = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
 /** The route as zod-to-openapi registers it. */
 export function routeConfig(route: ApiRoute): RouteConfig {
   const params = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => name as string);
@@ -178,6 +188,7 @@ export function routeConfig(route: ApiRoute): RouteConfig {
   return {
     method: route.method,
     path: openApiPath(route.path),
+    operationId: operationId(route),
     tags: [route.tag],
     summary: route.summary,
     description: [route.description, ROLE_WORDS[route.access]].filter(Boolean).join('\n\n'),
