@@ -67,9 +67,13 @@ export interface ApiRoute {
    * Who may call it: the least role (`viewer` ⊂ `operator` ⊂ `admin`), or `public` (no authentication).
    */
   access: Role | 'public';
-  /** What `:id` names, for its description (`Import`, `API token`). */
+  /** What `:id` names, for its description (`import`, `API token`). */
   idOf?: string;
+  /** The path's parameters; default: each `:name` of `path` is a UUID (an unknown one is a 404). */
+  params?: z.ZodObject;
   query?: z.ZodObject;
+  /** Request headers the route reads (`Idempotency-Key`). */
+  headers?: z.ZodObject;
   body?: { json: z.ZodType } | { multipart: z.ZodType; encoding?: ZodMediaTypeObject['encoding'] };
   /** Success answers, by status. */
   answers: Partial<Record<200 | 201 | 202 | 204, Answer>>;
@@ -100,7 +104,8 @@ function sharedErrors(route: ApiRoute): ErrorCodes {
     if (route.access !== 'viewer') add(403, { forbidden: "The caller's role may not do this" });
     if (!SAFE_METHODS.has(route.method)) add(403, { invalid_csrf_token: "A session request without the session's CSRF token" });
   }
-  if (route.path.includes(':')) add(404, { not_found: `No such ${route.idOf ?? 'record'} (an id that is not a UUID included)` });
+  if (route.path.includes(':') && !route.params)
+    add(404, { not_found: `No such ${route.idOf ?? 'record'} (an id that is not a UUID included)` });
   if (route.query) {
     add(400, { invalid_query: 'A query parameter is malformed (details: `[{field, message}]`)' });
     if ('cursor' in route.query.shape) add(400, { invalid_cursor: 'A `cursor` this API did not return' });
@@ -200,9 +205,12 @@ export function routeConfig(route: ApiRoute): RouteConfig {
           : [{ bearerToken: [] }, { sessionCookie: [], csrfHeader: [] }],
     request: {
       ...(params.length > 0 && {
-        params: z.object(Object.fromEntries(params.map((name) => [name, z.uuid().describe(`The ${route.idOf ?? 'record'}'s id`)]))),
+        params:
+          route.params ??
+          z.object(Object.fromEntries(params.map((name) => [name, z.uuid().describe(`The ${route.idOf ?? 'record'}'s id`)]))),
       }),
       ...(route.query && { query: route.query }),
+      ...(route.headers && { headers: route.headers }),
       ...(body && { body: { required: true, content: body } }),
     },
     responses,
