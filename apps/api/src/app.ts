@@ -95,6 +95,9 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  // The API's description, public (it describes the API, not its data): before sessions and authentication.
+  app.use('/api/v1', openApiRouter());
+  app.use('/api/docs', apiDocsRouter());
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
   const prefix = deps.queue.opts.prefix ?? 'bull';
@@ -124,7 +127,6 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '2mb' }));
-  api.use(openApiRouter()); // public: the document describes the API, not its data
   api.use(
     logInRoute({
       users,
@@ -152,7 +154,6 @@ export function createApp(deps: AppDeps): Express {
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
   app.use('/api/v1', api);
-  app.use('/api/docs', apiDocsRouter());
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
   app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));

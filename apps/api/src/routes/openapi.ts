@@ -14,7 +14,7 @@ import { openApiJson } from '../openapi/document';
 const OPENAPI_MEDIA_TYPE = 'application/vnd.oai.openapi+json;version=3.1';
 const OPENAPI_PATH = '/api/v1/openapi.json';
 
-/** `GET /openapi.json`, mounted on `/api/v1` before authentication. */
+/** `GET /openapi.json`, mounted on `/api/v1` before sessions and authentication. */
 export function openApiRouter(): Router {
   const json = openApiJson();
   const router = Router();
