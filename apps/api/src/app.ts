@@ -27,6 +27,7 @@ import { importActionsRouter } from './routes/import-actions';
 import { importsRouter } from './routes/imports';
 import { inspectRouter } from './routes/inspect';
 import { mappingsRouter } from './routes/mappings';
+import { apiDocsRouter, openApiRouter } from './routes/openapi';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
@@ -100,6 +101,9 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  // The API's description, public (it describes the API, not its data): before sessions and authentication.
+  app.use('/api/v1', openApiRouter());
+  app.use('/api/docs', apiDocsRouter());
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
   const prefix = deps.queue.opts.prefix ?? 'bull';

@@ -38,6 +38,9 @@ export function Layout({ children }: { children: ReactNode }) {
             <a className="nav-link" href="/admin/queues">
               Queues (Bull Board)
             </a>
+            <a className="nav-link" href="/api/docs">
+              API docs
+            </a>
           </nav>
           <div className="account">
             <span className="account-name" title={principal?.name}>
