@@ -5,9 +5,10 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploadOptionsSchema } from '@importer/contracts';
 import { rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
-import { csvLines, getProfile, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
+import { csvLines, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
 import { badRequest, notFound } from '../errors';
+import { knownProfile } from '../profile-field';
 import { idParam } from '../id-param';
 import { checkUploadMapping } from '../mapping-checks';
 import { requireRole } from '../middleware/auth';
@@ -50,16 +51,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
         if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
         // The profile is checked first (`unknown_profile` lists the profiles), then the options.
         const fields = req.body as Record<string, unknown>;
-        const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
-        if (!profile || !getProfile(profile)) {
-          throw badRequest(
-            'unknown_profile',
-            `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`,
-            {
-              profiles: PROFILE_NAMES,
-            },
-          );
-        }
+        const profile = knownProfile(uploadFieldsSchema.shape.profile.safeParse(fields.profile).data).name;
         checkUploadMapping(profile, fields.mapping);
         const options = parseOr(uploadOptionsSchema, fields, (issues) =>
           badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),

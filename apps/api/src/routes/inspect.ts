@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import type { ImportLimits } from '@importer/config';
 import { inspectFieldsSchema } from '@importer/contracts';
 import type { Queryable } from '@importer/db';
-import { BadFileError, getProfile, inspectFile, PROFILE_NAMES } from '@importer/imports';
+import { BadFileError, inspectFile } from '@importer/imports';
 import { badRequest, HttpError } from '../errors';
+import { knownProfile } from '../profile-field';
 import { requireRole } from '../middleware/auth';
 import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
 import { listIssues, parseOr } from '../validation';
@@ -25,12 +26,7 @@ export function inspectRouter(deps: { pool: Queryable; storageDir: string; limit
       const fields = parseOr(inspectFieldsSchema, req.body, (issues) =>
         badRequest('invalid_options', `Invalid fields: ${listIssues(issues)}`, issues),
       );
-      const profile = getProfile(fields.profile);
-      if (!profile) {
-        throw badRequest('unknown_profile', `Unknown profile "${fields.profile}"; expected one of ${PROFILE_NAMES.join(', ')}.`, {
-          profiles: PROFILE_NAMES,
-        });
-      }
+      const profile = knownProfile(fields.profile);
       const format = await detectFormat(file);
       try {
         res.json(await inspectFile(deps.pool, { path: file.path, format }, profile, deps.limits, { sheet: fields.sheet }));

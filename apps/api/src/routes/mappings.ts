@@ -1,22 +1,13 @@
 import { Router } from 'express';
 import { mappingsQuerySchema, newSavedMappingSchema, type SavedMappingList } from '@importer/contracts';
 import type { ColumnMappingsRepository } from '@importer/db';
-import { getProfile, headerSet, PROFILE_NAMES } from '@importer/imports';
+import { headerSet } from '@importer/imports';
 import { badRequest, notFound } from '../errors';
+import { knownProfile } from '../profile-field';
 import { idParam } from '../id-param';
 import { checkMapping } from '../mapping-checks';
 import { requireRole } from '../middleware/auth';
 import { listIssues, parseOr, parseQuery } from '../validation';
-
-const knownProfile = (name: string) => {
-  const profile = getProfile(name);
-  if (!profile) {
-    throw badRequest('unknown_profile', `Unknown profile "${name}"; expected one of ${PROFILE_NAMES.join(', ')}.`, {
-      profiles: PROFILE_NAMES,
-    });
-  }
-  return profile;
-};
 
 /**
  * Remembered column mappings (docs/api.md, "Column mappings"): any role reads them, operators and admins
