@@ -22,6 +22,7 @@ import { importEventsRouter } from './routes/events';
 import { cleanupRunsRouter } from './routes/cleanup-runs';
 import { healthRouter } from './routes/health';
 import { importActionsRouter } from './routes/import-actions';
+import { importFixesRouter } from './routes/import-fixes';
 import { importsRouter } from './routes/imports';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
@@ -145,6 +146,7 @@ export function createApp(deps: AppDeps): Express {
     : undefined;
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
+  api.use('/imports', importFixesRouter({ ...deps, uploadLimit }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
