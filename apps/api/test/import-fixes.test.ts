@@ -4,7 +4,7 @@
  * apps/worker/test/resubmit.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { ErrorGroups, ImportView, Page, RowError } from '@importer/contracts';
+import { errorGroupsSchema, importViewSchema, type ErrorGroups, type ImportView, type Page, type RowError } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, recordingPool, toCsv, type SentStatement } from '@importer/testing';
 import { importErrorGroups } from '@importer/db';
 import { errorOf, startApi, type ApiHarness } from './harness';
@@ -105,6 +105,7 @@ describe('GET /imports/:id/error-groups', () => {
   it('groups the errors and warnings by column and code, largest first, with the first 5 rows and the 5 most frequent values', async () => {
     const response = await groupsOf(id);
     expect(response.status).toBe(200);
+    expect(errorGroupsSchema.parse(response.body)).toEqual(response.body);
     expect((response.body as ErrorGroups).items).toEqual([
       {
         level: 'error',
@@ -225,6 +226,7 @@ describe('POST /imports/:id/resubmit', () => {
     const response = await resubmit(parent);
     expect(response.status).toBe(202);
     const created = response.body as ImportView;
+    expect(importViewSchema.parse(created)).toEqual(created);
     expect(response.headers.location).toBe(`/api/v1/imports/${created.id}`);
     expect(created).toMatchObject({ status: 'queued', profile: 'companies', options, parentId: parent, resubmissions: [] });
     expect(created.file).toMatchObject({ name: 'entreprises-rejected-rows.csv', size: Buffer.byteLength(csv), format: 'csv' });
