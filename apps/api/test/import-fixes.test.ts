@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorGroupsSchema, importViewSchema, type ErrorGroups, type ImportView, type Page, type RowError } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, recordingPool, toCsv, type SentStatement } from '@importer/testing';
-import { importErrorGroups } from '@importer/db';
+import { createImportsRepository, createPrisma, importErrorGroups } from '@importer/db';
 import { errorOf, startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;
@@ -254,6 +254,30 @@ describe('POST /imports/:id/resubmit', () => {
     );
     const original = (await api.http.get(`/api/v1/imports/${parent}`).set(auth())).body as ImportView;
     expect(original.resubmissions).toEqual([{ id: child.id, status: 'completed_with_errors', fixed: 8, stillFailing: 2 }]);
+  });
+
+  it('reads the re-submissions of a whole page in one more statement, not one per import', async () => {
+    const sent: SentStatement[] = [];
+    const prisma = createPrisma(recordingPool(api.db.pool, sent));
+    const repository = createImportsRepository(prisma);
+    const statementsFor = async (limit: number) => {
+      sent.length = 0;
+      const page = await repository.list({ limit });
+      expect(page.items).toHaveLength(limit);
+      return sent.filter((statement) => /^\s*SELECT/i.test(statement.text)).length;
+    };
+    // Imports with and without re-submissions: a page of 2 and a page of 12 cost the same two statements.
+    for (let i = 0; i < 6; i++) await resubmit(await seedImport());
+    expect(await statementsFor(2)).toBe(2);
+    expect(await statementsFor(12)).toBe(2);
+    await prisma.$disconnect();
+  });
+
+  it('keeps a re-submission whose original is deleted (the cleanup), forgetting the link', async () => {
+    const parent = await seedImport();
+    const child = (await resubmit(parent)).body as ImportView;
+    await api.db.pool.query('DELETE FROM imports WHERE id = $1', [parent]);
+    expect(((await api.http.get(`/api/v1/imports/${child.id}`).set(auth())).body as ImportView).parentId).toBeNull();
   });
 
   it('refuses an unfinished original (409), an unknown one (404), a viewer (403) and an empty file, storing nothing', async () => {
