@@ -21,7 +21,9 @@ export const errorGroupSchema = z
     values: z
       .array(z.string())
       .max(5)
-      .describe('Up to 5 distinct offending values, the most frequent first (blank cells have none)'),
+      .describe(
+        'Up to 5 distinct offending values, the most frequent among the first 1,000 rows of the group first (blank cells have none)',
+      ),
   })
   .describe('Row errors of one column and code');
 export type ErrorGroup = z.infer<typeof errorGroupSchema>;

@@ -2,11 +2,18 @@ import type { ErrorGroup } from '@importer/contracts';
 import type { Queryable } from '../pool';
 
 /**
+ * Rows of each group whose values are counted for its most frequent ones: counting every distinct value of
+ * 100,000 errors (`MAX_STORED_ERRORS`) takes seconds, the values that repeat show in the first rows.
+ */
+const VALUE_SAMPLE_ROWS = 1_000;
+
+/**
  * An import's row errors and warnings grouped by code and column, in one aggregate statement: per group its
- * size, the message of its first row, its first 5 rows and its 5 most frequent values. The window reads the
- * errors through the (import_id, code, column, row, id) index in group order, so no group is sorted; every
- * array is capped before it is built, so a group of 100,000 rows costs no more memory than one of 5.
- * Largest group first, then the group whose first row comes first.
+ * size, the message of its first row, its first 5 rows and its 5 most frequent values (among its first
+ * `VALUE_SAMPLE_ROWS` rows). The window reads the errors through the (import_id, code, column, row, id)
+ * index in group order, so numbering them sorts nothing; every array is capped before it is built, so a
+ * group of 100,000 rows costs no more memory than one of 5. Largest group first, then the group whose first
+ * row comes first.
  */
 const ERROR_GROUPS_SQL = `
   WITH "errors" AS (
@@ -30,7 +37,7 @@ const ERROR_GROUPS_SQL = `
     SELECT "code", "column", "value",
            row_number() OVER (PARTITION BY "code", "column" ORDER BY count(*) DESC, min("row")) AS "rank"
     FROM "errors"
-    WHERE "value" IS NOT NULL
+    WHERE "value" IS NOT NULL AND "nth" <= ${VALUE_SAMPLE_ROWS}
     GROUP BY "code", "column", "value"
   ),
   "top_values" AS (
