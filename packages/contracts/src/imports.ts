@@ -100,7 +100,10 @@ export const importViewSchema = z
     createdAt: timestampSchema,
     startedAt: timestampSchema.nullable(),
     finishedAt: timestampSchema.nullable(),
-    parentId: z.uuid().nullable().describe('The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`); `null` for others'),
+    parentId: z
+      .uuid()
+      .nullable()
+      .describe('The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`); `null` for others'),
     resubmissions: z.array(resubmissionSchema).describe('The re-submissions of this import, oldest first'),
   })
   .describe('An import: its file, options, status, progress and totals');
@@ -115,8 +118,8 @@ export const importActionAnswerSchema = importViewSchema.describe('The import af
 /** `GET /imports/:id/errors`: a page, optionally of one error group. */
 export const rowErrorsQuerySchema = pageQuerySchema(1000, 100)
   .extend({
-    column: z.string().min(1).max(200).optional().describe('Only the errors of this column (an error group\'s `column`)'),
-    code: z.string().min(1).max(200).optional().describe('Only the errors of this code (an error group\'s `code`)'),
+    column: z.string().min(1).max(200).optional().describe("Only the errors of this column (an error group's `column`)"),
+    code: z.string().min(1).max(200).optional().describe("Only the errors of this code (an error group's `code`)"),
   })
   .describe('Page of the row errors, optionally of one column and code');
 export type RowErrorsQuery = z.infer<typeof rowErrorsQuerySchema>;
