@@ -9,7 +9,7 @@ import { idParam } from '../id-param';
 import { requireRole } from '../middleware/auth';
 import { listIssues, parseOr, parseQuery } from '../validation';
 
-/** The upload's (`uploadLimit` counts on the upload route itself, whatever path spelling reached it), and a pool. */
+/** What an upload needs (its `uploadLimit` counts on the route itself, whatever path spelling reached it), and a pool. */
 export interface ImportsRouteDeps extends AcceptUploadDeps {
   /** Reads the rejected rows page by page for the CSV download. */
   pool: Queryable;
