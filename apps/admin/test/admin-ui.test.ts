@@ -160,7 +160,7 @@ describe('an operator', () => {
     await table.waitFor();
     expect(await table.locator('tbody tr').count()).toBe(50);
     expect(await table.locator('tbody tr').first().locator('td').first().textContent()).toBe('3'); // row 3: the first bad SIREN
-    const payload = page.getByText(XSS, { exact: true });
+    const payload = table.getByText(XSS, { exact: true }); // (also among its error group's values)
     await payload.waitFor();
     expect(await payload.isVisible()).toBe(true);
     expect(await page.locator('main img').count()).toBe(0);

@@ -24,6 +24,7 @@ import { importEventsRouter } from './routes/events';
 import { cleanupRunsRouter } from './routes/cleanup-runs';
 import { healthRouter } from './routes/health';
 import { importActionsRouter } from './routes/import-actions';
+import { importFixesRouter } from './routes/import-fixes';
 import { importsRouter } from './routes/imports';
 import { inspectRouter } from './routes/inspect';
 import { mappingsRouter } from './routes/mappings';
@@ -157,6 +158,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/imports/inspect', inspectRouter({ ...deps, limits }));
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
+  api.use('/imports', importFixesRouter({ ...deps, uploadLimit }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));

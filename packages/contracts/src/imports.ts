@@ -3,6 +3,7 @@ import { pageQuerySchema, pageSchema, timestampSchema } from './common';
 import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
 import { columnMappingSchema, mappingSourceSchema, uploadMappingFieldSchema } from './mappings';
+import { resubmissionSchema } from './import-fixes';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
@@ -103,6 +104,11 @@ export const importViewSchema = z
     createdAt: timestampSchema,
     startedAt: timestampSchema.nullable(),
     finishedAt: timestampSchema.nullable(),
+    parentId: z
+      .uuid()
+      .nullable()
+      .describe('The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`); `null` for others'),
+    resubmissions: z.array(resubmissionSchema).describe('The re-submissions of this import, oldest first'),
   })
   .describe('An import: its file, options, status, progress and totals');
 export type ImportView = z.infer<typeof importViewSchema>;
@@ -113,8 +119,13 @@ export const importsPageSchema = pageSchema(importViewSchema).describe('Imports,
 /** `POST /imports/:id/retry` (202) and `POST /imports/:id/cancel` (200): the record after the action. */
 export const importActionAnswerSchema = importViewSchema.describe('The import after the retry or cancel');
 
-/** `GET /imports/:id/errors`: a page. */
-export const rowErrorsQuerySchema = pageQuerySchema(1000, 100).describe('Page of the row errors');
+/** `GET /imports/:id/errors`: a page, optionally of one error group. */
+export const rowErrorsQuerySchema = pageQuerySchema(1000, 100)
+  .extend({
+    column: z.string().min(1).max(200).optional().describe("Only the errors of this column (an error group's `column`)"),
+    code: z.string().min(1).max(200).optional().describe("Only the errors of this code (an error group's `code`)"),
+  })
+  .describe('Page of the row errors, optionally of one column and code');
 export type RowErrorsQuery = z.infer<typeof rowErrorsQuerySchema>;
 
 /** One stored row error or warning. */

@@ -17,6 +17,7 @@ export * from './sql/write-chunk';
 export * from './sql/undo-superseded';
 export * from './sql/pg-arrays';
 export * from './sql/rejected-rows';
+export * from './sql/error-groups';
 export * from './sql/copy-rows';
 export * from './repositories/users';
 export * from './repositories/sessions';

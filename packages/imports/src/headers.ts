@@ -1,6 +1,7 @@
 import { BadFileError } from './errors';
 import type { ColumnSpec, Profile } from './profiles/profile';
 import { columnName } from './readers/spreadsheet-values';
+import { isErrorColumn } from './rejected-rows';
 import { foldHeader } from './text';
 
 export interface MappedColumn {
@@ -11,7 +12,10 @@ export interface MappedColumn {
 
 export interface HeaderMap {
   columns: MappedColumn[];
-  /** Headers no column answers to: ignored, and listed in the import's report. */
+  /**
+   * Headers no column answers to: ignored, and listed in the import's report. The rejected-rows download's
+   * own error columns are ignored without being listed: they are expected in a corrected download.
+   */
   unknown: string[];
 }
 
@@ -56,7 +60,7 @@ export function mapHeaders(profile: Profile, headers: readonly string[], mapping
     );
   headers.forEach((header, index) => {
     const folded = foldHeader(header);
-    if (folded === '') return;
+    if (folded === '' || isErrorColumn(header)) return;
     const spec = mapped.get(folded) ?? byName.get(folded);
     const key = spec ? `column:${spec.name}` : `header:${folded}`;
     const earlier = seen.get(key);

@@ -17,6 +17,7 @@ import { parseImportOptions, type ImportOptions } from './options';
 import { ChunkPreparer } from './prepare-chunk';
 import { getProfile, type Profile } from './profiles';
 import { openSource, type FileFormat, type Source } from './readers';
+import { isRejectedRowsDownload, restoreNeutralisedCells } from './rejected-rows';
 
 export interface ImportEngineDeps {
   pool: Pool;
@@ -89,6 +90,7 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
       from: record.checkpointRow,
       rowsBefore: record.rowsTotal,
       signal: run.signal,
+      fromDownload: isRejectedRowsDownload(source.headers),
     });
     if (ran === 'fenced') return settleFenced(deps, importId);
     const after = await deps.imports.get(importId);
@@ -111,6 +113,8 @@ interface ChunkLoop {
   from: number;
   rowsBefore: number;
   signal?: AbortSignal;
+  /** The file is a rejected-rows download uploaded again: its cells lose the `'` the download added. */
+  fromDownload: boolean;
 }
 
 /**
@@ -162,6 +166,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
   try {
     const readBatch = Math.min(READ_BATCH, deps.chunkSize);
     for await (const batch of source.batches(readBatch)) {
+      if (loop.fromDownload) restoreNeutralisedCells(batch);
       let fresh = batch;
       if ((batch[0]?.row ?? 0) <= loop.from) {
         const cut = batch.findIndex((record) => record.row > loop.from);

@@ -2,8 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { ACTIVE_STATUSES, isAllowed, type ImportView, type Page, type RowError } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
+import { ErrorGroups } from '../components/ErrorGroups';
 import { Pager } from '../components/Pager';
 import { ProgressBar } from '../components/ProgressBar';
+import { canResubmit, ResubmissionOf, ResubmissionsPanel, ResubmitPanel } from '../components/Resubmissions';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDateTime, formatDelimiter, formatDuration, formatNumber, MODE_LABELS, STATUS_LABELS } from '../format';
 import { useCursorTrail } from '../hooks';
@@ -222,6 +224,7 @@ export function ImportPage({ id }: { id: string }) {
             <span>{MODE_LABELS[options.mode] ?? options.mode}</span>
             {options.dryRun && <span className="tag">dry run</span>}
             <span>by {record.createdBy ?? 'unknown'}</span>
+            {record.parentId && <ResubmissionOf parentId={record.parentId} />}
           </div>
         </div>
         {can.operate(principal?.role) && <Actions record={record} onChanged={restart} />}
@@ -264,6 +267,10 @@ export function ImportPage({ id }: { id: string }) {
           </Alert>
         )}
       </section>
+
+      <ErrorGroups importId={record.id} finishedAt={record.finishedAt} />
+      {can.operate(principal?.role) && canResubmit(record) && <ResubmitPanel record={record} />}
+      <ResubmissionsPanel record={record} />
 
       <section className="panel" aria-labelledby="totals-heading">
         <h2 id="totals-heading">Totals</h2>

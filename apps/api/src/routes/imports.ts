@@ -1,31 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type Request, type RequestHandler } from 'express';
-import type { Logger } from 'pino';
+import { Router, type Request } from 'express';
 import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploadOptionsSchema } from '@importer/contracts';
-import { rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
+import { rejectedRowPages, type Queryable } from '@importer/db';
 import { csvLines, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
-import { enqueueImport, type ImportsQueue } from '@importer/queue';
+import { acceptUpload, uploadSteps, type AcceptUploadDeps } from '../accept-upload';
 import { badRequest, notFound } from '../errors';
 import { knownProfile } from '../profile-field';
 import { idParam } from '../id-param';
 import { checkUploadMapping } from '../mapping-checks';
 import { requireRole } from '../middleware/auth';
-import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
 import { listIssues, parseOr, parseQuery } from '../validation';
 
-export interface ImportsRouteDeps {
-  imports: ImportsRepository;
+/** What an upload needs (its `uploadLimit` counts on the route itself, whatever path spelling reached it), and a pool. */
+export interface ImportsRouteDeps extends AcceptUploadDeps {
   /** Reads the rejected rows page by page for the CSV download. */
   pool: Queryable;
-  queue: ImportsQueue;
-  logger: Logger;
-  storageDir: string;
-  maxFileBytes: number;
-  importAttempts: number;
-  /** Counts uploads against `UPLOADS_PER_HOUR`; on the upload route itself, whatever path spelling reached it. */
-  uploadLimit?: RequestHandler;
 }
 
 export function importsRouter(deps: ImportsRouteDeps): Router {
@@ -38,49 +27,17 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     return found;
   };
 
-  const uploadLimit = deps.uploadLimit ? [deps.uploadLimit] : [];
-  router.post(
-    '/',
-    requireRole('admin', 'operator'),
-    ...uploadLimit,
-    uploadMiddleware(deps.storageDir, deps.maxFileBytes),
-    async (req, res) => {
-      const file = uploadedFile(req);
-      if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
-      try {
-        if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
-        // The profile is checked first (`unknown_profile` lists the profiles), then the options.
-        const fields = req.body as Record<string, unknown>;
-        const profile = knownProfile(uploadFieldsSchema.shape.profile.safeParse(fields.profile).data).name;
-        checkUploadMapping(profile, fields.mapping);
-        const options = parseOr(uploadOptionsSchema, fields, (issues) =>
-          badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
-        );
-        const format = await detectFormat(file);
-        const created = await imports.create({
-          id: randomUUID(),
-          profile,
-          options,
-          fileName: file.originalname,
-          fileSize: file.size,
-          fileSha256: file.sha256,
-          fileKey: file.key,
-          fileFormat: format,
-          createdBy: req.principal?.name ?? null,
-        });
-        // The import is committed before its job exists; should Redis be down now, the worker's reconciler
-        // enqueues it later, so the upload still succeeds.
-        try {
-          await enqueueImport(deps.queue, created.id, deps.importAttempts);
-        } catch (error) {
-          deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
-        }
-        res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
-      } catch (error) {
-        await unlink(file.path).catch(() => undefined);
-        throw error;
-      }
-    },
+  router.post('/', requireRole('admin', 'operator'), ...uploadSteps(deps), async (req, res) =>
+    acceptUpload(deps, req, res, () => {
+      // The profile is checked first (`unknown_profile` lists the profiles), then the mapping and the options.
+      const fields = req.body as Record<string, unknown>;
+      const profile = knownProfile(uploadFieldsSchema.shape.profile.safeParse(fields.profile).data).name;
+      checkUploadMapping(profile, fields.mapping);
+      const options = parseOr(uploadOptionsSchema, fields, (issues) =>
+        badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
+      );
+      return { profile, options };
+    }),
   );
 
   router.get('/', async (req, res) => {

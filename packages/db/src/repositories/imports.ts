@@ -7,6 +7,7 @@ import {
   type ImportView,
   type MappingSource,
   type Page,
+  type Resubmission,
   type RowError,
 } from '@importer/contracts';
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
@@ -28,6 +29,8 @@ export interface NewImport {
   fileKey: string;
   fileFormat: FileFormat;
   createdBy: string | null;
+  /** The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`). */
+  parentId?: string | null;
 }
 
 export interface FileDialect {
@@ -42,7 +45,24 @@ export interface FileDialect {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function toImportView(row: Import): ImportView {
+/**
+ * The re-submissions of each record read, fetched with it by Prisma (one more query for the whole page,
+ * not one per record): enough of each to count what it fixed.
+ */
+const withResubmissions = {
+  resubmissions: { select: { id: true, status: true, rowsTotal: true, failed: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+} satisfies Prisma.ImportInclude;
+type ImportWithResubmissions = Prisma.ImportGetPayload<{ include: typeof withResubmissions }>;
+
+/** A re-submission's rows that did not fail fixed their row of the parent; its failed rows still fail. */
+const toResubmission = (child: ImportWithResubmissions['resubmissions'][number]): Resubmission => ({
+  id: child.id,
+  status: child.status as ImportStatus,
+  fixed: child.rowsTotal - child.failed,
+  stillFailing: child.failed,
+});
+
+function toImportView(row: ImportWithResubmissions): ImportView {
   return {
     id: row.id,
     profile: row.profile,
@@ -84,6 +104,8 @@ function toImportView(row: Import): ImportView {
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
+    parentId: row.parentId,
+    resubmissions: row.resubmissions.map(toResubmission),
   };
 }
 
@@ -92,6 +114,7 @@ export function createImportsRepository(prisma: PrismaClient) {
     async create(input: NewImport): Promise<ImportView> {
       const row = await prisma.import.create({
         data: { ...input, options: importOptionsSchema.parse(input.options), fileSize: BigInt(input.fileSize) },
+        include: withResubmissions,
       });
       return toImportView(row);
     },
@@ -101,7 +124,7 @@ export function createImportsRepository(prisma: PrismaClient) {
     },
 
     async find(id: string): Promise<ImportView | null> {
-      const row = await prisma.import.findUnique({ where: { id } });
+      const row = await prisma.import.findUnique({ where: { id }, include: withResubmissions });
       return row ? toImportView(row) : null;
     },
 
@@ -116,6 +139,7 @@ export function createImportsRepository(prisma: PrismaClient) {
         where,
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: filter.limit + 1,
+        include: withResubmissions,
       });
       const items = rows.slice(0, filter.limit);
       const last = items.at(-1);
@@ -125,9 +149,9 @@ export function createImportsRepository(prisma: PrismaClient) {
       };
     },
 
-    /** Row errors in row order, by (row, id) keyset. */
-    async listErrors(importId: string, page: { limit: number; cursor?: string }): Promise<Page<RowError>> {
-      const where: Prisma.ImportRowErrorWhereInput = { importId };
+    /** Row errors in row order, by (row, id) keyset; of one column and code when asked (an error group). */
+    async listErrors(importId: string, page: { limit: number; cursor?: string; column?: string; code?: string }): Promise<Page<RowError>> {
+      const where: Prisma.ImportRowErrorWhereInput = { importId, column: page.column, code: page.code };
       if (page.cursor) {
         const { row, id } = decodeRowErrorsCursor(page.cursor);
         where.OR = [{ row: { gt: row } }, { row, id: { gt: id } }];

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ImportOptionsInput } from '@importer/contracts';
+import type { ImportsRepository } from '@importer/db';
+import { enqueueImport, type ImportsQueue } from '@importer/queue';
+import { badRequest } from './errors';
+import { detectFormat, uploadedFile, uploadMiddleware } from './upload';
+
+/**
+ * An uploaded file becoming an import, shared by every route that takes one (`POST /imports`,
+ * `POST /imports/:id/resubmit`): the same limits, storage, hashing, format check, record and job.
+ */
+export interface AcceptUploadDeps {
+  imports: ImportsRepository;
+  queue: ImportsQueue;
+  logger: Logger;
+  storageDir: string;
+  maxFileBytes: number;
+  importAttempts: number;
+  /** Counts uploads against `UPLOADS_PER_HOUR`: one counter for every upload route. */
+  uploadLimit?: RequestHandler;
+}
+
+/** What the route decides about the import, once the file is stored. */
+export interface UploadedImport {
+  profile: string;
+  options: ImportOptionsInput;
+  parentId?: string;
+}
+
+/**
+ * The steps before an upload route's handler: `UPLOADS_PER_HOUR` (checked before the body is read), then
+ * the multipart body, its file streamed to `STORAGE_DIR` and hashed on the way.
+ */
+export const uploadSteps = (deps: AcceptUploadDeps): RequestHandler[] => [
+  ...(deps.uploadLimit ? [deps.uploadLimit] : []),
+  uploadMiddleware(deps.storageDir, deps.maxFileBytes),
+];
+
+/**
+ * Records the stored file as a `queued` import and enqueues its job; answers `202` with the record and
+ * `Location`. `decide` reads the rest of the request (it may refuse it by throwing). On any refusal the
+ * stored file is removed.
+ */
+export async function acceptUpload(
+  deps: AcceptUploadDeps,
+  req: Request,
+  res: Response,
+  decide: () => UploadedImport | Promise<UploadedImport>,
+): Promise<void> {
+  const file = uploadedFile(req);
+  if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
+  try {
+    if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
+    const { profile, options, parentId } = await decide();
+    const format = await detectFormat(file);
+    const created = await deps.imports.create({
+      id: randomUUID(),
+      profile,
+      options,
+      fileName: file.originalname,
+      fileSize: file.size,
+      fileSha256: file.sha256,
+      fileKey: file.key,
+      fileFormat: format,
+      createdBy: req.principal?.name ?? null,
+      parentId: parentId ?? null,
+    });
+    // The import is committed before its job exists; should Redis be down now, the worker's reconciler
+    // enqueues it later, so the upload still succeeds.
+    try {
+      await enqueueImport(deps.queue, created.id, deps.importAttempts);
+    } catch (error) {
+      deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
+    }
+    res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
+  } catch (error) {
+    await unlink(file.path).catch(() => undefined);
+    throw error;
+  }
+}
