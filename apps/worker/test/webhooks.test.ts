@@ -4,7 +4,7 @@
  * with one message id, 410, private addresses, redirects, timeouts, replays, the reconciler, and the
  * constant number of statements per finished import.
  */
-import type { ImportView, WebhookDelivery, WebhookEndpoint } from '@importer/contracts';
+import { webhookDeliveriesPageSchema, type ImportView, type WebhookDelivery, type WebhookEndpoint } from '@importer/contracts';
 import { cancelImport } from '@importer/db';
 import { recordImport, recordingPool, testLogger, type SentStatement } from '@importer/testing';
 import { createReconciler } from '../src/reconciler';
@@ -61,7 +61,20 @@ it('delivers one signed message per enabled endpoint and to the import’s own w
   }
   // The endpoint's log shows its one delivery.
   const log = await stage.http.get(`/api/v1/webhooks/${a.id}/deliveries`).set(stage.auth);
+  // The page is what its contract says, and no more.
+  expect(webhookDeliveriesPageSchema.parse(log.body)).toEqual(log.body);
   expect((log.body as { items: WebhookDelivery[] }).items.map((delivery) => delivery.importId)).toEqual([id]);
+
+  // Pages of an import's deliveries, newest first.
+  const first = await stage.http.get(`/api/v1/imports/${id}/deliveries?limit=2`).set(stage.auth);
+  const firstPage = first.body as { items: WebhookDelivery[]; nextCursor: string | null };
+  expect(firstPage.items).toHaveLength(2);
+  const second = await stage.http.get(`/api/v1/imports/${id}/deliveries?limit=2&cursor=${firstPage.nextCursor}`).set(stage.auth);
+  const secondPage = second.body as { items: WebhookDelivery[]; nextCursor: string | null };
+  expect(secondPage.nextCursor).toBeNull();
+  expect([...firstPage.items, ...secondPage.items].map((delivery) => delivery.id).sort()).toEqual(
+    deliveries.map((delivery) => delivery.id).sort(),
+  );
 });
 
 it('retries a failing receiver on the schedule with one webhook-id, and fails a delivery after its last attempt', async () => {
