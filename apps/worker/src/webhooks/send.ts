@@ -8,7 +8,7 @@ import { guardedLookup, isPrivateAddress, PrivateAddressError, urlHost } from '.
  * The Standard Webhooks headers of one attempt: `webhook-signature` is `v1,` and the base64 HMAC-SHA256 of
  * `<id>.<timestamp>.<body>`, keyed by the base64-decoded part of the `whsec_…` secret.
  */
-export function signedHeaders(secret: string, messageId: string, body: string, now = new Date()): Record<string, string> {
+function signedHeaders(secret: string, messageId: string, body: string, now = new Date()): Record<string, string> {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const signature = createHmac('sha256', key).update(`${messageId}.${timestamp}.${body}`).digest('base64');
