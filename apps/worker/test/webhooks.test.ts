@@ -268,3 +268,33 @@ describe('private addresses', () => {
     }
   });
 });
+
+describe('a delivery waiting for a retry', () => {
+  let patient: WebhookStage;
+  beforeAll(async () => {
+    patient = await startWebhookStage({ retrySchedule: [3_600] });
+  });
+  afterAll(async () => {
+    await patient.close();
+  });
+
+  it('waits the schedule’s delay, and a replay sends it at once', async () => {
+    await patient.endpoint('/later', 500, 204);
+    const id = await patient.finishedImport();
+    const [pending] = await patient.deliveriesOf(id);
+    await patient.jobDelayed(pending!.id);
+    const [waiting] = await patient.deliveriesOf(id);
+    expect(waiting).toMatchObject({ state: 'pending' });
+    expect(statuses(waiting!)).toEqual([500]);
+    const delay = Date.parse(waiting!.nextAttemptAt!) - Date.parse(waiting!.attempts[0]!.at);
+    expect(delay).toBeGreaterThan(3_500_000);
+    expect(delay).toBeLessThan(3_700_000);
+
+    const replay = await patient.http.post(`/api/v1/webhook-deliveries/${pending!.id}/replay`).set(patient.auth);
+    expect(replay.status).toBe(202);
+    await patient.jobsEnded([pending!.id]);
+    const [sent] = await patient.deliveriesOf(id);
+    expect(sent).toMatchObject({ state: 'succeeded', nextAttemptAt: null });
+    expect(statuses(sent!)).toEqual([500, 204]);
+  });
+});

@@ -47,6 +47,28 @@ export async function startWebhookStage(options: StageOptions = {}) {
   };
   events.on('completed', ({ jobId }) => end(jobId, 'completed'));
   events.on('failed', ({ jobId }) => end(jobId, 'failed'));
+  // Jobs moved to wait for a retry.
+  const delayed = new Set<string>();
+  events.on('delayed', ({ jobId }) => {
+    delayed.add(jobId);
+    for (const wake of waiters) wake();
+  });
+  const waitUntil = (done: () => boolean, what: () => string, timeoutMs: number) =>
+    done()
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiters.delete(check);
+            reject(new Error(what()));
+          }, timeoutMs);
+          const check = () => {
+            if (!done()) return;
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          };
+          waiters.add(check);
+        });
 
   const logger = testLogger();
   const worker = await runWorker(
@@ -102,21 +124,19 @@ export async function startWebhookStage(options: StageOptions = {}) {
       return stage.deliveriesOf(importId);
     },
     async jobsEnded(jobIds: string[], timeoutMs = 60_000): Promise<void> {
-      const done = () => jobIds.every((id) => ended.has(id));
-      if (done()) return;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`jobs not ended: ${jobIds.filter((id) => !ended.has(id)).join(', ')}`));
-        }, timeoutMs);
-        const check = () => {
-          if (!done()) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
+      await waitUntil(
+        () => jobIds.every((id) => ended.has(id)),
+        () => `jobs not ended: ${jobIds.filter((id) => !ended.has(id)).join(', ')}`,
+        timeoutMs,
+      );
+    },
+    /** Resolves once the job has been moved to wait for a retry. */
+    async jobDelayed(jobId: string, timeoutMs = 60_000): Promise<void> {
+      await waitUntil(
+        () => delayed.has(jobId),
+        () => `job ${jobId} not delayed`,
+        timeoutMs,
+      );
     },
     /** Forgets that these jobs ended (before a replay). */
     forget(jobIds: string[]) {
