@@ -5,7 +5,7 @@
  * constant number of statements per finished import.
  */
 import { webhookDeliveriesPageSchema, type ImportView, type WebhookDelivery, type WebhookEndpoint } from '@importer/contracts';
-import { cancelImport } from '@importer/db';
+import { cancelImport, claimImport, finishImport } from '@importer/db';
 import { recordImport, recordingPool, testLogger, type SentStatement } from '@importer/testing';
 import { createReconciler } from '../src/reconciler';
 import { isPrivateAddress } from '../src/webhooks/target';
@@ -163,6 +163,35 @@ it('records deliveries for a cancelled import too (the cancel’s own statement)
   // A cancel that is refused records nothing.
   expect(await cancelImport(stage.db.pool, id)).toEqual({ outcome: 'conflict', status: 'cancelled' });
   expect(await stage.deliveriesOf(id)).toHaveLength(1);
+});
+
+it('records deliveries in the finishing transaction: none if it rolls back, sent once it commits', async () => {
+  await stage.endpoint('/transaction');
+  const client = await stage.db.pool.connect();
+  try {
+    const rolledBack = await recordImport(stage.imports);
+    await claimImport(stage.db.pool, rolledBack);
+    await client.query('BEGIN');
+    expect(await finishImport(client, rolledBack, 'completed')).toBe(true);
+    await client.query('ROLLBACK');
+    expect((await stage.imports.find(rolledBack))?.status).toBe('processing');
+    expect(await stage.deliveriesOf(rolledBack)).toEqual([]);
+
+    const committed = await recordImport(stage.imports);
+    await claimImport(stage.db.pool, committed);
+    await client.query('BEGIN');
+    expect(await finishImport(client, committed, 'failed', { code: 'timeout', message: 'too long' })).toBe(true);
+    // Not visible outside the transaction until it commits.
+    expect(await stage.deliveriesOf(committed)).toEqual([]);
+    await client.query('COMMIT');
+    const [delivery] = await stage.settled(committed);
+    expect(delivery?.state).toBe('succeeded');
+    const [request] = stage.receiver.requestsTo('/transaction');
+    const data = (request!.verified as { payload: { data: ImportView } }).payload.data;
+    expect(data).toMatchObject({ id: committed, status: 'failed', error: { code: 'timeout', message: 'too long' } });
+  } finally {
+    client.release();
+  }
 });
 
 it('finishes N imports in N statements, deliveries included, whether 1 or 5 endpoints listen', async () => {
