@@ -21,6 +21,8 @@ export interface AcceptUploadDeps {
   importAttempts: number;
   /** Counts uploads against `UPLOADS_PER_HOUR`: one counter for every upload route. */
   uploadLimit?: RequestHandler;
+  /** `WEBHOOK_SECRET`: without it, an upload with a `webhookUrl` is refused (nothing could sign its deliveries). */
+  webhookSecret?: string;
 }
 
 /** What the route decides about the import, once the file is stored. */
@@ -28,6 +30,8 @@ export interface UploadedImport {
   profile: string;
   options: ImportOptionsInput;
   parentId?: string;
+  /** Also POST the finished import here (docs/api.md, "Webhooks"). */
+  webhookUrl?: string | null;
 }
 
 /**
@@ -54,7 +58,13 @@ export async function acceptUpload(
   if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
   try {
     if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
-    const { profile, options, parentId } = await decide();
+    const { profile, options, parentId, webhookUrl } = await decide();
+    if (webhookUrl && !deps.webhookSecret) {
+      throw badRequest(
+        'webhook_secret_missing',
+        "This server has no WEBHOOK_SECRET to sign deliveries to an upload's own webhookUrl: leave webhookUrl out, or ask an admin to set WEBHOOK_SECRET or to register a webhook endpoint.",
+      );
+    }
     const format = await detectFormat(file);
     const created = await deps.imports.create({
       id: randomUUID(),
@@ -67,6 +77,7 @@ export async function acceptUpload(
       fileFormat: format,
       createdBy: req.principal?.name ?? null,
       parentId: parentId ?? null,
+      webhookUrl: webhookUrl ?? null,
     });
     // The import is committed before its job exists; should Redis be down now, the worker's reconciler
     // enqueues it later, so the upload still succeeds.

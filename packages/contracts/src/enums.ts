@@ -34,3 +34,10 @@ export type MappingSource = (typeof MAPPING_SOURCES)[number];
 /** Where the inspection's suggested column for a header comes from: an alias, the saved mapping, or the closest name. */
 export const SUGGESTION_SOURCES = ['alias', 'saved', 'closest'] as const;
 export type SuggestionSource = (typeof SUGGESTION_SOURCES)[number];
+/** The events a webhook endpoint may subscribe to (docs/api.md, "Webhooks"). */
+export const WEBHOOK_EVENTS = ['import.finished'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** A webhook delivery's state: `pending` until a 2xx (`succeeded`), or its last attempt, a 410 or a refusal (`failed`). */
+export const WEBHOOK_DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];

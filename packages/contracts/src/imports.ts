@@ -4,6 +4,7 @@ import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
 import { columnMappingSchema, mappingSourceSchema, uploadMappingFieldSchema } from './mappings';
 import { resubmissionSchema } from './import-fixes';
+import { webhookUrlSchema } from './webhooks';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
@@ -55,6 +56,9 @@ export const uploadFieldsSchema = z
     sheet: blankAsAbsent(importOptionsSchema.shape.sheet),
     createMissingCategories: formFlag.default(false).describe(importOptionsSchema.shape.createMissingCategories.description ?? ''),
     mapping: blankAsAbsent(uploadMappingFieldSchema.optional()),
+    webhookUrl: blankAsAbsent(webhookUrlSchema.optional()).describe(
+      'Also POST the finished import here, signed with WEBHOOK_SECRET (docs/api.md, "Webhooks")',
+    ),
   })
   .describe('The fields of an upload, besides the file');
 /** The upload's options alone (`invalid_options` names their fields), `profile` being checked first. */
@@ -109,6 +113,7 @@ export const importViewSchema = z
       .nullable()
       .describe('The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`); `null` for others'),
     resubmissions: z.array(resubmissionSchema).describe('The re-submissions of this import, oldest first'),
+    webhookUrl: z.string().nullable().describe("The import's own webhook target, or `null`"),
   })
   .describe('An import: its file, options, status, progress and totals');
 export type ImportView = z.infer<typeof importViewSchema>;

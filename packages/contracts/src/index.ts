@@ -9,3 +9,4 @@ export * from './session';
 export * from './tokens';
 export * from './cleanup-runs';
 export * from './mappings';
+export * from './webhooks';

@@ -44,13 +44,18 @@ export function importFixesRouter(deps: ImportFixesRouteDeps): Router {
           { status },
         );
       }
-      const original: UploadedImport = { profile: parent.profile, options: parent.options as ImportOptions, parentId: parent.id };
+      const original: UploadedImport = {
+        profile: parent.profile,
+        options: parent.options as ImportOptions,
+        parentId: parent.id,
+        webhookUrl: parent.webhookUrl,
+      };
       res.locals.original = original;
       next();
     },
     ...uploadSteps(deps),
     async (req, res) =>
-      // The original's profile and options (as stored: defaults filled in); other multipart fields are ignored.
+      // The original's profile, options (as stored: defaults filled in) and webhookUrl; other multipart fields are ignored.
       acceptUpload(deps, req, res, () => res.locals.original as UploadedImport),
   );
 

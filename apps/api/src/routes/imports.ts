@@ -33,10 +33,10 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
       const fields = req.body as Record<string, unknown>;
       const profile = knownProfile(uploadFieldsSchema.shape.profile.safeParse(fields.profile).data).name;
       checkUploadMapping(profile, fields.mapping);
-      const options = parseOr(uploadOptionsSchema, fields, (issues) =>
+      const { webhookUrl, ...options } = parseOr(uploadOptionsSchema, fields, (issues) =>
         badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
       );
-      return { profile, options };
+      return { profile, options, webhookUrl };
     }),
   );
 

@@ -31,6 +31,8 @@ export interface NewImport {
   createdBy: string | null;
   /** The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`). */
   parentId?: string | null;
+  /** The import's own webhook target (docs/api.md, "Webhooks"). */
+  webhookUrl?: string | null;
 }
 
 export interface FileDialect {
@@ -106,6 +108,7 @@ function toImportView(row: ImportWithResubmissions): ImportView {
     finishedAt: iso(row.finishedAt),
     parentId: row.parentId,
     resubmissions: row.resubmissions.map(toResubmission),
+    webhookUrl: row.webhookUrl,
   };
 }
 
