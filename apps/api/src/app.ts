@@ -11,10 +11,12 @@ import {
   type SessionsRepository,
   type UsersRepository,
 } from '@importer/db';
+import { createMetrics, type Metrics } from '@importer/metrics';
 import { createCleanupQueue, type ImportsQueue, type ProgressSubscriber } from '@importer/queue';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
+import { httpMetrics } from './middleware/metrics';
 import { loginRateLimits, uploadRateLimit } from './middleware/rate-limit';
 import { createProgressStreams } from './progress-streams';
 import { adminRouter } from './routes/admin';
@@ -23,6 +25,7 @@ import { cleanupRunsRouter } from './routes/cleanup-runs';
 import { healthRouter } from './routes/health';
 import { importActionsRouter } from './routes/import-actions';
 import { importsRouter } from './routes/imports';
+import { metricsRouter } from './routes/metrics';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
@@ -73,6 +76,10 @@ export interface AppDeps {
   adminDir?: string;
   /** How long `GET /stats` answers from its cache, in ms (default 5 s). */
   statsCacheMs?: number;
+  /** This process's metrics (`GET /metrics`); default: a registry of the app's own. */
+  metrics?: Metrics;
+  /** `METRICS_TOKEN`: when set, `GET /metrics` requires `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
@@ -80,6 +87,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(httpMetrics(metrics));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -94,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  app.use(metricsRouter({ metrics, token: deps.metricsToken }));
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
   const prefix = deps.queue.opts.prefix ?? 'bull';
@@ -144,7 +154,7 @@ export function createApp(deps: AppDeps): Express {
     ? uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour })
     : undefined;
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
-  api.use('/imports', importActionsRouter(deps));
+  api.use('/imports', importActionsRouter({ ...deps, metrics }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
@@ -152,6 +162,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
+  metrics.watchQueues([deps.queue, cleanupQueue], {
+    onError: (queue, error) => deps.logger.warn({ err: error, queue }, 'queue metrics left out of a scrape'),
+  });
   app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));
 
   app.use(notFoundHandler);

@@ -67,6 +67,12 @@ const baseSchema = z.object({
   RETAIN_FILES_DAYS: int(30, 1),
 });
 
+/** Who may read `GET /metrics` (the API's, and each worker's). */
+const metricsAccess = {
+  /** When set, `GET /metrics` requires `Authorization: Bearer <it>`; unset, metrics are open (keep the port private). */
+  METRICS_TOKEN: z.string().min(16).optional(),
+};
+
 const apiSchema = baseSchema
   .extend({
     /** HTTP port of the API and admin UI. */
@@ -95,6 +101,7 @@ const apiSchema = baseSchema
     PROGRESS_STREAMS_MAX: int(500, 1),
     /** Minutes a progress stream lasts before the server closes it (the browser reconnects, authenticated anew). */
     PROGRESS_STREAM_MAX_MINUTES: z.coerce.number().positive().default(15),
+    ...metricsAccess,
   })
   .refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
     message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',
@@ -118,6 +125,9 @@ const workerSchema = baseSchema.extend({
   SHUTDOWN_TIMEOUT_S: z.coerce.number().positive().max(30).default(25),
   /** Milliseconds between reconciler passes (imports PostgreSQL has but Redis lost). */
   RECONCILE_INTERVAL_MS: int(60_000, 100),
+  /** When set, this worker serves its own `GET /metrics` on that port; 0 picks a free port and logs it. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  ...metricsAccess,
 });
 
 export type BaseConfig = z.infer<typeof baseSchema>;

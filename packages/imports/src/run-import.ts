@@ -5,6 +5,7 @@ import {
   finishImport,
   openChunkWriter,
   type ChunkProgress,
+  type ChunkTotals,
   type CommitOutcome,
   type ImportsRepository,
   type Pool,
@@ -26,6 +27,16 @@ export interface ImportEngineDeps {
   chunkSize: number;
   /** Called after each committed chunk (progress events). */
   onProgress?: (importId: string) => void;
+  /** Called after each committed chunk with what it added to the import's totals and how long its commit took (metrics). */
+  onChunkCommitted?: (chunk: CommittedChunk) => void;
+}
+
+export interface CommittedChunk {
+  importId: string;
+  profile: string;
+  dryRun: boolean;
+  totals: ChunkTotals;
+  seconds: number;
 }
 
 export interface RunOptions {
@@ -127,6 +138,8 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
     mode: options.mode,
     dryRun: options.dryRun,
     maxStoredErrors: deps.limits.maxStoredErrors,
+    onCommitted: ({ totals, seconds }) =>
+      deps.onChunkCommitted?.({ importId, profile: profile.name, dryRun: options.dryRun, totals, seconds }),
   });
   const context = { db: deps.pool, maxCellChars: deps.limits.maxCellChars };
   const preparer = new ChunkPreparer(profile, loop.columns, new LookupCache(), options, context, () => writer.encoding(), loop.from);

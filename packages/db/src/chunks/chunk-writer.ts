@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '../pool';
 import { UNIQUE_VIOLATION, copyRows } from '../sql/copy-rows';
-import type { ChunkRecord, RowErrorInput } from '../sql/record-chunk';
+import type { ChunkRecord, ChunkTotals, RowErrorInput } from '../sql/record-chunk';
 import { clearWriteJournal, undoSuperseded } from '../sql/undo-superseded';
 import { copyable, inputParams, type UpsertTable, type WriteMode } from '../sql/upsert';
 import { writeChunk, type ChunkWrite } from '../sql/write-chunk';
@@ -37,6 +37,8 @@ export interface ChunkWriterOptions {
   dryRun: boolean;
   /** Row errors stored per import; more are only counted. */
   maxStoredErrors: number;
+  /** Told after each chunk that committed: what it added to the import's totals, and the commit's seconds (metrics). */
+  onCommitted?: (committed: { totals: ChunkTotals; seconds: number }) => void;
 }
 
 /**
@@ -65,6 +67,8 @@ export async function openChunkWriter(pool: Pool, options: ChunkWriterOptions): 
 export class ChunkWriter {
   /** Whether chunks are still copied in. */
   private copying: boolean;
+  /** What the last write statement of the chunk being committed added to the totals. */
+  private written: ChunkTotals | null = null;
 
   constructor(
     private readonly client: PoolClient,
@@ -84,6 +88,16 @@ export class ChunkWriter {
    * earlier chunks, BEGIN, the statement undoing them, the write, COMMIT. `fenced`: everything rolled back.
    */
   async commit(chunk: ChunkToCommit, progress: ChunkProgress): Promise<CommitOutcome> {
+    const started = performance.now();
+    this.written = null;
+    const outcome = await this.commitChunk(chunk, progress);
+    if (outcome === 'committed' && this.written) {
+      this.options.onCommitted?.({ totals: this.written, seconds: (performance.now() - started) / 1000 });
+    }
+    return outcome;
+  }
+
+  private async commitChunk(chunk: ChunkToCommit, progress: ChunkProgress): Promise<CommitOutcome> {
     const { client, options } = this;
     const { encoded } = chunk;
     const record: ChunkRecord = {
@@ -137,7 +151,8 @@ export class ChunkWriter {
 
   private async write(chunk: ChunkWrite): Promise<CommitOutcome> {
     const { table, mode, dryRun } = this.options;
-    return (await writeChunk(this.client, table, mode, dryRun, chunk)) ? 'committed' : 'fenced';
+    this.written = await writeChunk(this.client, table, mode, dryRun, chunk);
+    return this.written ? 'committed' : 'fenced';
   }
 
   /** Runs `work` between BEGIN and COMMIT; rolls back when it is fenced or throws. */
