@@ -80,6 +80,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** `METRICS_TOKEN`: when set, `GET /metrics` requires `Authorization: Bearer <it>`. */
   metricsToken?: string;
+  /** How long the queue gauges' snapshot answers scrapes, in ms (default 1.5 s). */
+  queueMetricsCacheMs?: number;
 }
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
@@ -163,6 +165,7 @@ export function createApp(deps: AppDeps): Express {
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
   metrics.watchQueues([deps.queue, cleanupQueue], {
+    cacheMs: deps.queueMetricsCacheMs,
     onError: (queue, error) => deps.logger.warn({ err: error, queue }, 'queue metrics left out of a scrape'),
   });
   app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));
