@@ -27,7 +27,7 @@ export interface ImportEngineDeps {
   chunkSize: number;
   /** Called after each committed chunk (progress events). */
   onProgress?: (importId: string) => void;
-  /** Called after each committed chunk with what it added to the import's totals and how long its commit took (metrics). */
+  /** Called after each committed chunk with its rows by outcome and how long its commit took (metrics). */
   onChunkCommitted?: (chunk: CommittedChunk) => void;
 }
 
@@ -35,7 +35,8 @@ export interface CommittedChunk {
   importId: string;
   profile: string;
   dryRun: boolean;
-  totals: ChunkTotals;
+  /** The chunk's own rows by outcome (a row of an earlier chunk it supersedes stays counted there). */
+  rows: ChunkTotals;
   seconds: number;
 }
 
@@ -138,8 +139,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
     mode: options.mode,
     dryRun: options.dryRun,
     maxStoredErrors: deps.limits.maxStoredErrors,
-    onCommitted: ({ totals, seconds }) =>
-      deps.onChunkCommitted?.({ importId, profile: profile.name, dryRun: options.dryRun, totals, seconds }),
+    onCommitted: ({ rows, seconds }) => deps.onChunkCommitted?.({ importId, profile: profile.name, dryRun: options.dryRun, rows, seconds }),
   });
   const context = { db: deps.pool, maxCellChars: deps.limits.maxCellChars };
   const preparer = new ChunkPreparer(profile, loop.columns, new LookupCache(), options, context, () => writer.encoding(), loop.from);

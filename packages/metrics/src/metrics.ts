@@ -50,7 +50,7 @@ export function createMetrics(options: MetricsOptions = {}) {
 
   const rows = new Counter({
     name: 'importer_rows_total',
-    help: 'Rows written by committed chunks, by profile and outcome (dry runs write none and are not counted).',
+    help: 'Rows of committed chunks, by profile and outcome: each row once, as its chunk committed it (dry runs not counted).',
     labelNames: ['profile', 'outcome'] as const,
     registers,
   });
@@ -102,12 +102,15 @@ export function createMetrics(options: MetricsOptions = {}) {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
 
-    /** A chunk committed: its rows by outcome (nothing for a dry run, which writes no row) and the commit's time. */
-    chunkCommitted(chunk: { profile: string; dryRun: boolean; totals: RowCounts; seconds: number }): void {
+    /**
+     * A chunk committed: its own rows by outcome, each row counted once, under the outcome its chunk
+     * committed it with (nothing for a dry run, which writes no row), and the seconds its commit took.
+     */
+    chunkCommitted(chunk: { profile: string; dryRun: boolean; rows: RowCounts; seconds: number }): void {
       chunkDuration.observe({ profile: chunk.profile }, chunk.seconds);
       if (chunk.dryRun) return;
       for (const outcome of ROW_OUTCOMES) {
-        const count = chunk.totals[outcome];
+        const count = chunk.rows[outcome];
         if (count > 0) rows.inc({ profile: chunk.profile, outcome }, count);
       }
     },

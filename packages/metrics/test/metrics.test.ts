@@ -17,10 +17,10 @@ const rows = (counts: Partial<Record<'created' | 'updated' | 'unchanged' | 'skip
 describe('the series (README, "Metrics")', () => {
   it('counts committed rows by profile and outcome, times each chunk, and counts no rows of a dry run', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    metrics.chunkCommitted({ profile: 'companies', dryRun: false, totals: rows({ created: 1990, skipped: 2, failed: 8 }), seconds: 0.12 });
-    metrics.chunkCommitted({ profile: 'companies', dryRun: false, totals: rows({ created: 5, updated: 3, unchanged: 2 }), seconds: 0.04 });
-    metrics.chunkCommitted({ profile: 'companies', dryRun: true, totals: rows({ created: 700 }), seconds: 0.02 });
-    metrics.chunkCommitted({ profile: 'categories', dryRun: false, totals: rows({ unchanged: 4 }), seconds: 0.01 });
+    metrics.chunkCommitted({ profile: 'companies', dryRun: false, rows: rows({ created: 1990, skipped: 2, failed: 8 }), seconds: 0.12 });
+    metrics.chunkCommitted({ profile: 'companies', dryRun: false, rows: rows({ created: 5, updated: 3, unchanged: 2 }), seconds: 0.04 });
+    metrics.chunkCommitted({ profile: 'companies', dryRun: true, rows: rows({ created: 700 }), seconds: 0.02 });
+    metrics.chunkCommitted({ profile: 'categories', dryRun: false, rows: rows({ unchanged: 4 }), seconds: 0.01 });
 
     const samples = await scrape(metrics);
     const counted = (profile: string, outcome: string) => sampleValue(samples, 'importer_rows_total', { profile, outcome });

@@ -37,8 +37,11 @@ export interface ChunkWriterOptions {
   dryRun: boolean;
   /** Row errors stored per import; more are only counted. */
   maxStoredErrors: number;
-  /** Told after each chunk that committed: what it added to the import's totals, and the commit's seconds (metrics). */
-  onCommitted?: (committed: { totals: ChunkTotals; seconds: number }) => void;
+  /**
+   * Told after each chunk that committed (metrics): its own rows by outcome (`ownRows`) and the seconds its
+   * commit took.
+   */
+  onCommitted?: (committed: { rows: ChunkTotals; seconds: number }) => void;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function openChunkWriter(pool: Pool, options: ChunkWriterOptions): 
 export class ChunkWriter {
   /** Whether chunks are still copied in. */
   private copying: boolean;
-  /** What the last write statement of the chunk being committed added to the totals. */
+  /** The own rows of the chunk being committed, as its last write statement counted them. */
   private written: ChunkTotals | null = null;
 
   constructor(
@@ -92,7 +95,7 @@ export class ChunkWriter {
     this.written = null;
     const outcome = await this.commitChunk(chunk, progress);
     if (outcome === 'committed' && this.written) {
-      this.options.onCommitted?.({ totals: this.written, seconds: (performance.now() - started) / 1000 });
+      this.options.onCommitted?.({ rows: this.written, seconds: (performance.now() - started) / 1000 });
     }
     return outcome;
   }
@@ -151,8 +154,9 @@ export class ChunkWriter {
 
   private async write(chunk: ChunkWrite): Promise<CommitOutcome> {
     const { table, mode, dryRun } = this.options;
-    this.written = await writeChunk(this.client, table, mode, dryRun, chunk);
-    return this.written ? 'committed' : 'fenced';
+    const added = await writeChunk(this.client, table, mode, dryRun, chunk);
+    this.written = added && ownRows(added, chunk.adjust);
+    return added ? 'committed' : 'fenced';
   }
 
   /** Runs `work` between BEGIN and COMMIT; rolls back when it is fenced or throws. */
@@ -182,4 +186,20 @@ export class ChunkWriter {
       this.client.release(error as Error);
     }
   }
+}
+
+/**
+ * A chunk's own rows by outcome: what it added to its import's totals, less the corrections for rows of
+ * earlier chunks it superseded (`adjust`: they leave the outcome they were counted under for `skipped`).
+ * Each row of a file is counted once, under the outcome its chunk committed it with.
+ */
+function ownRows(added: ChunkTotals, adjust: ChunkRecord['adjust']): ChunkTotals {
+  const superseded = -(adjust.created + adjust.updated + adjust.unchanged);
+  return {
+    created: added.created - adjust.created,
+    updated: added.updated - adjust.updated,
+    unchanged: added.unchanged - adjust.unchanged,
+    skipped: added.skipped - superseded,
+    failed: added.failed,
+  };
 }
