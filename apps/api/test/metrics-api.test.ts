@@ -110,6 +110,8 @@ describe('GET /metrics with METRICS_TOKEN set', () => {
     const scraped = await api.http.get('/metrics').set({ Authorization: `Bearer ${METRICS_TOKEN}` });
     expect(scraped.status).toBe(200);
     const samples = parsePrometheusText(scraped.text);
-    expect(sampleValue(samples, 'importer_http_request_duration_seconds_count', { method: 'GET', route: '/metrics', status: '401' })).toBe(3);
+    expect(sampleValue(samples, 'importer_http_request_duration_seconds_count', { method: 'GET', route: '/metrics', status: '401' })).toBe(
+      3,
+    );
   });
 });

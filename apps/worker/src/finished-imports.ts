@@ -16,7 +16,8 @@ export async function countFinished(
   if (!deps.metrics) return;
   try {
     const record = await deps.imports.get(importId);
-    if (record) deps.metrics.importFinished({ profile: record.profile, status, startedAt: record.startedAt, finishedAt: record.finishedAt });
+    if (record)
+      deps.metrics.importFinished({ profile: record.profile, status, startedAt: record.startedAt, finishedAt: record.finishedAt });
   } catch (error) {
     deps.logger.warn({ err: error, importId }, 'could not count the finished import in the metrics');
   }

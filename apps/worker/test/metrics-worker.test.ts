@@ -19,7 +19,10 @@ beforeAll(async () => {
     workerEnv: { WORKER_METRICS_PORT: '0', METRICS_TOKEN },
   });
   const worker = await h.startWorker('metrics');
-  const served = await worker.waitForLog((line) => typeof line.port === 'number' && line.msg.startsWith('metrics served'), 'metrics served');
+  const served = await worker.waitForLog(
+    (line) => typeof line.port === 'number' && line.msg.startsWith('metrics served'),
+    'metrics served',
+  );
   url = `http://127.0.0.1:${served.port as number}/metrics`;
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { queueSnapshots, type QueueSnapshotOptions, type WatchedQueue } from './
 
 /** How a row ended (docs/write-semantics.md): the `outcome` label of `importer_rows_total`. */
 export const ROW_OUTCOMES = ['created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
-export type RowOutcome = (typeof ROW_OUTCOMES)[number];
+type RowOutcome = (typeof ROW_OUTCOMES)[number];
 export type RowCounts = Record<RowOutcome, number>;
 
 /** The final statuses an import is counted under in `importer_imports_finished_total`. */

@@ -24,7 +24,9 @@ describe('the series (README, "Metrics")', () => {
 
     const samples = await scrape(metrics);
     const counted = (profile: string, outcome: string) => sampleValue(samples, 'importer_rows_total', { profile, outcome });
-    expect(['created', 'updated', 'unchanged', 'skipped', 'failed'].map((outcome) => counted('companies', outcome))).toEqual([1995, 3, 2, 2, 8]);
+    expect(['created', 'updated', 'unchanged', 'skipped', 'failed'].map((outcome) => counted('companies', outcome))).toEqual([
+      1995, 3, 2, 2, 8,
+    ]);
     expect(counted('categories', 'unchanged')).toBe(4);
     expect(samplesOf(samples, 'importer_rows_total')).toHaveLength(6); // no series for an outcome that never happened
     expect(sampleValue(samples, 'importer_chunk_duration_seconds_count', { profile: 'companies' })).toBe(3);

@@ -30,13 +30,17 @@ function matchedRoute(req: Request): () => string | undefined {
     configurable: true,
     enumerable: true,
     get: () => route,
-    set: (value: { path?: unknown } | undefined) => {
+    set: (value: { path?: RoutePath } | undefined) => {
       route = value;
-      const path = value?.path;
-      if (path === undefined) return;
-      const tail = typeof path === 'string' ? path : String(path);
+      if (value?.path === undefined) return;
+      const tail = patternOf(value.path);
       pattern = `${req.baseUrl}${tail === '/' && req.baseUrl ? '' : tail}`;
     },
   });
   return () => pattern;
 }
+
+type RoutePath = string | RegExp | readonly (string | RegExp)[];
+
+const patternOf = (path: RoutePath): string =>
+  typeof path === 'string' ? path : path instanceof RegExp ? path.source : path.map(patternOf).join(',');

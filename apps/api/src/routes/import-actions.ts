@@ -72,7 +72,8 @@ export function importActionsRouter(deps: ImportActionsRouteDeps): Router {
     }
     deps.logger.info({ importId: id }, 'import cancelled');
     const view = await deps.imports.find(id);
-    if (view) deps.metrics?.importFinished({ profile: view.profile, status: 'cancelled', startedAt: view.startedAt, finishedAt: view.finishedAt });
+    if (view)
+      deps.metrics?.importFinished({ profile: view.profile, status: 'cancelled', startedAt: view.startedAt, finishedAt: view.finishedAt });
     res.json(view);
   });
 

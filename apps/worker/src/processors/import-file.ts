@@ -50,7 +50,8 @@ export function importFileProcessor(deps: ImportFileDeps) {
       log.info('import started');
       const outcome = await runImport(deps.engine, importId, { signal });
       log.info({ outcome }, 'import finished');
-      if (outcome.status === 'completed' || outcome.status === 'completed_with_errors') await countFinished(counted, importId, outcome.status);
+      if (outcome.status === 'completed' || outcome.status === 'completed_with_errors')
+        await countFinished(counted, importId, outcome.status);
       return outcome;
     } catch (error) {
       if (error instanceof WorkerShutdownError) {
