@@ -36,7 +36,7 @@ export function queueSnapshots(queues: readonly WatchedQueue[], options: QueueSn
   const cacheMs = options.cacheMs ?? 1_500;
   const timeoutMs = options.timeoutMs ?? 2_000;
   const now = options.now ?? Date.now;
-  let cached: { at: number; snapshots: Promise<QueueSnapshot[]> } | null = null;
+  let cached: { at: number; snapshots: Promise<QueueSnapshot[]>; pending: boolean } | null = null;
 
   const read = async (queue: WatchedQueue): Promise<QueueSnapshot | null> => {
     try {
@@ -49,10 +49,15 @@ export function queueSnapshots(queues: readonly WatchedQueue[], options: QueueSn
     }
   };
 
+  // A read in flight is shared whatever its age: both gauges of one scrape, and scrapes that overlap.
   return () => {
-    if (!cached || now() - cached.at >= cacheMs) {
-      const snapshots = Promise.all(queues.map(read)).then((all) => all.filter((snapshot) => snapshot !== null));
-      cached = { at: now(), snapshots };
+    if (!cached || (!cached.pending && now() - cached.at >= cacheMs)) {
+      const entry = { at: now(), pending: true, snapshots: Promise.resolve<QueueSnapshot[]>([]) };
+      entry.snapshots = Promise.all(queues.map(read)).then((all) => {
+        entry.pending = false;
+        return all.filter((snapshot) => snapshot !== null);
+      });
+      cached = entry;
     }
     return cached.snapshots;
   };

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createImportsQueue, createRedis, type ImportsQueue } from '@importer/queue';
 import { parsePrometheusText, redisUrl, sampleValue, samplesOf, uniquePrefix, type Sample } from '@importer/testing';
 import type { Redis } from 'ioredis';
@@ -137,6 +139,34 @@ describe('queue gauges', () => {
     samples = await scrape(metrics);
     expect(sampleValue(samples, 'importer_queue_jobs', { queue: 'imports', state: 'waiting' })).toBe(3);
     expect(sampleValue(samples, 'importer_queue_oldest_waiting_seconds', { queue: 'imports' })).toBe(62);
+  });
+
+  it('leaves out of the scrape a queue whose Redis does not answer in time, and says so', async () => {
+    // A server that accepts connections and never answers: a Redis that hangs.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const unanswered = createRedis(`redis://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    const lost = createImportsQueue({ connection: unanswered, prefix: uniquePrefix() });
+    lost.on('error', () => undefined);
+    const errors: string[] = [];
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.watchQueues([lost, queue], { cacheMs: 0, timeoutMs: 300, onError: (name, error) => errors.push(`${name}: ${String(error)}`) });
+    try {
+      const samples = await scrape(metrics);
+      // The queue that answered (same name, another prefix) is the only one reported.
+      expect(samplesOf(samples, 'importer_queue_oldest_waiting_seconds')).toHaveLength(1);
+      expect(sampleValue(samples, 'importer_queue_jobs', { queue: 'imports', state: 'waiting' })).toBe(3);
+      expect(errors).toEqual(['imports: Error: no answer within 300 ms']);
+    } finally {
+      const closed = lost.close();
+      unanswered.disconnect();
+      await closed;
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await once(silent, 'close');
+    }
   });
 });
 
