@@ -1,7 +1,8 @@
 import type { ImportView } from '@importer/db';
 import { COMPANY_HEADERS, companyRow, parsePrometheusText, sampleValue, toCsv, waitForJob, type Sample } from '@importer/testing';
 import { companiesCsv } from './support/fixtures';
-import { startFaultHarness, type FaultHarness } from './support/fault-harness';
+import { nextChunksBy, startFaultHarness, type FaultHarness } from './support/fault-harness';
+import type { WorkerProcess } from './support/processes';
 
 /**
  * The worker's own `/metrics` (README, "Metrics"), from the compiled worker as `npm run worker` starts it,
@@ -11,6 +12,7 @@ const METRICS_TOKEN = 'worker-metrics-token-0123456789';
 const CHUNK_SIZE = 500;
 
 let h: FaultHarness;
+let worker: WorkerProcess;
 let url: string;
 beforeAll(async () => {
   h = await startFaultHarness({
@@ -18,7 +20,7 @@ beforeAll(async () => {
     chunkSize: CHUNK_SIZE,
     workerEnv: { WORKER_METRICS_PORT: '0', METRICS_TOKEN },
   });
-  const worker = await h.startWorker('metrics');
+  worker = await h.startWorker('metrics');
   const served = await worker.waitForLog(
     (line) => typeof line.port === 'number' && line.msg.startsWith('metrics served'),
     'metrics served',
@@ -100,5 +102,24 @@ describe('the worker’s metrics', () => {
     // The queue gauges: nothing waits any more.
     expect(sampleValue(after, 'importer_queue_jobs', { queue: 'imports', state: 'waiting' })).toBe(0);
     expect(sampleValue(after, 'importer_queue_oldest_waiting_seconds', { queue: 'imports' })).toBe(0);
+  });
+
+  it('counts nothing of a chunk the fence rolls back: after a cancel, the rows counted are the rows committed', async () => {
+    const before = await scrape();
+    const { id } = await h.upload(companiesCsv(30_000, 100_000), 'big.csv', { profile: 'companies' });
+    await nextChunksBy([worker], id, 2);
+    expect((await h.http.post(`/api/v1/imports/${id}/cancel`).set(h.auth)).status).toBe(200);
+    await waitForJob(h.queue, h.events, id, 120_000);
+    const record = await h.record(id);
+    expect(record.status).toBe('cancelled');
+    expect(record.totals.rows).toBeLessThan(30_000);
+
+    const after = await scrape();
+    const counted = OUTCOMES.reduce((sum, outcome) => sum + rowsCounted(after)[outcome]! - rowsCounted(before)[outcome]!, 0);
+    expect(counted).toBe(record.totals.rows);
+    // The cancel is the API's to count; this worker finished nothing.
+    for (const status of ['completed', 'completed_with_errors', 'failed', 'cancelled']) {
+      expect(finished(after, status)).toBe(finished(before, status));
+    }
   });
 });
