@@ -15,10 +15,12 @@ import {
   type UsersRepository,
   type WebhooksRepository,
 } from '@importer/db';
+import { createMetrics, type Metrics } from '@importer/metrics';
 import { createCleanupQueue, createWebhooksQueue, type ImportsQueue, type ProgressSubscriber, type WebhooksQueue } from '@importer/queue';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
+import { httpMetrics } from './middleware/metrics';
 import { loginRateLimits, uploadRateLimit } from './middleware/rate-limit';
 import { createProgressStreams } from './progress-streams';
 import { adminRouter } from './routes/admin';
@@ -31,6 +33,7 @@ import { importsRouter } from './routes/imports';
 import { inspectRouter } from './routes/inspect';
 import { mappingsRouter } from './routes/mappings';
 import { apiDocsRouter, openApiRouter } from './routes/openapi';
+import { metricsRouter } from './routes/metrics';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
@@ -92,6 +95,12 @@ export interface AppDeps {
   webhooks?: WebhooksRepository;
   /** The webhooks queue (replays); default: a handle on `redis` with the imports queue's prefix. */
   webhooksQueue?: WebhooksQueue;
+  /** This process's metrics (`GET /metrics`); default: a registry of the app's own. */
+  metrics?: Metrics;
+  /** `METRICS_TOKEN`: when set, `GET /metrics` requires `Authorization: Bearer <it>`. */
+  metricsToken?: string;
+  /** How long the queue gauges' snapshot answers scrapes, in ms (default 1.5 s). */
+  queueMetricsCacheMs?: number;
 }
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
@@ -99,6 +108,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(httpMetrics(metrics));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -113,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  app.use(metricsRouter({ metrics, token: deps.metricsToken }));
   // The API's description, public (it describes the API, not its data): before sessions and authentication.
   app.use('/api/v1', openApiRouter());
   app.use('/api/docs', apiDocsRouter());
@@ -168,7 +180,7 @@ export function createApp(deps: AppDeps): Express {
   const limits = deps.limits ?? { ...importLimits(loadBaseConfig({})), maxFileBytes: deps.maxFileBytes };
   api.use('/imports/inspect', inspectRouter({ ...deps, limits }));
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
-  api.use('/imports', importActionsRouter(deps));
+  api.use('/imports', importActionsRouter({ ...deps, metrics }));
   api.use('/imports', importFixesRouter({ ...deps, uploadLimit }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
@@ -187,6 +199,10 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
+  metrics.watchQueues([deps.queue, cleanupQueue, webhookDeps.webhooksQueue], {
+    cacheMs: deps.queueMetricsCacheMs,
+    onError: (queue, error) => deps.logger.warn({ err: error, queue }, 'queue metrics left out of a scrape'),
+  });
   app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue, webhookDeps.webhooksQueue], dir: deps.adminDir }));
 
   app.use(notFoundHandler);

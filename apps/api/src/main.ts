@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     progressStreamMaxMs: config.PROGRESS_STREAM_MAX_MINUTES * 60_000,
     progress,
     cleanupQueue,
+    metricsToken: config.METRICS_TOKEN,
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');

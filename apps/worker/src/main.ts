@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { importLimits, loadWorkerConfig, onShutdownSignal } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
+import { createMetrics, createMetricsServer } from '@importer/metrics';
 import {
   createCleanupQueue,
   createImportsQueue,
@@ -40,12 +41,25 @@ function main(): void {
   const retrySchedule = config.WEBHOOK_RETRY_SCHEDULE_S;
   const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
   const shutdown = new AbortController();
+  const metrics = createMetrics();
+  metrics.watchQueues([queue, cleanupQueue, webhooksQueue], {
+    onError: (name, error) => logger.warn({ err: error, queue: name }, 'queue metrics left out of a scrape'),
+  });
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? null
+      : createMetricsServer(metrics, {
+          port: config.WORKER_METRICS_PORT,
+          token: config.METRICS_TOKEN,
+          onError: (error) => logger.error({ err: error }, 'could not render the metrics'),
+        });
 
   const worker = createImportWorker(
     {
       logger,
       timeoutMs: config.IMPORT_TIMEOUT_MIN * 60_000,
       shutdown: shutdown.signal,
+      metrics,
       engine: {
         pool,
         imports,
@@ -56,6 +70,7 @@ function main(): void {
           logger.debug({ importId }, 'chunk committed');
           progress.publish(importId); // wakes the admin UI's live progress (SSE)
         },
+        onChunkCommitted: (chunk) => metrics.chunkCommitted(chunk),
       },
     },
     {
@@ -90,6 +105,7 @@ function main(): void {
       retrySchedule,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+      metrics,
     },
     { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WEBHOOK_CONCURRENCY },
   );
@@ -107,6 +123,11 @@ function main(): void {
   const running = Promise.all([worker.run(), cleanupWorker.run(), webhookWorker.run()]);
   reconciler.start();
   eventLoop.start();
+  // A port it cannot listen on costs the metrics, not the imports: logged, and the worker carries on.
+  metricsServer?.start().then(
+    (port) => logger.info({ port }, `metrics served on http://localhost:${port}/metrics`),
+    (error: unknown) => logger.error({ err: error, port: config.WORKER_METRICS_PORT }, 'could not serve the metrics'),
+  );
   // Not awaited: with Redis down at start-up this waits for it, while the rest of the worker carries on.
   registerSchedules(cleanupQueue, { cron: config.CLEANUP_CRON, tz: config.CLEANUP_TZ }).then(
     () => logger.info({ cron: config.CLEANUP_CRON, tz: config.CLEANUP_TZ }, 'cleanup scheduled'),
@@ -122,6 +143,7 @@ function main(): void {
       await Promise.all([worker.close(), cleanupWorker.close(), webhookWorker.close()]);
       await running;
       eventLoop.stop();
+      await metricsServer?.stop();
       await Promise.all([queue.close(), cleanupQueue.close(), webhooksQueue.close()]);
       connection.disconnect();
       await prisma.$disconnect();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { finishImport } from '@importer/db';
 import { IMPORTS_QUEUE, type ImportFilePayload } from '@importer/queue';
 import type { ImportOutcome } from '@importer/imports';
+import { countFinished } from './finished-imports';
 import { importFileProcessor, type ImportFileDeps } from './processors/import-file';
 
 export interface ImportWorkerOptions {
@@ -47,7 +48,10 @@ export function createImportWorker(deps: ImportFileDeps & { logger: Logger }, op
     if (!job || error.message !== STALLED_TOO_OFTEN) return;
     const message = `The import's worker stopped ${options.maxStalledCount ?? 5}+ times while running it (crash, out of memory or killed); it was given up.`;
     finishImport(deps.engine.pool, job.data.importId, 'failed', { code: 'worker_crashed', message }).then(
-      () => deps.logger.error({ importId: job.data.importId }, 'import failed: its workers kept stopping'),
+      async (moved) => {
+        deps.logger.error({ importId: job.data.importId }, 'import failed: its workers kept stopping');
+        if (moved) await countFinished({ ...deps, imports: deps.engine.imports }, job.data.importId, 'failed');
+      },
       (finishError: unknown) => deps.logger.error({ err: finishError, importId: job.data.importId }, 'could not record the failure'),
     );
   });

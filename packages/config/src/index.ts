@@ -86,6 +86,12 @@ const baseSchema = z.object({
     }),
 });
 
+/** Who may read `GET /metrics` (the API's, and each worker's). */
+const metricsAccess = {
+  /** When set, `GET /metrics` requires `Authorization: Bearer <it>`; unset, metrics are open (keep the port private). */
+  METRICS_TOKEN: z.string().min(16).optional(),
+};
+
 const apiSchema = baseSchema
   .extend({
     /** HTTP port of the API and admin UI. */
@@ -114,6 +120,7 @@ const apiSchema = baseSchema
     PROGRESS_STREAMS_MAX: int(500, 1),
     /** Minutes a progress stream lasts before the server closes it (the browser reconnects, authenticated anew). */
     PROGRESS_STREAM_MAX_MINUTES: z.coerce.number().positive().default(15),
+    ...metricsAccess,
   })
   .refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
     message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',
@@ -146,6 +153,9 @@ const workerSchema = baseSchema.extend({
     .transform((value) => value === 'true' || value === '1'),
   /** Webhook deliveries one worker process sends at once. */
   WEBHOOK_CONCURRENCY: int(10, 1),
+  /** When set, this worker serves its own `GET /metrics` on that port; 0 picks a free port and logs it. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  ...metricsAccess,
 });
 
 export type BaseConfig = z.infer<typeof baseSchema>;

@@ -5,6 +5,7 @@ import {
   finishImport,
   openChunkWriter,
   type ChunkProgress,
+  type ChunkTotals,
   type CommitOutcome,
   type ImportsRepository,
   type Pool,
@@ -28,6 +29,17 @@ export interface ImportEngineDeps {
   chunkSize: number;
   /** Called after each committed chunk (progress events). */
   onProgress?: (importId: string) => void;
+  /** Called after each committed chunk with its rows by outcome and how long its commit took (metrics). */
+  onChunkCommitted?: (chunk: CommittedChunk) => void;
+}
+
+export interface CommittedChunk {
+  importId: string;
+  profile: string;
+  dryRun: boolean;
+  /** The chunk's own rows by outcome (a row of an earlier chunk it supersedes stays counted there). */
+  rows: ChunkTotals;
+  seconds: number;
 }
 
 export interface RunOptions {
@@ -133,6 +145,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
     mode: options.mode,
     dryRun: options.dryRun,
     maxStoredErrors: deps.limits.maxStoredErrors,
+    onCommitted: ({ rows, seconds }) => deps.onChunkCommitted?.({ importId, profile: profile.name, dryRun: options.dryRun, rows, seconds }),
   });
   const context = { db: deps.pool, maxCellChars: deps.limits.maxCellChars };
   const preparer = new ChunkPreparer(profile, loop.columns, new LookupCache(), options, context, () => writer.encoding(), loop.from);

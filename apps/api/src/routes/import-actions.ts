@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import { cancelImport, retryImport, type ImportActionResult, type ImportsRepository, type Pool } from '@importer/db';
+import type { Metrics } from '@importer/metrics';
 import { requeueImport, type ImportsQueue } from '@importer/queue';
 import { HttpError, notFound } from '../errors';
 import { idParam } from '../id-param';
@@ -12,6 +13,8 @@ export interface ImportActionsRouteDeps {
   queue: ImportsQueue;
   logger: Logger;
   importAttempts: number;
+  /** Counts cancelled imports (`importer_imports_finished_total`). */
+  metrics?: Metrics;
 }
 
 function refuse(id: string, result: Exclude<ImportActionResult, { outcome: 'done' }>, action: 'retry' | 'cancel'): HttpError {
@@ -68,7 +71,10 @@ export function importActionsRouter(deps: ImportActionsRouteDeps): Router {
       deps.logger.debug({ err: error, importId: id }, 'cancel left the job in the queue; it ends on its own');
     }
     deps.logger.info({ importId: id }, 'import cancelled');
-    res.json(await deps.imports.find(id));
+    const view = await deps.imports.find(id);
+    if (view)
+      deps.metrics?.importFinished({ profile: view.profile, status: 'cancelled', startedAt: view.startedAt, finishedAt: view.finishedAt });
+    res.json(view);
   });
 
   return router;

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { deliveryToSend, recordWebhookAttempt, type Queryable, type WebhookAttemptRecord } from '@importer/db';
+import type { Metrics } from '@importer/metrics';
 import { deliverWebhookPayload, webhookRetryDelayMs, type DeliverWebhookPayload } from '@importer/queue';
 import { sendWebhook } from '../webhooks/send';
 
@@ -15,6 +16,8 @@ export interface DeliverWebhookDeps {
   timeoutMs: number;
   /** `WEBHOOK_ALLOW_PRIVATE`. */
   allowPrivate: boolean;
+  /** Counts each attempt's outcome (`importer_webhook_deliveries_total`). */
+  metrics?: Pick<Metrics, 'webhookDelivery'>;
 }
 
 /** How a delivery's job ended: `retry` is thrown (BullMQ waits the schedule's next delay), the rest returned or failed. */
@@ -72,6 +75,7 @@ export function deliverWebhookProcessor(deps: DeliverWebhookDeps) {
       disableEndpoint:
         outcome === 'gone' && delivery.endpointId ? `The receiver answered 410 Gone on ${attemptedAt.toISOString()}` : undefined,
     });
+    deps.metrics?.webhookDelivery(outcome === 'succeeded' ? 'succeeded' : outcome === 'gone' ? 'disabled' : 'failed');
     log.info({ outcome, httpStatus: attempt.httpStatus, error: attempt.error, durationMs: attempt.durationMs }, 'webhook attempt');
     if (outcome === 'retry') throw new Error(attempt.error ?? 'webhook attempt failed');
     if (outcome !== 'succeeded') throw new UnrecoverableError(`${outcome}: ${attempt.error ?? ''}`);

@@ -2,7 +2,9 @@ import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { finishImport } from '@importer/db';
 import { BadFileError, runImport, type ImportEngineDeps, type ImportOutcome } from '@importer/imports';
+import type { Metrics } from '@importer/metrics';
 import { importFilePayload, type ImportFilePayload } from '@importer/queue';
+import { countFinished } from '../finished-imports';
 import { ImportTimeoutError, startDeadline, WorkerShutdownError, type Deadline } from '../interruptions';
 
 export interface ImportFileDeps {
@@ -17,6 +19,8 @@ export interface ImportFileDeps {
   shutdown?: AbortSignal;
   /** Starts an attempt's deadline; tests replace it to expire it at a chosen chunk. */
   deadline?: (timeoutMs: number, importId: string) => Deadline;
+  /** Counts the imports this worker finishes (`importer_imports_finished_total`). */
+  metrics?: Metrics;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -38,10 +42,16 @@ export function importFileProcessor(deps: ImportFileDeps) {
     const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = (deps.deadline ?? startDeadline)(timeoutMs, importId);
     const signal = deps.shutdown ? AbortSignal.any([deps.shutdown, deadline.signal]) : deadline.signal;
+    const counted = { metrics: deps.metrics, imports: deps.engine.imports, logger: log };
+    const fail = async (error: { code: string; message: string }) => {
+      if (await finishImport(deps.engine.pool, importId, 'failed', error)) await countFinished(counted, importId, 'failed');
+    };
     try {
       log.info('import started');
       const outcome = await runImport(deps.engine, importId, { signal });
       log.info({ outcome }, 'import finished');
+      if (outcome.status === 'completed' || outcome.status === 'completed_with_errors')
+        await countFinished(counted, importId, outcome.status);
       return outcome;
     } catch (error) {
       if (error instanceof WorkerShutdownError) {
@@ -56,29 +66,25 @@ export function importFileProcessor(deps: ImportFileDeps) {
       }
       if (error instanceof ImportTimeoutError) {
         log.warn({ timeoutMs }, 'import failed: timeout');
-        await finishImport(deps.engine.pool, importId, 'failed', { code: error.code, message: error.message });
+        await fail({ code: error.code, message: error.message });
         throw new UnrecoverableError(`timeout: ${error.message}`);
       }
       if (error instanceof BadFileError) {
         // The message is the product's; a library's error behind it (its `cause`) goes to the log only.
         log.warn({ code: error.code, err: error }, 'import failed: bad file');
-        await finishImport(deps.engine.pool, importId, 'failed', { code: error.code, message: error.message });
+        await fail({ code: error.code, message: error.message });
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         const message = 'The stored file of this import is missing (purged by the cleanup, or removed from STORAGE_DIR).';
         log.warn({ err: error }, 'import failed: file missing');
-        await finishImport(deps.engine.pool, importId, 'failed', { code: 'file_missing', message });
+        await fail({ code: 'file_missing', message });
         throw new UnrecoverableError(`file_missing: ${message}`);
       }
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
       log.error({ err: error, last }, last ? 'import failed on its last attempt' : 'import attempt failed; will retry');
-      if (last)
-        await finishImport(deps.engine.pool, importId, 'failed', {
-          code: 'internal_error',
-          message: internalErrorMessage(importId, attempts),
-        });
+      if (last) await fail({ code: 'internal_error', message: internalErrorMessage(importId, attempts) });
       throw error;
     } finally {
       deadline.clear();

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '../pool';
 import { UNIQUE_VIOLATION, copyRows } from '../sql/copy-rows';
-import type { ChunkRecord, RowErrorInput } from '../sql/record-chunk';
+import type { ChunkRecord, ChunkTotals, RowErrorInput } from '../sql/record-chunk';
 import { clearWriteJournal, undoSuperseded } from '../sql/undo-superseded';
 import { copyable, inputParams, type UpsertTable, type WriteMode } from '../sql/upsert';
 import { writeChunk, type ChunkWrite } from '../sql/write-chunk';
@@ -37,6 +37,11 @@ export interface ChunkWriterOptions {
   dryRun: boolean;
   /** Row errors stored per import; more are only counted. */
   maxStoredErrors: number;
+  /**
+   * Told after each chunk that committed (metrics): its own rows by outcome (`ownRows`) and the seconds its
+   * commit took.
+   */
+  onCommitted?: (committed: { rows: ChunkTotals; seconds: number }) => void;
 }
 
 /**
@@ -65,6 +70,8 @@ export async function openChunkWriter(pool: Pool, options: ChunkWriterOptions): 
 export class ChunkWriter {
   /** Whether chunks are still copied in. */
   private copying: boolean;
+  /** The own rows of the chunk being committed, as its last write statement counted them. */
+  private written: ChunkTotals | null = null;
 
   constructor(
     private readonly client: PoolClient,
@@ -84,6 +91,16 @@ export class ChunkWriter {
    * earlier chunks, BEGIN, the statement undoing them, the write, COMMIT. `fenced`: everything rolled back.
    */
   async commit(chunk: ChunkToCommit, progress: ChunkProgress): Promise<CommitOutcome> {
+    const started = performance.now();
+    this.written = null;
+    const outcome = await this.commitChunk(chunk, progress);
+    if (outcome === 'committed' && this.written) {
+      this.options.onCommitted?.({ rows: this.written, seconds: (performance.now() - started) / 1000 });
+    }
+    return outcome;
+  }
+
+  private async commitChunk(chunk: ChunkToCommit, progress: ChunkProgress): Promise<CommitOutcome> {
     const { client, options } = this;
     const { encoded } = chunk;
     const record: ChunkRecord = {
@@ -137,7 +154,9 @@ export class ChunkWriter {
 
   private async write(chunk: ChunkWrite): Promise<CommitOutcome> {
     const { table, mode, dryRun } = this.options;
-    return (await writeChunk(this.client, table, mode, dryRun, chunk)) ? 'committed' : 'fenced';
+    const added = await writeChunk(this.client, table, mode, dryRun, chunk);
+    this.written = added && ownRows(added, chunk.adjust);
+    return added ? 'committed' : 'fenced';
   }
 
   /** Runs `work` between BEGIN and COMMIT; rolls back when it is fenced or throws. */
@@ -167,4 +186,20 @@ export class ChunkWriter {
       this.client.release(error as Error);
     }
   }
+}
+
+/**
+ * A chunk's own rows by outcome: what it added to its import's totals, less the corrections for rows of
+ * earlier chunks it superseded (`adjust`: they leave the outcome they were counted under for `skipped`).
+ * Each row of a file is counted once, under the outcome its chunk committed it with.
+ */
+function ownRows(added: ChunkTotals, adjust: ChunkRecord['adjust']): ChunkTotals {
+  const superseded = -(adjust.created + adjust.updated + adjust.unchanged);
+  return {
+    created: added.created - adjust.created,
+    updated: added.updated - adjust.updated,
+    unchanged: added.unchanged - adjust.unchanged,
+    skipped: added.skipped - superseded,
+    failed: added.failed,
+  };
 }

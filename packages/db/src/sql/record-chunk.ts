@@ -40,6 +40,15 @@ export interface ChunkRecord {
   etaSeconds: number | null;
 }
 
+/** What a committed chunk added to its import's totals: its rows by outcome (superseded rows moved to `skipped`). */
+export interface ChunkTotals {
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
 /** Names of the record's parameters, in the order `recordParams` gives their values. */
 export const RECORD_PARAMS = [
   'import_id',
@@ -102,11 +111,20 @@ export function recordParams(chunk: ChunkRecord): unknown[] {
  * import is no longer at `from_row` or no longer `processing` (`chunkFence` of the import lifecycle: another
  * delivery got there first, or it was cancelled), it raises `importer_chunk_fenced` (SQLSTATE IMFNC), so the
  * whole statement, the chunk's writes included, rolls back. `p(name)` gives a parameter's placeholder;
- * `insertOnly` counts existing keys as skipped rather than unchanged.
+ * `insertOnly` counts existing keys as skipped rather than unchanged. The statement answers one row: what
+ * the chunk added to each total (`ChunkTotals`).
  */
 export function recordChunkSql(p: (name: RecordParam) => string, options: { insertOnly: boolean; written: string }): string {
   const { insertOnly, written } = options;
   const untouched = `${written} - c.created - c.updated`;
+  /** What the chunk adds to each of its import's totals: the update below, and the statement's answer. */
+  const added: Record<keyof ChunkTotals, string> = {
+    created: `c.created + ${p('adjust_created')}`,
+    updated: `c.updated + ${p('adjust_updated')}`,
+    unchanged: `${insertOnly ? '0' : untouched} + ${p('adjust_unchanged')}`,
+    skipped: `${p('skipped')}${insertOnly ? ` + ${untouched}` : ''}`,
+    failed: p('failed'),
+  };
   return `
     stored AS (
       INSERT INTO "import_row_errors" ("import_id", "row", "level", "column", "code", "message", "value", "raw")
@@ -121,11 +139,11 @@ export function recordChunkSql(p: (name: RecordParam) => string, options: { inse
       UPDATE "imports" im SET
         "checkpoint_row" = ${p('to_row')},
         "rows_total" = im."rows_total" + ${p('rows')},
-        "created" = im."created" + c.created + ${p('adjust_created')},
-        "updated" = im."updated" + c.updated + ${p('adjust_updated')},
-        "unchanged" = im."unchanged" + ${insertOnly ? '0' : untouched} + ${p('adjust_unchanged')},
-        "skipped" = im."skipped" + ${p('skipped')}${insertOnly ? ` + ${untouched}` : ''},
-        "failed" = im."failed" + ${p('failed')},
+        "created" = im."created" + ${added.created},
+        "updated" = im."updated" + ${added.updated},
+        "unchanged" = im."unchanged" + ${added.unchanged},
+        "skipped" = im."skipped" + ${added.skipped},
+        "failed" = im."failed" + ${added.failed},
         "warnings" = im."warnings" + ${p('warnings')},
         "stored_errors" = im."stored_errors" + (SELECT count(*) FROM stored),
         "progress_percent" = ${p('progress_percent')},
@@ -136,6 +154,9 @@ export function recordChunkSql(p: (name: RecordParam) => string, options: { inse
       WHERE im."id" = ${p('import_id')} AND im."checkpoint_row" = ${p('from_row')} AND ${chunkFence('im')}
       RETURNING 1
     )
-    SELECT c.created, c.updated, CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 0 ELSE "importer_chunk_fenced"(${p('import_id')}::uuid) END AS fenced
+    SELECT ${Object.entries(added)
+      .map(([name, sum]) => `(${sum})::int AS ${name}`)
+      .join(', ')},
+      CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 0 ELSE "importer_chunk_fenced"(${p('import_id')}::uuid) END AS fenced
     FROM counts c`;
 }

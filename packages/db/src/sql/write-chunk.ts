@@ -1,5 +1,5 @@
 import type { Queryable } from '../pool';
-import { recordChunkSql, recordParams, RECORD_PARAMS, type ChunkRecord, type RecordParam } from './record-chunk';
+import { recordChunkSql, recordParams, RECORD_PARAMS, type ChunkRecord, type ChunkTotals, type RecordParam } from './record-chunk';
 import {
   cachedSql,
   inputCte,
@@ -10,7 +10,6 @@ import {
   q,
   updatableColumns,
   writtenCte,
-  type UpsertCounts,
   type UpsertTable,
   type WriteMode,
 } from './upsert';
@@ -74,9 +73,9 @@ const CHUNK_FENCED = 'IMFNC';
 
 /**
  * Writes one chunk (see `buildWriteChunkSql`) and records it, in one statement: atomic on its own (no
- * BEGIN/COMMIT needed) unless the caller runs it in a transaction with other statements. Returns null when
- * the import was fenced (moved on or cancelled): the statement was rolled back (inside a transaction, the
- * caller must roll that back).
+ * BEGIN/COMMIT needed) unless the caller runs it in a transaction with other statements. Returns what the
+ * chunk added to its import's totals, or null when the import was fenced (moved on or cancelled): the
+ * statement was rolled back (inside a transaction, the caller must roll that back).
  */
 export async function writeChunk(
   db: Queryable,
@@ -84,14 +83,16 @@ export async function writeChunk(
   mode: WriteMode,
   dryRun: boolean,
   chunk: ChunkWrite,
-): Promise<UpsertCounts | null> {
+): Promise<ChunkTotals | null> {
   const name = `write_chunk_${spec.table}_${mode}${dryRun ? '_dry' : ''}`;
   const text = cachedSql(name, () => buildWriteChunkSql(spec, mode, dryRun));
   const values = [...chunk.input, ...recordParams(chunk)];
   try {
-    const { rows } = await db.query<UpsertCounts>({ name, text, values });
-    const counts = rows[0];
-    return counts ? { created: counts.created, updated: counts.updated } : null;
+    const { rows } = await db.query<ChunkTotals>({ name, text, values });
+    const added = rows[0];
+    return added
+      ? { created: added.created, updated: added.updated, unchanged: added.unchanged, skipped: added.skipped, failed: added.failed }
+      : null;
   } catch (error) {
     if ((error as { code?: string }).code === CHUNK_FENCED) return null;
     throw error;
