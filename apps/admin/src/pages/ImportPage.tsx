@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ACTIVE_STATUSES, isAllowed, type ImportView, type Page, type RowError } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
+import { ImportDeliveries } from '../components/ImportDeliveries';
 import { Pager } from '../components/Pager';
 import { ProgressBar } from '../components/ProgressBar';
 import { StatusBadge } from '../components/StatusBadge';
@@ -364,6 +365,8 @@ export function ImportPage({ id }: { id: string }) {
         </div>
         <RowErrors id={record.id} finishedAt={record.finishedAt} />
       </section>
+
+      <ImportDeliveries record={record} admin={can.administer(principal?.role)} />
     </>
   );
 }

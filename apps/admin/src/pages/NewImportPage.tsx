@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type DragEvent, type FormEvent } from 'reac
 import type { ImportView, ProfileInfo, Profiles } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
+import { WebhookUrlField } from '../components/WebhookUrlField';
 import { formatBytes, MODE_LABELS } from '../format';
 import { Link, navigate } from '../router';
 import { can, useSession } from '../session';
@@ -26,6 +27,7 @@ export function NewImportPage() {
   const [dryRun, setDryRun] = useState(false);
   const [createMissingCategories, setCreateMissingCategories] = useState(false);
   const [sheet, setSheet] = useState('');
+  const [webhookUrl, setWebhookUrl] = useState('');
   const [dragging, setDragging] = useState(false);
   const [uploading, setUploading] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -79,6 +81,7 @@ export function NewImportPage() {
     form.set('dryRun', String(dryRun));
     if (profile === 'subcategories') form.set('createMissingCategories', String(createMissingCategories));
     if (workbook && sheet.trim()) form.set('sheet', sheet.trim());
+    if (webhookUrl.trim()) form.set('webhookUrl', webhookUrl.trim());
     form.set('file', file, file.name);
     setError(null);
     setUploading(0);
@@ -200,6 +203,8 @@ export function NewImportPage() {
             </label>
           )}
         </div>
+
+        <WebhookUrlField value={webhookUrl} onChange={setWebhookUrl} />
 
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={uploading !== null}>

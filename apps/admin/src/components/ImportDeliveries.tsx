@@ -1,0 +1,19 @@
+import { ACTIVE_STATUSES, type ImportView } from '@importer/contracts';
+import { DeliveryLog } from './DeliveryLog';
+
+/** The import page's webhook deliveries: read again when the import finishes (its deliveries are recorded then). */
+export function ImportDeliveries({ record, admin }: { record: ImportView; admin: boolean }) {
+  const running = ACTIVE_STATUSES.includes(record.status);
+  return (
+    <section className="panel" aria-labelledby="deliveries-heading">
+      <h2 id="deliveries-heading">Webhook deliveries</h2>
+      <DeliveryLog
+        path={`/imports/${record.id}/deliveries`}
+        show="receiver"
+        canReplay={admin}
+        reloadKey={record.finishedAt}
+        empty={running ? 'Webhooks are sent when the import finishes.' : 'No webhook was sent for this import.'}
+      />
+    </section>
+  );
+}
