@@ -10,7 +10,7 @@ import { Alert } from './Alert';
 import { DataTable } from './DataTable';
 import { Pager } from './Pager';
 
-const PAGE_SIZE = 20;
+const PAGE_SIZE = 10;
 /** How often a page that shows a pending delivery is read again, until none is pending. */
 const PENDING_REFRESH_MS = 1500;
 
