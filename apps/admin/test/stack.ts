@@ -103,7 +103,7 @@ async function buildAdminUi(): Promise<void> {
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'apps/admin/scripts/build.mjs')], { cwd: ROOT });
 }
 
-export interface StackOptions {
+interface StackOptions {
   chunkSize?: number;
   /**
    * Runs the compiled worker process instead of the in-process one (the chunk gate then does nothing), with
