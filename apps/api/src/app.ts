@@ -5,13 +5,15 @@ import type { Logger } from 'pino';
 import {
   createSessionsRepository,
   createUsersRepository,
+  createWebhooksRepository,
   type ApiTokensRepository,
   type ImportsRepository,
   type Pool,
   type SessionsRepository,
   type UsersRepository,
+  type WebhooksRepository,
 } from '@importer/db';
-import { createCleanupQueue, type ImportsQueue, type ProgressSubscriber } from '@importer/queue';
+import { createCleanupQueue, createWebhooksQueue, type ImportsQueue, type ProgressSubscriber, type WebhooksQueue } from '@importer/queue';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
@@ -27,6 +29,7 @@ import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
 import { tokensRouter } from './routes/tokens';
+import { importDeliveriesRouter, webhookDeliveriesRouter, webhooksRouter } from './routes/webhooks';
 import { createSemaphore } from './semaphore';
 import { createSessionLayer, randomSecret } from './sessions';
 
@@ -73,7 +76,18 @@ export interface AppDeps {
   adminDir?: string;
   /** How long `GET /stats` answers from its cache, in ms (default 5 s). */
   statsCacheMs?: number;
+  /** `WEBHOOK_SECRET`: signs deliveries to an import's own `webhookUrl`; unset: uploads with one are refused. */
+  webhookSecret?: string;
+  /** `WEBHOOK_RETRY_SCHEDULE_S`, in seconds: the retries of a replayed delivery (default the documented one). */
+  webhookRetrySchedule?: readonly number[];
+  /** Webhook endpoints and deliveries; default: built on `pool`. */
+  webhooks?: WebhooksRepository;
+  /** The webhooks queue (replays); default: a handle on `redis` with the imports queue's prefix. */
+  webhooksQueue?: WebhooksQueue;
 }
+
+/** `WEBHOOK_RETRY_SCHEDULE_S`'s default (packages/config). */
+const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
 export function createApp(deps: AppDeps): Express {
@@ -149,10 +163,19 @@ export function createApp(deps: AppDeps): Express {
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
+  const webhookDeps = {
+    webhooks: deps.webhooks ?? createWebhooksRepository(deps.pool),
+    webhooksQueue: deps.webhooksQueue ?? createWebhooksQueue({ connection: deps.redis, prefix }),
+    webhookRetrySchedule: deps.webhookRetrySchedule ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+    logger: deps.logger,
+  };
+  api.use('/webhooks', webhooksRouter(webhookDeps));
+  api.use('/webhook-deliveries', webhookDeliveriesRouter(webhookDeps));
+  api.use('/imports', importDeliveriesRouter({ webhooks: webhookDeps.webhooks, imports: deps.imports }));
   app.use('/api/v1', api);
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
-  app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));
+  app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue, webhookDeps.webhooksQueue], dir: deps.adminDir }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, { maxFileBytes: deps.maxFileBytes }));

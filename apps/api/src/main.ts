@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     maxFileBytes: importLimits(config).maxFileBytes,
     importAttempts: config.IMPORT_ATTEMPTS,
     bootstrapToken: config.IMPORTER_BOOTSTRAP_TOKEN,
+    webhookSecret: config.WEBHOOK_SECRET,
+    webhookRetrySchedule: config.WEBHOOK_RETRY_SCHEDULE_S,
     users,
     sessionSecret: config.SESSION_SECRET,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,

@@ -65,6 +65,23 @@ const baseSchema = z.object({
   RETAIN_IMPORTS_DAYS: int(90, 1),
   /** Days an uploaded file is kept; the import then keeps a `purged` mark. */
   RETAIN_FILES_DAYS: int(30, 1),
+  /** `whsec_…`: signs deliveries to an import's own `webhookUrl` (endpoints have their own secrets); unset: such uploads are refused. */
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'expected whsec_ followed by the base64 of at least 24 random bytes')
+    .optional(),
+  /** Seconds before each retry of a failed webhook delivery, comma-separated (one attempt, then one retry per delay). */
+  WEBHOOK_RETRY_SCHEDULE_S: z
+    .string()
+    .default('5,300,1800,7200,18000,36000,50400,72000,86400')
+    .transform((text, context) => {
+      const delays = text.split(',').map((part) => Number(part.trim()));
+      if (delays.some((delay) => !Number.isFinite(delay) || delay < 0)) {
+        context.addIssue({ code: 'custom', message: 'expected comma-separated seconds, e.g. 5,300,1800' });
+        return z.NEVER;
+      }
+      return delays;
+    }),
 });
 
 const apiSchema = baseSchema
@@ -118,6 +135,15 @@ const workerSchema = baseSchema.extend({
   SHUTDOWN_TIMEOUT_S: z.coerce.number().positive().max(30).default(25),
   /** Milliseconds between reconciler passes (imports PostgreSQL has but Redis lost). */
   RECONCILE_INTERVAL_MS: int(60_000, 100),
+  /** Milliseconds a webhook receiver has to answer (connection, headers and body) before the attempt fails. */
+  WEBHOOK_TIMEOUT_MS: int(10_000, 1),
+  /** Whether webhooks may go to loopback, private, link-local, CGNAT or multicast addresses: true for local testing only. */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  /** Webhook deliveries one worker process sends at once. */
+  WEBHOOK_CONCURRENCY: int(10, 1),
 });
 
 export type BaseConfig = z.infer<typeof baseSchema>;

@@ -23,3 +23,11 @@ export type CleanupTrigger = (typeof CLEANUP_TRIGGERS)[number];
 /** `skipped`: another run held the lock. */
 export const CLEANUP_RUN_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
 export type CleanupRunStatus = (typeof CLEANUP_RUN_STATUSES)[number];
+
+/** The events a webhook endpoint may subscribe to (docs/api.md, "Webhooks"). */
+export const WEBHOOK_EVENTS = ['import.finished'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** A webhook delivery's state: `pending` until a 2xx (`succeeded`), or its last attempt, a 410 or a refusal (`failed`). */
+export const WEBHOOK_DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuerySchema, pageSchema, timestampSchema } from './common';
 import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
+import { webhookUrlSchema } from './webhooks';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
@@ -51,6 +52,9 @@ export const uploadFieldsSchema = z
     dryRun: formFlag.default(false).describe(importOptionsSchema.shape.dryRun.description ?? ''),
     sheet: blankAsAbsent(importOptionsSchema.shape.sheet),
     createMissingCategories: formFlag.default(false).describe(importOptionsSchema.shape.createMissingCategories.description ?? ''),
+    webhookUrl: blankAsAbsent(webhookUrlSchema.optional()).describe(
+      'Also POST the finished import here, signed with WEBHOOK_SECRET (docs/api.md, "Webhooks")',
+    ),
   })
   .describe('The fields of an upload, besides the file');
 /** The upload's options alone (`invalid_options` names their fields), `profile` being checked first. */
@@ -99,6 +103,7 @@ export const importViewSchema = z
     createdAt: timestampSchema,
     startedAt: timestampSchema.nullable(),
     finishedAt: timestampSchema.nullable(),
+    webhookUrl: z.string().nullable().describe("The import's own webhook target, or `null`"),
   })
   .describe('An import: its file, options, status, progress and totals');
 export type ImportView = z.infer<typeof importViewSchema>;

@@ -25,3 +25,4 @@ export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
 export * from './chunks/chunk-encoding';
 export * from './chunks/chunk-writer';
+export * from './repositories/webhooks';

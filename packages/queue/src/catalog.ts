@@ -12,11 +12,20 @@ const IMPORT_FILE_JOB = 'import-file';
 export const CLEANUP_QUEUE = 'cleanup';
 const CLEANUP_JOB = 'cleanup';
 
+/** Outgoing webhooks (docs/api.md, "Webhooks"): one job per delivery, job id = delivery id. */
+export const WEBHOOKS_QUEUE = 'webhooks';
+const DELIVER_WEBHOOK_JOB = 'deliver-webhook';
+/** The name of the webhooks' backoff strategy: the delays of `WEBHOOK_RETRY_SCHEDULE_S`, in order. */
+export const WEBHOOK_BACKOFF = 'webhook-schedule';
+
 /** Id of the nightly cleanup's job scheduler: every worker upserts the same one, so there is one schedule. */
 export const CLEANUP_SCHEDULER_ID = 'nightly-cleanup';
 
 export const importFilePayload = z.object({ importId: z.string().uuid() });
 export type ImportFilePayload = z.infer<typeof importFilePayload>;
+
+export const deliverWebhookPayload = z.object({ deliveryId: z.string().uuid() });
+export type DeliverWebhookPayload = z.infer<typeof deliverWebhookPayload>;
 
 /** What started a cleanup run: its schedule, or an operator (`npm run cli -- cleanup run`). */
 export const cleanupPayload = z.object({ trigger: z.enum(['schedule', 'manual']).default('schedule') });
@@ -109,4 +118,71 @@ export async function enqueueImport(queue: ImportsQueue, importId: string, attem
     ...importJobOptions(attempts),
     jobId: importId,
   });
+}
+
+export type WebhooksQueue = Queue<DeliverWebhookPayload, unknown, typeof DELIVER_WEBHOOK_JOB>;
+
+export function createWebhooksQueue({ connection, prefix }: QueueContext): WebhooksQueue {
+  return new Queue<DeliverWebhookPayload, unknown, typeof DELIVER_WEBHOOK_JOB>(WEBHOOKS_QUEUE, { connection, prefix });
+}
+
+/**
+ * The delay before retry `attemptsMade` (1 for the first retry) of a delivery: the schedule's entry, in ms.
+ * The webhooks worker registers it as its backoff strategy.
+ */
+export const webhookRetryDelayMs = (retrySchedule: readonly number[], attemptsMade: number): number =>
+  (retrySchedule[Math.min(attemptsMade, retrySchedule.length) - 1] ?? 0) * 1000;
+
+/** A delivery's job: the first try and one retry per delay of the schedule (`WEBHOOK_RETRY_SCHEDULE_S`). */
+function webhookJobOptions(retrySchedule: readonly number[]): JobsOptions {
+  return {
+    attempts: retrySchedule.length + 1,
+    backoff: { type: WEBHOOK_BACKOFF },
+    removeOnComplete: { ...FINISHED_JOB_RETENTION.completed },
+    removeOnFail: { ...FINISHED_JOB_RETENTION.failed },
+  };
+}
+
+/**
+ * Enqueues deliveries already committed, in one `addBulk`. The job id is the delivery id, so a delivery
+ * enqueued twice (by every worker told of it, or by the reconciler) is sent by one job.
+ */
+export async function enqueueWebhookDeliveries(queue: WebhooksQueue, deliveryIds: readonly string[], retrySchedule: readonly number[]) {
+  if (deliveryIds.length === 0) return;
+  const opts = webhookJobOptions(retrySchedule);
+  await queue.addBulk(
+    deliveryIds.map((deliveryId) => ({
+      name: DELIVER_WEBHOOK_JOB,
+      data: deliverWebhookPayload.parse({ deliveryId }),
+      opts: { ...opts, jobId: deliveryId },
+    })),
+  );
+}
+
+/**
+ * A fresh job for a delivery that is `pending` again (a replay) or whose job Redis lost (the reconciler):
+ * a finished job under the same id is removed first, so that the add is not a no-op; a job still waiting,
+ * delayed or running is left alone. `finishedBefore` (ms since the epoch): replace only a job that finished
+ * before then (the reconciler's look at PostgreSQL).
+ */
+export async function requeueWebhookDelivery(
+  queue: WebhooksQueue,
+  deliveryId: string,
+  retrySchedule: readonly number[],
+  options: { finishedBefore?: number } = {},
+): Promise<'added' | 'replaced' | 'pending'> {
+  const state = await queue.getJobState(deliveryId);
+  if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'pending';
+  const job = await queue.getJob(deliveryId);
+  if (job) {
+    if (options.finishedBefore !== undefined && job.finishedOn !== undefined && job.finishedOn >= options.finishedBefore) return 'pending';
+    try {
+      await job.remove();
+    } catch (error) {
+      if ((await queue.getJob(deliveryId).then((again) => again?.getState())) === 'active') return 'pending';
+      throw error;
+    }
+  }
+  await enqueueWebhookDeliveries(queue, [deliveryId], retrySchedule);
+  return job ? 'replaced' : 'added';
 }

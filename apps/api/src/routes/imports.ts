@@ -24,6 +24,8 @@ export interface ImportsRouteDeps {
   importAttempts: number;
   /** Counts uploads against `UPLOADS_PER_HOUR`; on the upload route itself, whatever path spelling reached it. */
   uploadLimit?: RequestHandler;
+  /** `WEBHOOK_SECRET`: without it, an upload with a `webhookUrl` is refused (nothing could sign its deliveries). */
+  webhookSecret?: string;
 }
 
 export function importsRouter(deps: ImportsRouteDeps): Router {
@@ -59,9 +61,15 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
             },
           );
         }
-        const options = parseOr(uploadOptionsSchema, fields, (issues) =>
+        const { webhookUrl, ...options } = parseOr(uploadOptionsSchema, fields, (issues) =>
           badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
         );
+        if (webhookUrl && !deps.webhookSecret) {
+          throw badRequest(
+            'webhook_secret_missing',
+            "This server has no WEBHOOK_SECRET to sign deliveries to an upload's own webhookUrl: leave webhookUrl out, or ask an admin to set WEBHOOK_SECRET or to register a webhook endpoint.",
+          );
+        }
         const format = await detectFormat(file);
         const created = await imports.create({
           id: randomUUID(),
@@ -73,6 +81,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
           fileKey: file.key,
           fileFormat: format,
           createdBy: req.principal?.name ?? null,
+          webhookUrl: webhookUrl ?? null,
         });
         // The import is committed before its job exists; should Redis be down now, the worker's reconciler
         // enqueues it later, so the upload still succeeds.

@@ -27,6 +27,8 @@ export interface NewImport {
   fileKey: string;
   fileFormat: FileFormat;
   createdBy: string | null;
+  /** The import's own webhook target (docs/api.md, "Webhooks"). */
+  webhookUrl?: string | null;
 }
 
 export interface FileDialect {
@@ -79,6 +81,7 @@ function toImportView(row: Import): ImportView {
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
+    webhookUrl: row.webhookUrl,
   };
 }
 
