@@ -49,6 +49,7 @@ beforeAll(async () => {
     compiledWorker: {
       env: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE_S: '1', WEBHOOK_SECRET: OWN_URL_SECRET },
     },
+    app: { webhookSecret: OWN_URL_SECRET, webhookRetrySchedule: [1] },
   });
   await stack.users.create({ email: 'admin@example.com', password: PASSWORD, role: 'admin' });
   await stack.users.create({ email: 'operator@example.com', password: PASSWORD, role: 'operator' });

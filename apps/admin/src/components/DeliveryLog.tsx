@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Page } from '@importer/contracts';
+import type { WebhookAttempt, WebhookDeliveries, WebhookDelivery, WebhookDeliveryState } from '@importer/contracts';
 import { api, messageOf } from '../api';
 import { formatAge, formatDateTime, formatNumber } from '../format';
 import { useCursorTrail, useNow, useRefresh } from '../hooks';
 import { Link } from '../router';
-import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from '../webhook-types';
 import '../webhooks.css';
 import { Alert } from './Alert';
 import { DataTable } from './DataTable';
@@ -147,7 +146,7 @@ export function DeliveryLog({
 }) {
   const now = useNow();
   const trail = useCursorTrail();
-  const [page, setPage] = useState<Page<WebhookDelivery> | null>(null);
+  const [page, setPage] = useState<WebhookDeliveries | null>(null);
   const [error, setError] = useState<string | null>(null);
   // Only the answer to the latest request is shown (pages turned quickly, a refresh racing a replay).
   const latest = useRef(0);
@@ -156,7 +155,7 @@ export function DeliveryLog({
     const request = ++latest.current;
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (trail.cursor) params.set('cursor', trail.cursor);
-    return api.get<Page<WebhookDelivery>>(`${path}?${params}`).then(
+    return api.get<WebhookDeliveries>(`${path}?${params}`).then(
       (body) => {
         if (request !== latest.current) return;
         setPage(body);

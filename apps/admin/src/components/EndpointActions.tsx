@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import type { WebhookEndpoint, WebhookEndpointPatch } from '@importer/contracts';
 import '../webhooks.css';
 import { api, messageOf } from '../api';
-import type { WebhookEndpoint, WebhookEndpointPatch } from '../webhook-types';
 import { ConfirmButton } from './ConfirmButton';
 
 /** Enable or disable an endpoint, or delete it (after a confirmation); its deliveries stay in the log. */

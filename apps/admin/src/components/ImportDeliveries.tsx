@@ -7,6 +7,11 @@ export function ImportDeliveries({ record, admin }: { record: ImportView; admin:
   return (
     <section className="panel" aria-labelledby="deliveries-heading">
       <h2 id="deliveries-heading">Webhook deliveries</h2>
+      {record.webhookUrl && (
+        <p className="muted">
+          This import&apos;s own webhook URL: <span className="mono delivery-url">{record.webhookUrl}</span>
+        </p>
+      )}
       <DeliveryLog
         path={`/imports/${record.id}/deliveries`}
         show="receiver"

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { WebhookEndpoint, WebhookEndpointList } from '@importer/contracts';
 import { api, messageOf } from '../api';
 import { Alert } from '../components/Alert';
 import { DeliveryLog } from '../components/DeliveryLog';
@@ -6,7 +7,6 @@ import { EndpointActions, EndpointState } from '../components/EndpointActions';
 import { formatDateTime } from '../format';
 import { Link, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { WebhookEndpoint, WebhookEndpointList } from '../webhook-types';
 
 /** One endpoint and its delivery log (App keys the page by id). */
 export function WebhookPage({ id }: { id: string }) {

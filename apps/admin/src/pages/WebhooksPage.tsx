@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import type { CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookEndpoint, WebhookEndpointList } from '@importer/contracts';
 import '../webhooks.css';
 import { api, messageOf } from '../api';
 import { Alert } from '../components/Alert';
@@ -9,7 +10,6 @@ import { formatAge, formatDateTime } from '../format';
 import { useNow } from '../hooks';
 import { Link } from '../router';
 import { can, useSession } from '../session';
-import type { CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookEndpoint, WebhookEndpointList } from '../webhook-types';
 
 /** The secret of an endpoint just added: shown here once, never again. */
 function NewSecret({ endpoint, onDone }: { endpoint: CreatedWebhookEndpoint; onDone: () => void }) {
