@@ -1,4 +1,15 @@
-import type { CreatedWebhookEndpoint, ImportView, WebhookDeliveries, WebhookEndpoint, WebhookEndpointList } from '@importer/contracts';
+import type { z } from 'zod';
+import {
+  createdWebhookEndpointSchema,
+  webhookDeliveriesPageSchema,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  type CreatedWebhookEndpoint,
+  type ImportView,
+  type WebhookDeliveries,
+  type WebhookEndpoint,
+  type WebhookEndpointList,
+} from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
 
@@ -13,6 +24,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([api.close(), withoutSecret.close()]);
 });
+
+/** The answer is what its contract says, and no more: parsing drops no field and changes none. */
+function expectContract<S extends z.ZodType>(schema: S, response: { body: unknown }) {
+  expect(schema.parse(response.body)).toEqual(response.body);
+}
 
 const asAdmin = (harness = api) => ({ Authorization: `Bearer ${harness.token}` });
 async function bearerOf(role: 'operator' | 'viewer') {
@@ -32,6 +48,7 @@ describe('webhook endpoints (admins)', () => {
       .set(asAdmin())
       .send({ url: 'https://hooks.example.com/importer', description: 'CRM sync' });
     expect(created.status).toBe(201);
+    expectContract(createdWebhookEndpointSchema, created);
     const endpoint = created.body as CreatedWebhookEndpoint;
     expect(endpoint).toMatchObject({
       url: 'https://hooks.example.com/importer',
@@ -44,18 +61,21 @@ describe('webhook endpoints (admins)', () => {
     expect(Buffer.from(endpoint.secret.slice(6), 'base64').length).toBeGreaterThanOrEqual(24);
 
     const list = await api.http.get('/api/v1/webhooks').set(asAdmin());
+    expectContract(webhookEndpointListSchema, list);
     const listed = (list.body as WebhookEndpointList).items.find((item) => item.id === endpoint.id);
     expect(listed).toEqual({ ...endpoint, secret: undefined });
     expect(JSON.stringify(list.body)).not.toContain(endpoint.secret);
 
     const disabled = await api.http.patch(`/api/v1/webhooks/${endpoint.id}`).set(asAdmin()).send({ enabled: false, description: null });
     expect(disabled.status).toBe(200);
+    expectContract(webhookEndpointSchema, disabled);
     expect(disabled.body as WebhookEndpoint).toMatchObject({ enabled: false, description: null, disabledReason: 'Disabled by an admin' });
     const enabled = await api.http.patch(`/api/v1/webhooks/${endpoint.id}`).set(asAdmin()).send({ enabled: true });
     expect(enabled.body as WebhookEndpoint).toMatchObject({ enabled: true, disabledReason: null });
 
     const deliveries = await api.http.get(`/api/v1/webhooks/${endpoint.id}/deliveries`).set(asAdmin());
     expect(deliveries.body).toEqual({ items: [], nextCursor: null });
+    expectContract(webhookDeliveriesPageSchema, deliveries);
 
     expect((await api.http.delete(`/api/v1/webhooks/${endpoint.id}`).set(asAdmin())).status).toBe(204);
     expect((await api.http.delete(`/api/v1/webhooks/${endpoint.id}`).set(asAdmin())).status).toBe(404);
@@ -88,6 +108,10 @@ describe('webhook endpoints (admins)', () => {
     expect(page.status).toBe(200);
     expect(page.body as WebhookDeliveries).toEqual({ items: [], nextCursor: null });
     expect((await api.http.get(`/api/v1/imports/${crypto.randomUUID()}/deliveries`).set(viewer)).status).toBe(404);
+    const badCursor = await api.http.get(`/api/v1/imports/${imported.id}/deliveries?cursor=nope`).set(viewer);
+    expect([badCursor.status, errorOf(badCursor)?.code]).toEqual([400, 'invalid_cursor']);
+    const badLimit = await api.http.get(`/api/v1/imports/${imported.id}/deliveries?limit=1000`).set(viewer);
+    expect([badLimit.status, errorOf(badLimit)?.code]).toEqual([400, 'invalid_query']);
     expect((await api.http.post(`/api/v1/webhook-deliveries/${crypto.randomUUID()}/replay`).set(asAdmin())).status).toBe(404);
   });
 });

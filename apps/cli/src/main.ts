@@ -13,7 +13,7 @@ import {
   type Pool,
   type Role,
 } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createRedis, sweepFinishedJobs } from '@importer/queue';
+import { createCleanupQueue, createImportsQueue, createRedis, createWebhooksQueue, sweepFinishedJobs } from '@importer/queue';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   apply pending database migrations
@@ -33,6 +33,7 @@ async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRun
   const queues = [
     createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
+    createWebhooksQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
   ];
   try {
     // Loaded here: the domain package (its readers) costs the other commands half a second to load.

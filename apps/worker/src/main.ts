@@ -6,11 +6,19 @@
 import pino from 'pino';
 import { importLimits, loadWorkerConfig, onShutdownSignal } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createProgressPublisher, createRedis, sweepFinishedJobs } from '@importer/queue';
+import {
+  createCleanupQueue,
+  createImportsQueue,
+  createProgressPublisher,
+  createRedis,
+  createWebhooksQueue,
+  sweepFinishedJobs,
+} from '@importer/queue';
 import { watchEventLoop } from './event-loop';
 import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
 import { createCleanupWorker, registerSchedules } from './schedules';
+import { createWebhookWorker, dispatchFinishedImports } from './webhooks/worker';
 import { createImportWorker } from './worker';
 
 function main(): void {
@@ -18,7 +26,8 @@ function main(): void {
   const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
   // Each running import holds one connection for its chunk transaction and one for look-ups ahead of it;
   // the cleanup holds one for its lock and one for its statements.
-  const pool = createPool(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4, applicationName: 'importer-worker' });
+  // … plus one connection listening for finished imports' webhook deliveries, and the webhook attempts' records.
+  const pool = createPool(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 6, applicationName: 'importer-worker' });
   // A connection PostgreSQL drops while a transaction holds it (restart, pg_terminate_backend) must fail
   // that transaction, which is retried, not crash the process.
   pool.on('connect', (client) => client.on('error', (error) => logger.warn({ err: error }, 'database connection lost')));
@@ -27,6 +36,8 @@ function main(): void {
   const connection = createRedis(config.REDIS_URL);
   const queue = createImportsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const webhooksQueue = createWebhooksQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const retrySchedule = config.WEBHOOK_RETRY_SCHEDULE_S;
   const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
   const shutdown = new AbortController();
 
@@ -64,22 +75,36 @@ function main(): void {
         pool,
         storageDir: config.STORAGE_DIR,
         retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
-        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue], now),
+        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue, webhooksQueue], now),
         signal: shutdown.signal,
       },
     },
     { connection, prefix: config.QUEUE_PREFIX },
   );
+  // Outgoing webhooks (docs/api.md, "Webhooks"): sent by their own worker, enqueued when an import finishes.
+  const webhookWorker = createWebhookWorker(
+    {
+      pool,
+      logger,
+      secret: config.WEBHOOK_SECRET,
+      retrySchedule,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    },
+    { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WEBHOOK_CONCURRENCY },
+  );
+  const dispatcher = dispatchFinishedImports({ pool, queue: webhooksQueue, retrySchedule, logger });
   const reconciler = createReconciler({
     pool,
     queue,
     logger,
     importAttempts: config.IMPORT_ATTEMPTS,
     intervalMs: config.RECONCILE_INTERVAL_MS,
+    webhooks: { queue: webhooksQueue, retrySchedule },
   });
   const eventLoop = watchEventLoop(logger, { lockDurationMs: config.WORKER_LOCK_DURATION_MS });
 
-  const running = Promise.all([worker.run(), cleanupWorker.run()]);
+  const running = Promise.all([worker.run(), cleanupWorker.run(), webhookWorker.run()]);
   reconciler.start();
   eventLoop.start();
   // Not awaited: with Redis down at start-up this waits for it, while the rest of the worker carries on.
@@ -93,10 +118,11 @@ function main(): void {
     async () => {
       shutdown.abort(new WorkerShutdownError());
       await reconciler.stop();
-      await Promise.all([worker.close(), cleanupWorker.close()]);
+      await dispatcher.stop();
+      await Promise.all([worker.close(), cleanupWorker.close(), webhookWorker.close()]);
       await running;
       eventLoop.stop();
-      await Promise.all([queue.close(), cleanupQueue.close()]);
+      await Promise.all([queue.close(), cleanupQueue.close(), webhooksQueue.close()]);
       connection.disconnect();
       await prisma.$disconnect();
       await pool.end();

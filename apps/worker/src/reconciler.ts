@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { idleActiveImports, type ImportRef, type Pool } from '@importer/db';
-import { requeueImport, type ImportsQueue } from '@importer/queue';
+import { idleActiveImports, overdueDeliveries, type DeliveryRef, type ImportRef, type Pool } from '@importer/db';
+import { requeueImport, requeueWebhookDelivery, type ImportsQueue, type WebhooksQueue } from '@importer/queue';
 
 export interface ReconcilerDeps {
   pool: Pool;
@@ -9,6 +9,8 @@ export interface ReconcilerDeps {
   importAttempts: number;
   /** How often to look, in milliseconds (`RECONCILE_INTERVAL_MS`). */
   intervalMs: number;
+  /** Also re-enqueue pending webhook deliveries whose job Redis lost (the webhooks queue and its retry schedule). */
+  webhooks?: { queue: WebhooksQueue; retrySchedule: readonly number[] };
 }
 
 export interface ReconcileResult {
@@ -66,9 +68,35 @@ export function createReconciler(deps: ReconcilerDeps) {
     return result;
   }
 
+  /**
+   * Pending webhook deliveries due for a grace period (never sent: Redis was down at the finish, or no worker
+   * listened; or their job was lost) get a job; a delivery whose job waits, is delayed or runs is left alone.
+   * Returns how many got one.
+   */
+  async function reconcileDeliveriesOnce(): Promise<number> {
+    const webhooks = deps.webhooks;
+    if (!webhooks) return 0;
+    let enqueued = 0;
+    let after: DeliveryRef | null = null;
+    while (!stopped) {
+      const lookedAt = Date.now();
+      const rows: DeliveryRef[] = await overdueDeliveries(deps.pool, { idleMs: graceMs, after, limit: PAGE });
+      for (const { id } of rows) {
+        if (stopped) break;
+        const outcome = await requeueWebhookDelivery(webhooks.queue, id, webhooks.retrySchedule, { finishedBefore: lookedAt - graceMs });
+        if (outcome !== 'pending') enqueued++;
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) break;
+      after = last;
+    }
+    if (enqueued > 0) deps.logger.info({ deliveries: enqueued }, 'reconciler enqueued webhook deliveries the queue did not have');
+    return enqueued;
+  }
+
   const tick = () => {
     if (running || stopped) return; // one pass at a time: a pass waiting on a Redis that is down is not stacked
-    running = reconcileOnce()
+    running = Promise.all([reconcileOnce(), reconcileDeliveriesOnce()])
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'reconciler pass failed; the next one retries'))
       .finally(() => {
         running = undefined;
@@ -77,6 +105,7 @@ export function createReconciler(deps: ReconcilerDeps) {
 
   return {
     reconcileOnce,
+    reconcileDeliveriesOnce,
     start() {
       stopped = false;
       tick();

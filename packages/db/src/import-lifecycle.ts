@@ -1,5 +1,6 @@
 import { ACTIVE_STATUSES, IMPORT_TRANSITIONS, isAllowed, type ImportStatus, type StatusAfter } from '@importer/contracts';
 import type { Queryable } from './pool';
+import { finishedWithOutbox, webhookOutbox } from './sql/webhook-outbox';
 import { storableText } from './storable-text';
 
 export {
@@ -54,7 +55,8 @@ export async function claimImport(db: Queryable, id: string): Promise<boolean> {
 
 /**
  * `finish`: sets a final status, with the error of a failure. Only an import still `processing` moves: false
- * when it is not (cancelled meanwhile, or finished by another delivery), and it keeps its status.
+ * when it is not (cancelled meanwhile, or finished by another delivery), and it keeps its status. The same
+ * statement records the import's webhook deliveries (`sql/webhook-outbox.ts`).
  */
 export async function finishImport(
   db: Queryable,
@@ -63,14 +65,18 @@ export async function finishImport(
   error?: { code: string; message: string },
 ): Promise<boolean> {
   const completed = status !== 'failed';
-  const { rowCount } = await db.query(
-    `UPDATE "imports" SET "status" = $2, "error_code" = $3, "error_message" = $4, "finished_at" = now(), "updated_at" = now(),
-       "eta_seconds" = CASE WHEN $5 THEN 0 END,
-       "progress_percent" = CASE WHEN $5 THEN 100 ELSE "progress_percent" END
-     WHERE "id" = $1 AND "status" = ANY($6::text[])`,
+  const { rows } = await db.query(
+    `WITH finished AS (
+       UPDATE "imports" SET "status" = $2, "error_code" = $3, "error_message" = $4, "finished_at" = now(), "updated_at" = now(),
+         "eta_seconds" = CASE WHEN $5 THEN 0 END,
+         "progress_percent" = CASE WHEN $5 THEN 100 ELSE "progress_percent" END
+       WHERE "id" = $1 AND "status" = ANY($6::text[])
+       RETURNING *
+     ), ${webhookOutbox('finished')}
+     ${finishedWithOutbox('finished')}`,
     [id, status, error?.code ?? null, error ? storableText(error.message) : null, completed, IMPORT_TRANSITIONS.finish.from],
   );
-  return rowCount === 1;
+  return rows.length === 1;
 }
 
 /**
@@ -90,16 +96,20 @@ async function whyNot(db: Queryable, id: string): Promise<ImportActionResult> {
 /**
  * `cancel`: a queued or running import becomes `cancelled`. The status flips now; a worker running it finds
  * out at its next chunk commit, which the chunk fence rolls back, so the totals stay those of the chunks
- * committed before the cancel.
+ * committed before the cancel. The same statement records the import's webhook deliveries.
  */
 export async function cancelImport(db: Queryable, id: string): Promise<ImportActionResult> {
-  const { rowCount } = await db.query(
-    `UPDATE "imports" SET "status" = $2, "finished_at" = now(), "updated_at" = now(),
-       "eta_seconds" = NULL, "rows_per_second" = NULL, "error_code" = NULL, "error_message" = NULL
-     WHERE "id" = $1 AND "status" = ANY($3::text[])`,
+  const { rows } = await db.query(
+    `WITH finished AS (
+       UPDATE "imports" SET "status" = $2, "finished_at" = now(), "updated_at" = now(),
+         "eta_seconds" = NULL, "rows_per_second" = NULL, "error_code" = NULL, "error_message" = NULL
+       WHERE "id" = $1 AND "status" = ANY($3::text[])
+       RETURNING *
+     ), ${webhookOutbox('finished')}
+     ${finishedWithOutbox('finished')}`,
     [id, 'cancelled' satisfies StatusAfter<'cancel'>, IMPORT_TRANSITIONS.cancel.from],
   );
-  return rowCount === 1 ? { outcome: 'done' } : whyNot(db, id);
+  return rows.length === 1 ? { outcome: 'done' } : whyNot(db, id);
 }
 
 /**

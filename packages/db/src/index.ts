@@ -26,3 +26,5 @@ export * from './repositories/cleanup-runs';
 export * from './chunks/chunk-encoding';
 export * from './chunks/chunk-writer';
 export * from './repositories/webhooks';
+export * from './sql/webhook-outbox';
+export * from './sql/webhook-deliveries';

@@ -162,16 +162,22 @@ export async function enqueueWebhookDeliveries(queue: WebhooksQueue, deliveryIds
 /**
  * A fresh job for a delivery that is `pending` again (a replay) or whose job Redis lost (the reconciler):
  * a finished job under the same id is removed first, so that the add is not a no-op; a job still waiting,
- * delayed or running is left alone. `finishedBefore` (ms since the epoch): replace only a job that finished
- * before then (the reconciler's look at PostgreSQL).
+ * delayed or running is left alone, unless `now` (a replay), which has a delayed job run at once.
+ * `finishedBefore` (ms since the epoch): replace only a job that finished before then (the reconciler's look
+ * at PostgreSQL).
  */
 export async function requeueWebhookDelivery(
   queue: WebhooksQueue,
   deliveryId: string,
   retrySchedule: readonly number[],
-  options: { finishedBefore?: number } = {},
+  options: { finishedBefore?: number; now?: boolean } = {},
 ): Promise<'added' | 'replaced' | 'pending'> {
   const state = await queue.getJobState(deliveryId);
+  if (state === 'delayed' && options.now) {
+    // Waiting for a retry: a replay sends it now, keeping the job and the attempts it has left.
+    await (await queue.getJob(deliveryId))?.promote().catch(() => undefined);
+    return 'pending';
+  }
   if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'pending';
   const job = await queue.getJob(deliveryId);
   if (job) {

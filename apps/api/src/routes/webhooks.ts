@@ -76,7 +76,7 @@ export function webhookDeliveriesRouter(deps: WebhooksRouteDeps): Router {
     const replayed = await deps.webhooks.replayDelivery(id);
     if (!replayed) throw notFound(`Webhook delivery ${id}`);
     try {
-      await requeueWebhookDelivery(deps.webhooksQueue, id, deps.webhookRetrySchedule);
+      await requeueWebhookDelivery(deps.webhooksQueue, id, deps.webhookRetrySchedule, { now: true });
     } catch (error) {
       // The delivery is pending in PostgreSQL: the worker's reconciler enqueues it once Redis is back.
       deps.logger.warn({ err: error, deliveryId: id }, 'replay could not reach the queue; the reconciler enqueues it');

@@ -36,6 +36,8 @@ export interface FaultHarnessOptions {
    * must not see a busy machine's long pause taken for a dead worker.
    */
   fastHandover?: boolean;
+  /** More dependencies of the API app (e.g. `webhookSecret`). */
+  app?: Record<string, unknown>;
 }
 
 /**
@@ -58,7 +60,9 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   queue.on('error', () => undefined);
   cleanupQueue.on('error', () => undefined);
   const importAttempts = options.importAttempts ?? 3;
-  const app = createApp(testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes, importAttempts }));
+  const app = createApp(
+    testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes, importAttempts, ...options.app }),
+  );
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);
   const workers: WorkerProcess[] = [];
