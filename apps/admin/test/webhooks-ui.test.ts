@@ -170,6 +170,7 @@ describe('webhooks in the admin UI', () => {
     await page.goto('/admin/webhooks');
     await page.getByRole('link', { name: endpointUrl }).click();
     await deliveryIn(page, 'succeeded').filter({ hasText: messageId }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'admin-webhook-endpoint.png'), fullPage: true, animations: 'disabled' });
   });
 
   it('an operator sees the deliveries of an import, without Replay, and no webhooks pages', async () => {
@@ -229,5 +230,30 @@ describe('webhooks in the admin UI', () => {
     await page.getByText('No endpoint yet.').waitFor();
     const listed = await fetch(`${stack.baseUrl}/api/v1/webhooks`, { headers: { Authorization: `Bearer ${stack.token}` } });
     expect(((await listed.json()) as WebhookEndpointList).items).toEqual([]);
+  });
+
+  it('a receiver answering 410 Gone disables its endpoint, the list says why, and an admin enables it again', async () => {
+    const goneUrl = `${receiver.url}/hooks/gone`;
+    await page.getByLabel('URL', { exact: true }).fill(goneUrl);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByLabel(`Signing secret of ${goneUrl}`).waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByLabel(/Signing secret/).waitFor({ state: 'detached' });
+
+    receiver.answer(410);
+    const id = await stack.uploadByApi(companiesCsv(2_000, 3), 'receiver-gone.csv');
+    await page.goto(`/admin/imports/${id}`);
+    const gone = deliveryIn(page, 'failed');
+    await gone.waitFor();
+    expect(await gone.locator('.attempt .http-status').allTextContents()).toEqual(['410']);
+    receiver.answer(204);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    const row = page.locator('.endpoints-table tbody tr').filter({ hasText: goneUrl });
+    await row.getByText('Disabled', { exact: true }).waitFor();
+    expect(await row.locator('.endpoint-reason').textContent()).toMatch(/410/);
+    await row.getByRole('button', { name: `Enable ${goneUrl}` }).click();
+    await row.getByText('Enabled', { exact: true }).waitFor();
+    expect(await row.locator('.endpoint-reason').count()).toBe(0);
   });
 });

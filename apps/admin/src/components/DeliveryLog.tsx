@@ -193,7 +193,7 @@ export function DeliveryLog({
               <code className="delivery-message" title="webhook-id: the same on every attempt and replay">
                 {delivery.messageId}
               </code>
-              <span className="tag">{delivery.eventType}</span>
+              <code className="delivery-event">{delivery.eventType}</code>
               <Target delivery={delivery} show={show} linkEndpoints={linkEndpoints} />
               <span className="muted nowrap">
                 created{' '}
