@@ -58,7 +58,7 @@ export function WebhookPage({ id }: { id: string }) {
       </nav>
       <div className="page-head">
         <div className="title-block">
-          <h1 className="file-title mono">{endpoint.url}</h1>
+          <h1 className="file-title">{endpoint.url}</h1>
           <div className="subtitle">
             <EndpointState endpoint={endpoint} />
             {endpoint.description && <span>{endpoint.description}</span>}
