@@ -10,8 +10,19 @@ import { DataTable } from './DataTable';
 import { Pager } from './Pager';
 
 const PAGE_SIZE = 10;
-/** How often a page that shows a pending delivery is read again, until none is pending. */
-const PENDING_REFRESH_MS = 1500;
+/**
+ * A page that shows a pending delivery is read again until none is: soon while one is being sent, else shortly
+ * after the next attempt is due, at least every 30 s (a retry can be hours away; a replay can come sooner).
+ */
+const SENDING_REFRESH_MS = 1500;
+const WAITING_REFRESH_MS = 30_000;
+
+function refreshDelay(deliveries: WebhookDelivery[], now: number): number {
+  const due = deliveries
+    .filter((delivery) => delivery.state === 'pending')
+    .map((delivery) => (delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt).getTime() - now + SENDING_REFRESH_MS : 0));
+  return Math.min(WAITING_REFRESH_MS, Math.max(SENDING_REFRESH_MS, Math.min(...due)));
+}
 
 const STATE_LABELS: Record<WebhookDeliveryState, string> = { pending: 'Pending', succeeded: 'Succeeded', failed: 'Failed' };
 
@@ -148,6 +159,7 @@ export function DeliveryLog({
   const trail = useCursorTrail();
   const [page, setPage] = useState<WebhookDeliveries | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [delay, setDelay] = useState(SENDING_REFRESH_MS);
   // Only the answer to the latest request is shown (pages turned quickly, a refresh racing a replay).
   const latest = useRef(0);
 
@@ -159,6 +171,7 @@ export function DeliveryLog({
       (body) => {
         if (request !== latest.current) return;
         setPage(body);
+        setDelay(refreshDelay(body.items, Date.now()));
         setError(null);
       },
       (failure: unknown) => {
@@ -172,10 +185,11 @@ export function DeliveryLog({
   }, [load, reloadKey]);
 
   const pending = page?.items.some((delivery) => delivery.state === 'pending') ?? false;
-  useRefresh(pending, PENDING_REFRESH_MS, load);
+  useRefresh(pending, delay, load);
 
   const replayed = (next: WebhookDelivery) => {
     latest.current++; // a refresh in flight predates the replay
+    setDelay(SENDING_REFRESH_MS);
     setPage((current) => current && { ...current, items: current.items.map((item) => (item.id === next.id ? next : item)) });
   };
 
