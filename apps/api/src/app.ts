@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_S } from '@importer/config';
 import {
   createSessionsRepository,
   createUsersRepository,
@@ -86,9 +87,6 @@ export interface AppDeps {
   webhooksQueue?: WebhooksQueue;
 }
 
-/** `WEBHOOK_RETRY_SCHEDULE_S`'s default (packages/config). */
-const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
-
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -166,7 +164,7 @@ export function createApp(deps: AppDeps): Express {
   const webhookDeps = {
     webhooks: deps.webhooks ?? createWebhooksRepository(deps.pool),
     webhooksQueue: deps.webhooksQueue ?? createWebhooksQueue({ connection: deps.redis, prefix }),
-    webhookRetrySchedule: deps.webhookRetrySchedule ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+    webhookRetrySchedule: deps.webhookRetrySchedule ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_S,
     logger: deps.logger,
   };
   api.use('/webhooks', webhooksRouter(webhookDeps));

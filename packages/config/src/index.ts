@@ -13,6 +13,8 @@ const projectRoot = path.resolve(__dirname, '../../..');
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/importer';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** `WEBHOOK_RETRY_SCHEDULE_S`'s default: seconds before each retry of a webhook delivery (about three days in all). */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_S: readonly number[] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
@@ -73,7 +75,7 @@ const baseSchema = z.object({
   /** Seconds before each retry of a failed webhook delivery, comma-separated (one attempt, then one retry per delay). */
   WEBHOOK_RETRY_SCHEDULE_S: z
     .string()
-    .default('5,300,1800,7200,18000,36000,50400,72000,86400')
+    .default(DEFAULT_WEBHOOK_RETRY_SCHEDULE_S.join(','))
     .transform((text, context) => {
       const delays = text.split(',').map((part) => Number(part.trim()));
       if (delays.some((delay) => !Number.isFinite(delay) || delay < 0)) {

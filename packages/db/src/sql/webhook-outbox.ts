@@ -67,6 +67,9 @@ export function webhookOutbox(finished: string): string {
     )`;
 }
 
-/** The select that ends a finishing statement: one row per finished import, having run the outbox. */
+/**
+ * The select that ends a finishing statement: one row per finished import. It reads `webhook_notified`, or
+ * PostgreSQL would skip that (side-effect-free) expression; the insert runs anyway, being a data change.
+ */
 export const finishedWithOutbox = (finished: string) =>
   `SELECT f."id", (SELECT count(*) FROM webhook_notified)::int AS "notified" FROM ${finished} f`;
