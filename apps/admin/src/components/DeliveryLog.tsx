@@ -136,7 +136,7 @@ function ReplayButton({ delivery, onReplayed }: { delivery: WebhookDelivery; onR
 /**
  * The delivery log of an endpoint (`/webhooks/:id/deliveries`) or of an import (`/imports/:id/deliveries`),
  * newest first, a page at a time: each message with its state, every attempt and the next one; read again
- * while a delivery on the page is pending, and whenever `reloadKey` changes.
+ * while a delivery on the page is pending, every 30 s on the first page, and whenever `reloadKey` changes.
  */
 export function DeliveryLog({
   path,
@@ -184,8 +184,9 @@ export function DeliveryLog({
     void load();
   }, [load, reloadKey]);
 
+  // The first page also shows new deliveries as they come (every 30 s when none is pending).
   const pending = page?.items.some((delivery) => delivery.state === 'pending') ?? false;
-  useRefresh(pending, delay, load);
+  useRefresh(pending || trail.page === 1, delay, load);
 
   const replayed = (next: WebhookDelivery) => {
     latest.current++; // a refresh in flight predates the replay
