@@ -7,10 +7,13 @@ import { MappingsPage } from './pages/MappingsPage';
 import { NewImportPage } from './pages/NewImportPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { TokensPage } from './pages/TokensPage';
+import { WebhookPage } from './pages/WebhookPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 import { navigate, useLocation } from './router';
 import { loginPath, SessionProvider, useSession } from './session';
 
 const IMPORT_PAGE = /^\/admin\/imports\/([0-9a-f-]{36})$/i;
+const WEBHOOK_PAGE = /^\/admin\/webhooks\/([0-9a-f-]{36})$/i;
 
 function Page({ path }: { path: string }) {
   if (path === '/admin' || path === '/admin/imports') return <ImportsPage />;
@@ -19,6 +22,9 @@ function Page({ path }: { path: string }) {
   if (importId) return <ImportPage key={importId} id={importId} />;
   if (path === '/admin/tokens') return <TokensPage />;
   if (path === '/admin/mappings') return <MappingsPage />;
+  if (path === '/admin/webhooks') return <WebhooksPage />;
+  const webhookId = WEBHOOK_PAGE.exec(path)?.[1];
+  if (webhookId) return <WebhookPage key={webhookId} id={webhookId} />;
   return <NotFoundPage />;
 }
 
@@ -37,6 +43,7 @@ function Routes() {
       '/admin/imports/new': 'New import',
       '/admin/tokens': 'API tokens',
       '/admin/mappings': 'Column mappings',
+      '/admin/webhooks': 'Webhooks',
     };
     document.title = `${titles[path] ?? 'Imports'} · Importer`;
   }, [path]);

@@ -57,6 +57,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
 
   /** Multipart upload through XHR, for its upload progress events. */
@@ -78,3 +79,6 @@ export const api = {
     });
   },
 };
+
+/** What to tell the user about a failed request: the API's own message, or the error's. */
+export const messageOf = (failure: unknown) => (failure instanceof ApiError ? failure.message : String(failure));

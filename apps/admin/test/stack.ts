@@ -1,7 +1,8 @@
 /**
  * The whole operator surface for browser tests, on the real services: the API app listening on a free port
- * (admin UI, Bull Board, SSE), an in-process worker publishing progress, a database and a queue prefix of
- * their own, and Debian's Chromium driven by playwright-core (never a downloaded browser).
+ * (admin UI, Bull Board, SSE), an in-process worker publishing progress (or the compiled worker, started as
+ * `npm run worker` starts it, configured by its environment), a database and a queue prefix of their own, and
+ * Debian's Chromium driven by playwright-core (never a downloaded browser).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import type { Pool, PoolClient } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
 import { redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS } from '@importer/testing';
 import { createImportWorker } from '@importer/worker';
+import { spawnWorker } from '@importer/worker/test/support/processes';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
@@ -101,7 +103,45 @@ async function buildAdminUi(): Promise<void> {
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'apps/admin/scripts/build.mjs')], { cwd: ROOT });
 }
 
-export async function startStack(options: { chunkSize?: number } = {}) {
+interface StackOptions {
+  chunkSize?: number;
+  /**
+   * Runs the compiled worker process instead of the in-process one (the chunk gate then does nothing), with
+   * this environment on top of the stack's database, Redis, prefix and storage folder.
+   */
+  compiledWorker?: { env: Record<string, string> };
+  /** Replaces or adds to the API's dependencies (`testAppDeps`). */
+  app?: object;
+}
+
+/** The compiled worker on the stack's services, waited for until it takes jobs; `stop()` ends it with SIGTERM. */
+async function startCompiledWorker(
+  services: Awaited<ReturnType<typeof startTestServices>>,
+  chunkSize: number,
+  env: Record<string, string>,
+) {
+  const worker = spawnWorker('browser-stack', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: services.db.url,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: services.prefix,
+    STORAGE_DIR: services.storageDir,
+    CHUNK_SIZE: String(chunkSize),
+    WORKER_CONCURRENCY: '2',
+    IMPORTS_PER_MINUTE: '1000',
+    ...env,
+  });
+  await worker.waitForLog((line) => line.msg === 'worker started', 'worker started', 60_000);
+  return {
+    async stop() {
+      worker.signal('SIGTERM');
+      await worker.exited;
+    },
+  };
+}
+
+export async function startStack(options: StackOptions = {}) {
   await buildAdminUi();
   await mkdir(ARTIFACTS, { recursive: true });
   const services = await startTestServices({ storagePrefix: 'importer-browser-' });
@@ -109,29 +149,32 @@ export async function startStack(options: { chunkSize?: number } = {}) {
   const progress = createProgressSubscriber(createRedis(redisUrl()), prefix);
   const gate = new ChunkGate();
 
-  const deps = testAppDeps(services, { progress, sessionSecret: randomBytes(32).toString('hex'), statsCacheMs: 0 });
+  const deps = testAppDeps(services, { progress, sessionSecret: randomBytes(32).toString('hex'), statsCacheMs: 0, ...options.app });
   const app = createApp(deps);
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const publisher = createProgressPublisher(redis, prefix);
-  const worker = await runWorker(
-    createImportWorker(
-      {
-        logger: deps.logger,
-        engine: {
-          pool: gate.wrap(db.pool),
-          imports,
-          storageDir,
-          limits: TEST_LIMITS,
-          chunkSize: options.chunkSize ?? 50,
-          onProgress: (importId) => publisher.publish(importId),
-        },
-      },
-      { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
-    ),
-  );
+  const chunkSize = options.chunkSize ?? 50;
+  const worker = options.compiledWorker
+    ? await startCompiledWorker(services, chunkSize, options.compiledWorker.env)
+    : await runWorker(
+        createImportWorker(
+          {
+            logger: deps.logger,
+            engine: {
+              pool: gate.wrap(db.pool),
+              imports,
+              storageDir,
+              limits: TEST_LIMITS,
+              chunkSize,
+              onProgress: (importId) => publisher.publish(importId),
+            },
+          },
+          { connection: redis, prefix, concurrency: 2, importsPerMinute: 1_000 },
+        ),
+      );
 
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -35,6 +35,7 @@ export function Layout({ children }: { children: ReactNode }) {
             )}
             <NavLink to="/admin/mappings">Column mappings</NavLink>
             {can.administer(role) && <NavLink to="/admin/tokens">API tokens</NavLink>}
+            {can.administer(role) && <NavLink to="/admin/webhooks">Webhooks</NavLink>}
             <a className="nav-link" href="/admin/queues">
               Queues (Bull Board)
             </a>

@@ -3,6 +3,7 @@ import { ACTIVE_STATUSES, isAllowed, type ImportView, type Page, type RowError }
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { ErrorGroups } from '../components/ErrorGroups';
+import { ImportDeliveries } from '../components/ImportDeliveries';
 import { Pager } from '../components/Pager';
 import { ProgressBar } from '../components/ProgressBar';
 import { canResubmit, ResubmissionOf, ResubmissionsPanel, ResubmitPanel } from '../components/Resubmissions';
@@ -371,6 +372,8 @@ export function ImportPage({ id }: { id: string }) {
         </div>
         <RowErrors id={record.id} finishedAt={record.finishedAt} />
       </section>
+
+      <ImportDeliveries record={record} admin={can.administer(principal?.role)} />
     </>
   );
 }

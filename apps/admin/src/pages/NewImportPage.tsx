@@ -3,6 +3,7 @@ import type { ColumnMapping, ImportView, Inspection, NewSavedMapping, ProfileInf
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { MappingStep } from '../components/MappingStep';
+import { WebhookUrlField } from '../components/WebhookUrlField';
 import { formatBytes, MODE_LABELS } from '../format';
 import { Link, navigate } from '../router';
 import { can, useSession } from '../session';
@@ -27,6 +28,7 @@ export function NewImportPage() {
   const [dryRun, setDryRun] = useState(false);
   const [createMissingCategories, setCreateMissingCategories] = useState(false);
   const [sheet, setSheet] = useState('');
+  const [webhookUrl, setWebhookUrl] = useState('');
   const [dragging, setDragging] = useState(false);
   const [uploading, setUploading] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -118,6 +120,7 @@ export function NewImportPage() {
     if (profile === 'subcategories') form.set('createMissingCategories', String(createMissingCategories));
     if (workbook && sheet.trim()) form.set('sheet', sheet.trim());
     if (mapping) form.set('mapping', JSON.stringify(mapping));
+    if (webhookUrl.trim()) form.set('webhookUrl', webhookUrl.trim());
     form.set('file', file, file.name);
     setError(null);
     setUploading(0);
@@ -239,6 +242,8 @@ export function NewImportPage() {
             </label>
           )}
         </div>
+
+        <WebhookUrlField value={webhookUrl} onChange={setWebhookUrl} />
 
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={uploading !== null}>

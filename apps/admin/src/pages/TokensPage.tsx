@@ -2,38 +2,21 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { ROLES, type ApiToken, type ApiTokenList, type CreatedApiToken, type NewApiToken, type Role } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { CopyButton } from '../components/CopyButton';
 import { formatAge, formatDateTime } from '../format';
 import { useNow } from '../hooks';
 import { can, useSession } from '../session';
 
 function RevokeButton({ token, onRevoked }: { token: ApiToken; onRevoked: () => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const revoke = async () => {
-    try {
-      await api.delete(`/tokens/${token.id}`);
-      onRevoked();
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
-    }
+    await api.delete(`/tokens/${token.id}`);
+    onRevoked();
   };
-  if (error) return <span className="text-bad">{error}</span>;
-  if (!confirming) {
-    return (
-      <button type="button" className="button button-small" onClick={() => setConfirming(true)} aria-label={`Revoke ${token.name}`}>
-        Revoke
-      </button>
-    );
-  }
   return (
-    <span className="confirm">
-      <button type="button" className="button button-small button-danger" onClick={() => void revoke()} autoFocus>
-        Yes, revoke {token.name}
-      </button>
-      <button type="button" className="button button-small" onClick={() => setConfirming(false)}>
-        Keep
-      </button>
-    </span>
+    <ConfirmButton small label={`Revoke ${token.name}`} confirm={`Yes, revoke ${token.name}`} onConfirm={revoke}>
+      Revoke
+    </ConfirmButton>
   );
 }
 
@@ -45,7 +28,6 @@ export function TokensPage() {
   const [role, setRole] = useState<Role>('operator');
   const [created, setCreated] = useState<(ApiToken & { token: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   const secret = useRef<HTMLInputElement>(null);
 
   const load = useCallback(async () => {
@@ -72,7 +54,6 @@ export function TokensPage() {
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
-    setCopied(false);
     try {
       const token = await api.post<CreatedApiToken>('/tokens', { name, role } satisfies NewApiToken);
       setCreated(token);
@@ -81,16 +62,6 @@ export function TokensPage() {
       secret.current?.select();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : String(failure));
-    }
-  };
-
-  const copy = async () => {
-    if (!created) return;
-    try {
-      await navigator.clipboard.writeText(created.token);
-      setCopied(true);
-    } catch {
-      secret.current?.select();
     }
   };
 
@@ -139,9 +110,7 @@ export function TokensPage() {
               </span>
               <input ref={secret} type="text" readOnly value={created.token} className="mono" onFocus={(event) => event.target.select()} />
             </label>
-            <button type="button" className="button" onClick={() => void copy()}>
-              {copied ? 'Copied' : 'Copy'}
-            </button>
+            <CopyButton key={created.id} value={created.token} fallback={secret} />
           </div>
         )}
       </form>
