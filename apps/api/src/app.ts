@@ -14,6 +14,7 @@ import {
   type UsersRepository,
 } from '@importer/db';
 import { createCleanupQueue, type ImportsQueue, type ProgressSubscriber } from '@importer/queue';
+import { createFsFileStore, type FileStore } from '@importer/storage';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
@@ -42,6 +43,8 @@ export interface AppDeps {
   queue: ImportsQueue;
   logger: Logger;
   storageDir: string;
+  /** Where uploads are stored (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
+  files?: FileStore;
   maxFileBytes: number;
   importAttempts: number;
   bootstrapToken?: string;
@@ -99,7 +102,8 @@ export function createApp(deps: AppDeps): Express {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
-  app.use(healthRouter(deps));
+  const files = deps.files ?? createFsFileStore(deps.storageDir);
+  app.use(healthRouter({ ...deps, files }));
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
   const prefix = deps.queue.opts.prefix ?? 'bull';
@@ -150,8 +154,8 @@ export function createApp(deps: AppDeps): Express {
     ? uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour })
     : undefined;
   const limits = deps.limits ?? { ...importLimits(loadBaseConfig({})), maxFileBytes: deps.maxFileBytes };
-  api.use('/imports/inspect', inspectRouter({ ...deps, limits }));
-  api.use('/imports', importsRouter({ ...deps, uploadLimit }));
+  api.use('/imports/inspect', inspectRouter({ ...deps, files, limits }));
+  api.use('/imports', importsRouter({ ...deps, files, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));

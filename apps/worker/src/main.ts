@@ -4,9 +4,10 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { importLimits, loadWorkerConfig, onShutdownSignal } from '@importer/config';
+import { importLimits, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createProgressPublisher, createRedis, sweepFinishedJobs } from '@importer/queue';
+import { createFileStore } from '@importer/storage';
 import { watchEventLoop } from './event-loop';
 import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
@@ -29,6 +30,7 @@ function main(): void {
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
   const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
   const shutdown = new AbortController();
+  const files = createFileStore(storageSettings(config));
 
   const worker = createImportWorker(
     {
@@ -39,6 +41,7 @@ function main(): void {
         pool,
         imports,
         storageDir: config.STORAGE_DIR,
+        files,
         limits: importLimits(config),
         chunkSize: config.CHUNK_SIZE,
         onProgress: (importId) => {
@@ -63,6 +66,7 @@ function main(): void {
       cleanup: {
         pool,
         storageDir: config.STORAGE_DIR,
+        files,
         retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
         sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue], now),
         signal: shutdown.signal,

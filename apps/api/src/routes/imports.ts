@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -7,6 +6,7 @@ import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploa
 import { rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
 import { csvLines, getProfile, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
+import type { FileStore } from '@importer/storage';
 import { badRequest, notFound } from '../errors';
 import { idParam } from '../id-param';
 import { checkUploadMapping } from '../mapping-checks';
@@ -20,7 +20,8 @@ export interface ImportsRouteDeps {
   pool: Queryable;
   queue: ImportsQueue;
   logger: Logger;
-  storageDir: string;
+  /** Where uploads are stored (STORAGE_DRIVER). */
+  files: FileStore;
   maxFileBytes: number;
   importAttempts: number;
   /** Counts uploads against `UPLOADS_PER_HOUR`; on the upload route itself, whatever path spelling reached it. */
@@ -42,7 +43,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     '/',
     requireRole('admin', 'operator'),
     ...uploadLimit,
-    uploadMiddleware(deps.storageDir, deps.maxFileBytes),
+    uploadMiddleware(deps.files, deps.maxFileBytes),
     async (req, res) => {
       const file = uploadedFile(req);
       if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
@@ -64,7 +65,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
         const options = parseOr(uploadOptionsSchema, fields, (issues) =>
           badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
         );
-        const format = await detectFormat(file);
+        const format = await detectFormat(deps.files, file);
         const created = await imports.create({
           id: randomUUID(),
           profile,
@@ -85,7 +86,7 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
         }
         res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
       } catch (error) {
-        await unlink(file.path).catch(() => undefined);
+        await deps.files.delete(file.key).catch(() => undefined);
         throw error;
       }
     },

@@ -1,3 +1,4 @@
+import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
 import type { SharedStrings } from './shared-strings';
@@ -32,8 +33,8 @@ interface OpenedSheet {
  * fast as batches are consumed. The sheet is the one named, else the first visible one with a value, else
  * the first hidden one with a value.
  */
-export async function openXlsx(path: string, limits: ReadLimits, sheetName?: string): Promise<Source> {
-  const archive = await ZipArchive.open(path, { maxInflatedBytes: limits.maxInflatedBytes });
+export async function openXlsx(file: FileRef, limits: ReadLimits, sheetName?: string): Promise<Source> {
+  const archive = await ZipArchive.open(file, { maxInflatedBytes: limits.maxInflatedBytes });
   const maxPending = limits.maxRecordChars;
   let strings: SharedStrings | null = null;
   try {
