@@ -48,6 +48,8 @@ function hashingStoreStorage(files: FileStore): multer.StorageEngine {
           done(null, chunk);
         },
       });
+      // The store's write sees a failure as its body's (`errored`), whenever it starts reading it.
+      tap.on('error', () => undefined);
       file.stream.on('error', (error) => tap.destroy(error));
       file.stream.once('limit', () => {
         file.stream.unpipe(tap);
