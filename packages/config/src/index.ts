@@ -209,7 +209,7 @@ export type StorageSettings =
   | {
       driver: 's3';
       bucket: string;
-      /** Key prefix, empty or ending in `/`. */
+      /** The bucket's folder of uploaded files (S3_PREFIX); empty: its root. */
       prefix: string;
       endpoint?: string;
       region: string;
@@ -225,11 +225,10 @@ export function storageSettings(config: BaseConfig): StorageSettings {
   if (!config.AWS_ACCESS_KEY_ID !== !config.AWS_SECRET_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration:\n  AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither');
   }
-  const folder = config.S3_PREFIX.replace(/^\/+|\/+$/g, '');
   return {
     driver: 's3',
     bucket: config.S3_BUCKET,
-    prefix: folder ? `${folder}/` : '',
+    prefix: config.S3_PREFIX,
     endpoint: config.S3_ENDPOINT,
     region: config.S3_REGION,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,

@@ -5,3 +5,4 @@ export * from './services';
 export * from './statements';
 export * from './xls';
 export * from './worker';
+export * from './s3';
