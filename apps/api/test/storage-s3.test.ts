@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ImportView } from '@importer/db';
 import { createS3FileStore } from '@importer/storage';
 import { companyRow, COMPANY_HEADERS, startTestS3, toCsv, toXlsx, type TestS3 } from '@importer/testing';
@@ -70,8 +69,7 @@ describe('uploads with STORAGE_DRIVER=s3', () => {
       const created = response.body as ImportView;
       expect(created.file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
       const key = (await api.imports.get(created.id))?.fileKey ?? '';
-      const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `uploads/${key}` }));
-      expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+      expect((await s3.objectBytes(`uploads/${key}`)).equals(bytes)).toBe(true);
       kept.push(`uploads/${key}`);
     }
     await expectBucket(kept);

@@ -223,7 +223,9 @@ export function storageSettings(config: BaseConfig): StorageSettings {
   if (config.STORAGE_DRIVER === 'fs') return { driver: 'fs', dir: config.STORAGE_DIR };
   if (!config.S3_BUCKET) throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when STORAGE_DRIVER=s3');
   if (!config.AWS_ACCESS_KEY_ID !== !config.AWS_SECRET_ACCESS_KEY) {
-    throw new ConfigError('Invalid configuration:\n  AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither');
+    throw new ConfigError(
+      'Invalid configuration:\n  AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither',
+    );
   }
   return {
     driver: 's3',

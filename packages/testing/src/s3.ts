@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, ListObjectsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { StorageSettings } from '@importer/config';
 
 /** What is used here of s3rver 3, a Koa application (it has no types of its own). */
@@ -132,7 +132,19 @@ export async function startTestS3(options: TestS3Options = {}) {
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     },
-    client,
+
+    /** The bytes of the object at `key` (the bucket's key: with the prefix). */
+    async objectBytes(key: string): Promise<Buffer> {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await object.Body!.transformToByteArray());
+    },
+
+    /** Begins a multipart upload at `key` and sends it one part, as an upload that died half-way; its id. */
+    async beginUpload(key: string): Promise<string> {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.from('part') }));
+      return UploadId ?? '';
+    },
 
     /** Every object key in the bucket. */
     async objectKeys(): Promise<string[]> {
