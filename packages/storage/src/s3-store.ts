@@ -135,9 +135,7 @@ export function createS3FileStore(settings: S3StoreSettings): FileStore {
       let KeyMarker: string | undefined;
       let UploadIdMarker: string | undefined;
       for (;;) {
-        const page = await client.send(
-          new ListMultipartUploadsCommand({ Bucket, Prefix: prefix || undefined, KeyMarker, UploadIdMarker }),
-        );
+        const page = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: prefix || undefined, KeyMarker, UploadIdMarker }));
         for (const upload of page.Uploads ?? []) {
           if (!ownKey(upload.Key) || !upload.Initiated || upload.Initiated >= before) continue;
           await client.send(new AbortMultipartUploadCommand({ Bucket, Key: upload.Key, UploadId: upload.UploadId }));
