@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ImportView } from '@importer/db';
-import { createS3FileStore } from '@importer/storage';
+import { createFileStore } from '@importer/storage';
 import { companyRow, COMPANY_HEADERS, startTestS3, toCsv, toXlsx, type TestS3 } from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
 
@@ -19,7 +19,7 @@ let api: ApiHarness;
 beforeAll(async () => {
   s3 = await startTestS3({ prefix: 'uploads/' });
   // 6 MB: a larger file has begun a multipart upload (5 MB parts) by the time the limit cuts it.
-  api = await startApi({ maxFileBytes: 6 * MB, app: { files: createS3FileStore(s3.settings) } });
+  api = await startApi({ maxFileBytes: 6 * MB, app: { files: createFileStore(s3.settings) } });
 });
 afterAll(async () => {
   await api?.close();
@@ -141,7 +141,7 @@ describe('uploads with STORAGE_DRIVER=s3', () => {
       status: 200,
       body: { status: 'ready', checks: { postgres: 'ok', redis: 'ok', storage: 'ok' } },
     });
-    const noBucket = await startApi({ app: { files: createS3FileStore({ ...s3.settings, bucket: 'no-such-bucket' }) } });
+    const noBucket = await startApi({ app: { files: createFileStore({ ...s3.settings, bucket: 'no-such-bucket' }) } });
     try {
       const unavailable = await noBucket.http.get('/readyz');
       expect({ status: unavailable.status, body: unavailable.body as unknown }).toEqual({

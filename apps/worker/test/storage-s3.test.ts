@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { FINISHED_STATUSES } from '@importer/contracts';
 import { runCleanup } from '@importer/imports';
 import { enqueueImport } from '@importer/queue';
-import { createS3FileStore, type FileStore } from '@importer/storage';
+import { createFileStore, type FileStore } from '@importer/storage';
 import { companyRow, COMPANY_HEADERS, recordImport, startTestS3, toCsv, type TestS3 } from '@importer/testing';
 import { startFaultHarness, type FaultHarness } from './support/fault-harness';
 
@@ -27,7 +27,7 @@ let onFs: FaultHarness;
 
 beforeAll(async () => {
   s3 = await startTestS3({ prefix: 'uploads' });
-  files = createS3FileStore(s3.settings);
+  files = createFileStore(s3.settings);
   onS3 = await startFaultHarness({ fastHandover: false, importAttempts: 1, files });
   onFs = await startFaultHarness({ fastHandover: false, importAttempts: 1 });
   await Promise.all([onS3.startWorker('s3', s3.env), onFs.startWorker('fs')]);

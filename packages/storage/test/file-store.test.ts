@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startTestS3, type TestS3 } from '@importer/testing';
-import { createFsFileStore, createS3FileStore, readBytes, StoredFileMissingError, type FileStore } from '../src';
+import { createFsFileStore, createFileStore, readBytes, StoredFileMissingError, type FileStore } from '../src';
 
 const DAY_MS = 24 * 3600 * 1000;
 const KEY = '0b1f3f0e-8d7c-4c3a-9f57-2b8a1f0e6c11';
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe.each([
   ['fs', () => createFsFileStore(dir)],
-  ['s3', () => createS3FileStore(s3.settings)],
+  ['s3', () => createFileStore(s3.settings)],
 ])('the %s file store', (_driver, make) => {
   let files: FileStore;
   beforeAll(() => {
@@ -97,7 +97,7 @@ describe.each([
 
 describe('the s3 file store', () => {
   it('aborts the multipart upload of a body that fails after its first part', async () => {
-    const files = createS3FileStore(s3.settings);
+    const files = createFileStore(s3.settings);
     const key = '1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b';
     // More than one 5 MB part: the upload is multipart by the time the body fails.
     await expect(files.write(key, failingBody(Buffer.alloc(6 * 1024 * 1024, 7)))).rejects.toThrow('client went away');
@@ -106,7 +106,7 @@ describe('the s3 file store', () => {
   });
 
   it('aborts multipart uploads left pending since before a time, and only ours', async () => {
-    const files = createS3FileStore(s3.settings);
+    const files = createFileStore(s3.settings);
     await s3.beginUpload(`uploads/${KEY}-left`);
     const elsewhere = await s3.beginUpload('not-ours/file');
     expect(await files.abortStaleUploads(new Date(Date.now() - DAY_MS))).toBe(0);
@@ -119,7 +119,7 @@ describe('the s3 file store', () => {
   });
 
   it('fails its readiness check when the bucket is missing', async () => {
-    const files = createS3FileStore({ ...s3.settings, bucket: 'no-such-bucket' });
+    const files = createFileStore({ ...s3.settings, bucket: 'no-such-bucket' });
     await expect(files.check()).rejects.toThrow();
   });
 });
