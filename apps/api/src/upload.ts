@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import type { FileFormat } from '@importer/imports';
@@ -119,7 +119,8 @@ export async function detectFormat(files: FileStore, file: StoredFile): Promise<
     // A zip whose first entries do not say what it is within the head (rare): read on, as far as needed.
     const stream = await files.read(file.key);
     try {
-      detected = await fileTypeFromStream(Readable.toWeb(stream) as ReadableStream<Uint8Array>);
+      // Node loads file-type's Node entry, which reads a Node stream; TypeScript sees its default entry's types.
+      detected = await fileTypeFromStream(stream as unknown as Parameters<typeof fileTypeFromStream>[0]);
     } finally {
       stream.destroy();
     }

@@ -3,12 +3,23 @@
  * while it is hashed; whatever refuses it (its type, its size, the client going away, a later check) leaves
  * no object and no pending multipart upload behind; `/readyz` checks the bucket.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ImportView } from '@importer/db';
 import { createFileStore } from '@importer/storage';
-import { companyRow, COMPANY_HEADERS, startTestS3, toCsv, toXlsx, type TestS3 } from '@importer/testing';
+import {
+  companyRow,
+  COMPANY_HEADERS,
+  sheetXml,
+  startTestS3,
+  toCsv,
+  toXlsx,
+  xlsxPackage,
+  zipArchive,
+  type TestS3,
+  type ZipEntrySpec,
+} from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
 
 const MB = 1024 * 1024;
@@ -72,6 +83,24 @@ describe('uploads with STORAGE_DRIVER=s3', () => {
       expect((await s3.objectBytes(`uploads/${key}`)).equals(bytes)).toBe(true);
       kept.push(`uploads/${key}`);
     }
+    await expectBucket(kept);
+  });
+
+  it('recognises a workbook whose parts that tell its type come after the first 64 KB, read back from the bucket', async () => {
+    const parts: ZipEntrySpec[] = [];
+    xlsxPackage({
+      sheets: [{ name: 'Feuil1', xml: sheetXml([[...COMPANY_HEADERS]]) }],
+      tamper: (entry) => {
+        parts.push(entry);
+        return entry;
+      },
+    });
+    // A 100 KB picture first, stored: the zip's first 64 KB do not say it is a workbook.
+    const book = zipArchive([{ name: 'docProps/thumbnail.jpeg', data: randomBytes(100 * 1024), store: true }, ...parts]);
+    const response = await upload(book, 'companies.xlsx');
+    expect(response.status).toBe(202);
+    expect((response.body as ImportView).file.format).toBe('xlsx');
+    kept.push(`uploads/${(await api.imports.get((response.body as ImportView).id))?.fileKey ?? ''}`);
     await expectBucket(kept);
   });
 
