@@ -44,7 +44,7 @@ export interface AppDeps {
   logger: Logger;
   storageDir: string;
   /** Where uploads are stored (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
-  files?: FileStore;
+  fileStore?: FileStore;
   maxFileBytes: number;
   importAttempts: number;
   bootstrapToken?: string;
@@ -102,8 +102,8 @@ export function createApp(deps: AppDeps): Express {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
-  const files = deps.files ?? createFsFileStore(deps.storageDir);
-  app.use(healthRouter({ ...deps, files }));
+  const fileStore = deps.fileStore ?? createFsFileStore(deps.storageDir);
+  app.use(healthRouter({ ...deps, fileStore }));
 
   // Admin UI sessions: only for requests without an Authorization header (tokens need no cookie).
   const prefix = deps.queue.opts.prefix ?? 'bull';
@@ -154,8 +154,8 @@ export function createApp(deps: AppDeps): Express {
     ? uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour })
     : undefined;
   const limits = deps.limits ?? { ...importLimits(loadBaseConfig({})), maxFileBytes: deps.maxFileBytes };
-  api.use('/imports/inspect', inspectRouter({ ...deps, files, limits }));
-  api.use('/imports', importsRouter({ ...deps, files, uploadLimit }));
+  api.use('/imports/inspect', inspectRouter({ ...deps, fileStore, limits }));
+  api.use('/imports', importsRouter({ ...deps, fileStore, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     queue,
     logger,
     storageDir: config.STORAGE_DIR,
-    files: createFileStore(storageSettings(config)),
+    fileStore: createFileStore(storageSettings(config)),
     maxFileBytes: importLimits(config).maxFileBytes,
     limits: importLimits(config),
     importAttempts: config.IMPORT_ATTEMPTS,

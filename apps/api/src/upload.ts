@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
-import type { FileFormat } from '@importer/imports';
+import { isXlsxPackage, type FileFormat } from '@importer/imports';
 import type { FileStore } from '@importer/storage';
 import { HttpError } from './errors';
 
@@ -113,17 +113,12 @@ const hasTextBom = (head: Buffer) =>
  */
 export async function detectFormat(files: FileStore, file: StoredFile): Promise<FileFormat> {
   const { head } = file;
-  const { fileTypeFromBuffer, fileTypeFromStream } = await import('file-type');
+  const { fileTypeFromBuffer } = await import('file-type');
   let detected = hasTextBom(head) ? undefined : await fileTypeFromBuffer(head);
-  if (detected?.ext === 'zip' && file.size > head.length) {
-    // A zip whose first entries do not say what it is within the head (rare): read on, as far as needed.
-    const stream = await files.read(file.key);
-    try {
-      // Node loads file-type's Node entry, which reads a Node stream; TypeScript sees its default entry's types.
-      detected = await fileTypeFromStream(stream as unknown as Parameters<typeof fileTypeFromStream>[0]);
-    } finally {
-      stream.destroy();
-    }
+  if (detected?.ext === 'zip' && file.size > head.length && (await isXlsxPackage({ store: files, key: file.key }))) {
+    // A workbook whose first 64 KB do not say so (a large part first, or parts streamed without their sizes):
+    // its central directory, at the end of the file, does.
+    detected = { ext: 'xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
   }
   const extension = path.extname(file.originalname).toLowerCase();
   let format: FileFormat | null = null;

@@ -30,7 +30,7 @@ let api: ApiHarness;
 beforeAll(async () => {
   s3 = await startTestS3({ prefix: 'uploads/' });
   // 6 MB: a larger file has begun a multipart upload (5 MB parts) by the time the limit cuts it.
-  api = await startApi({ maxFileBytes: 6 * MB, app: { files: createFileStore(s3.settings) } });
+  api = await startApi({ maxFileBytes: 6 * MB, app: { fileStore: createFileStore(s3.settings) } });
 });
 afterAll(async () => {
   await api?.close();
@@ -170,7 +170,7 @@ describe('uploads with STORAGE_DRIVER=s3', () => {
       status: 200,
       body: { status: 'ready', checks: { postgres: 'ok', redis: 'ok', storage: 'ok' } },
     });
-    const noBucket = await startApi({ app: { files: createFileStore({ ...s3.settings, bucket: 'no-such-bucket' }) } });
+    const noBucket = await startApi({ app: { fileStore: createFileStore({ ...s3.settings, bucket: 'no-such-bucket' }) } });
     try {
       const unavailable = await noBucket.http.get('/readyz');
       expect({ status: unavailable.status, body: unavailable.body as unknown }).toEqual({

@@ -42,7 +42,7 @@ async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRun
       {
         pool,
         storageDir: config.STORAGE_DIR,
-        files: createFileStore(storageSettings(config)),
+        fileStore: createFileStore(storageSettings(config)),
         retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
         sweepJobs: (now) => sweepFinishedJobs(queues, now),
       },

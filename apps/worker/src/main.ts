@@ -41,7 +41,7 @@ function main(): void {
         pool,
         imports,
         storageDir: config.STORAGE_DIR,
-        files,
+        fileStore: files,
         limits: importLimits(config),
         chunkSize: config.CHUNK_SIZE,
         onProgress: (importId) => {
@@ -66,7 +66,7 @@ function main(): void {
       cleanup: {
         pool,
         storageDir: config.STORAGE_DIR,
-        files,
+        fileStore: files,
         retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
         sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue], now),
         signal: shutdown.signal,

@@ -28,7 +28,7 @@ let onFs: FaultHarness;
 beforeAll(async () => {
   s3 = await startTestS3({ prefix: 'uploads' });
   files = createFileStore(s3.settings);
-  onS3 = await startFaultHarness({ fastHandover: false, importAttempts: 1, files });
+  onS3 = await startFaultHarness({ fastHandover: false, importAttempts: 1, fileStore: files });
   onFs = await startFaultHarness({ fastHandover: false, importAttempts: 1 });
   await Promise.all([onS3.startWorker('s3', s3.env), onFs.startWorker('fs')]);
   // Companies link to these subcategories through their NAF codes.
@@ -116,7 +116,7 @@ describe('STORAGE_DRIVER=s3, through the compiled worker', () => {
       {
         pool: onS3.db.pool,
         storageDir: onS3.storageDir,
-        files,
+        fileStore: files,
         retention: { importsDays: 90, filesDays: 30 },
         now: () => new Date(Date.now() + 31 * DAY_MS),
       },

@@ -26,7 +26,7 @@ export interface CleanupDeps {
   pool: Pool;
   storageDir: string;
   /** Where the uploaded files are (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
-  files?: FileStore;
+  fileStore?: FileStore;
   retention: {
     /** `RETAIN_IMPORTS_DAYS`: import records (and their row errors) older than this are deleted. */
     importsDays: number;

@@ -24,7 +24,7 @@ export interface ImportEngineDeps {
   imports: ImportsRepository;
   storageDir: string;
   /** Where the uploaded files are (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
-  files?: FileStore;
+  fileStore?: FileStore;
   limits: ImportLimits;
   /** Records per chunk: per transaction, per set of statements. */
   chunkSize: number;

@@ -7,7 +7,8 @@ import { isUuid } from '@importer/db';
 import { createFsFileStore, type FileStore } from '@importer/storage';
 
 /** The file store of a process's dependencies: the one given, else the `fs` driver on `storageDir`. */
-export const fileStoreOf = (deps: { files?: FileStore; storageDir: string }): FileStore => deps.files ?? createFsFileStore(deps.storageDir);
+export const fileStoreOf = (deps: { fileStore?: FileStore; storageDir: string }): FileStore =>
+  deps.fileStore ?? createFsFileStore(deps.storageDir);
 
 /** Removes a stored file; one already gone counts as removed (a previous cleanup died before marking it). */
 export async function removeStoredFile(files: FileStore, key: string): Promise<void> {

@@ -12,7 +12,7 @@ const within = <T>(ms: number, work: Promise<T>) =>
  * (its folder, or with STORAGE_DRIVER=s3 its bucket: HeadBucket). Neither needs auth, so a failed
  * check says only `unavailable` (its reason, which may name hosts and users, goes to the log).
  */
-export function healthRouter(deps: { pool: Pool; redis: Redis; files: FileStore; logger: Logger }): Router {
+export function healthRouter(deps: { pool: Pool; redis: Redis; fileStore: FileStore; logger: Logger }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -30,7 +30,7 @@ export function healthRouter(deps: { pool: Pool; redis: Redis; files: FileStore;
     const [postgres, redis, storage] = await Promise.all([
       check('postgres', () => deps.pool.query('SELECT 1')),
       check('redis', () => deps.redis.ping()),
-      check('storage', () => deps.files.check()),
+      check('storage', () => deps.fileStore.check()),
     ]);
     const ready = postgres === 'ok' && redis === 'ok' && storage === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis, storage } });

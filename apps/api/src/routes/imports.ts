@@ -21,7 +21,7 @@ export interface ImportsRouteDeps {
   queue: ImportsQueue;
   logger: Logger;
   /** Where uploads are stored (STORAGE_DRIVER). */
-  files: FileStore;
+  fileStore: FileStore;
   maxFileBytes: number;
   importAttempts: number;
   /** Counts uploads against `UPLOADS_PER_HOUR`; on the upload route itself, whatever path spelling reached it. */
@@ -39,52 +39,58 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
   };
 
   const uploadLimit = deps.uploadLimit ? [deps.uploadLimit] : [];
-  router.post('/', requireRole('admin', 'operator'), ...uploadLimit, uploadMiddleware(deps.files, deps.maxFileBytes), async (req, res) => {
-    const file = uploadedFile(req);
-    if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
-    try {
-      if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
-      // The profile is checked first (`unknown_profile` lists the profiles), then the options.
-      const fields = req.body as Record<string, unknown>;
-      const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
-      if (!profile || !getProfile(profile)) {
-        throw badRequest(
-          'unknown_profile',
-          `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`,
-          {
-            profiles: PROFILE_NAMES,
-          },
-        );
-      }
-      checkUploadMapping(profile, fields.mapping);
-      const options = parseOr(uploadOptionsSchema, fields, (issues) =>
-        badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
-      );
-      const format = await detectFormat(deps.files, file);
-      const created = await imports.create({
-        id: randomUUID(),
-        profile,
-        options,
-        fileName: file.originalname,
-        fileSize: file.size,
-        fileSha256: file.sha256,
-        fileKey: file.key,
-        fileFormat: format,
-        createdBy: req.principal?.name ?? null,
-      });
-      // The import is committed before its job exists; should Redis be down now, the worker's reconciler
-      // enqueues it later, so the upload still succeeds.
+  router.post(
+    '/',
+    requireRole('admin', 'operator'),
+    ...uploadLimit,
+    uploadMiddleware(deps.fileStore, deps.maxFileBytes),
+    async (req, res) => {
+      const file = uploadedFile(req);
+      if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
       try {
-        await enqueueImport(deps.queue, created.id, deps.importAttempts);
+        if (file.size === 0) throw badRequest('empty_file', `The file "${file.originalname}" is empty.`);
+        // The profile is checked first (`unknown_profile` lists the profiles), then the options.
+        const fields = req.body as Record<string, unknown>;
+        const profile = uploadFieldsSchema.shape.profile.safeParse(fields.profile).data;
+        if (!profile || !getProfile(profile)) {
+          throw badRequest(
+            'unknown_profile',
+            `${profile ? `Unknown profile "${profile}"` : 'The field "profile" is required'}; expected one of ${PROFILE_NAMES.join(', ')}.`,
+            {
+              profiles: PROFILE_NAMES,
+            },
+          );
+        }
+        checkUploadMapping(profile, fields.mapping);
+        const options = parseOr(uploadOptionsSchema, fields, (issues) =>
+          badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
+        );
+        const format = await detectFormat(deps.fileStore, file);
+        const created = await imports.create({
+          id: randomUUID(),
+          profile,
+          options,
+          fileName: file.originalname,
+          fileSize: file.size,
+          fileSha256: file.sha256,
+          fileKey: file.key,
+          fileFormat: format,
+          createdBy: req.principal?.name ?? null,
+        });
+        // The import is committed before its job exists; should Redis be down now, the worker's reconciler
+        // enqueues it later, so the upload still succeeds.
+        try {
+          await enqueueImport(deps.queue, created.id, deps.importAttempts);
+        } catch (error) {
+          deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
+        }
+        res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
       } catch (error) {
-        deps.logger.warn({ err: error, importId: created.id }, 'enqueue failed; the reconciler will retry');
+        await deps.fileStore.delete(file.key).catch(() => undefined);
+        throw error;
       }
-      res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
-    } catch (error) {
-      await deps.files.delete(file.key).catch(() => undefined);
-      throw error;
-    }
-  });
+    },
+  );
 
   router.get('/', async (req, res) => {
     const query = parseQuery(importsListQuerySchema, req.query);

@@ -15,9 +15,9 @@ import { listIssues, parseOr } from '../validation';
  * admin UI's mapping step. The file is read by the import's readers with its limits, then deleted: nothing is
  * recorded, and it does not count as an upload.
  */
-export function inspectRouter(deps: { pool: Queryable; files: FileStore; limits: ImportLimits; logger: Logger }): Router {
+export function inspectRouter(deps: { pool: Queryable; fileStore: FileStore; limits: ImportLimits; logger: Logger }): Router {
   const router = Router();
-  router.post('/', requireRole('admin', 'operator'), uploadMiddleware(deps.files, deps.limits.maxFileBytes), async (req, res) => {
+  router.post('/', requireRole('admin', 'operator'), uploadMiddleware(deps.fileStore, deps.limits.maxFileBytes), async (req, res) => {
     const file = uploadedFile(req);
     if (!file) throw badRequest('file_required', 'Send the file in the multipart field "file".');
     try {
@@ -31,16 +31,18 @@ export function inspectRouter(deps: { pool: Queryable; files: FileStore; limits:
           profiles: PROFILE_NAMES,
         });
       }
-      const format = await detectFormat(deps.files, file);
+      const format = await detectFormat(deps.fileStore, file);
       try {
-        res.json(await inspectFile(deps.pool, { store: deps.files, key: file.key, format }, profile, deps.limits, { sheet: fields.sheet }));
+        res.json(
+          await inspectFile(deps.pool, { store: deps.fileStore, key: file.key, format }, profile, deps.limits, { sheet: fields.sheet }),
+        );
       } catch (error) {
         if (!(error instanceof BadFileError)) throw error;
         if (error.cause) deps.logger.info({ err: error.cause, code: error.code }, 'inspected file unreadable');
         throw new HttpError(422, error.code, error.message, error.details ?? null);
       }
     } finally {
-      await deps.files.delete(file.key).catch(() => undefined);
+      await deps.fileStore.delete(file.key).catch(() => undefined);
     }
   });
   return router;

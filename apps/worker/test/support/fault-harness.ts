@@ -32,7 +32,7 @@ export interface FaultHarnessOptions {
   /** The API's upload limit (MAX_FILE_MB); default 100 MiB, room for the large files faults are staged with. */
   maxFileBytes?: number;
   /** The API's file store; default: the `fs` driver on the test's folder. Give workers the same (`workerEnv`). */
-  files?: FileStore;
+  fileStore?: FileStore;
   /**
    * Short job locks, stalled checks and reconciles, so that a killed worker's import moves on within
    * seconds (default). False: the configuration's defaults, as deployed, for tests that kill nothing and
@@ -62,7 +62,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   cleanupQueue.on('error', () => undefined);
   const importAttempts = options.importAttempts ?? 3;
   const app = createApp(
-    testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes, importAttempts, files: options.files }),
+    testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes, importAttempts, fileStore: options.fileStore }),
   );
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);

@@ -6,6 +6,7 @@ import { openXls } from './xls';
 import { openXlsx } from './xlsx';
 
 export * from './source';
+export { isXlsxPackage } from './xlsx';
 
 /**
  * Opens a stored file (or a local file, by its path: tests, scripts) with the reader for its detected

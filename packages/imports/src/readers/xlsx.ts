@@ -27,6 +27,27 @@ interface OpenedSheet {
 }
 
 /**
+ * Whether a stored zip is an XLSX workbook, by its central directory (read by byte ranges, nothing
+ * inflated): it has a `[Content_Types].xml` and parts under `xl/`. For an upload whose first bytes do not
+ * tell (a writer that puts a large part first, or streams parts without their sizes). A zip that cannot be
+ * read is not one.
+ */
+export async function isXlsxPackage(file: FileRef): Promise<boolean> {
+  let archive: ZipArchive;
+  try {
+    archive = await ZipArchive.open(file, { maxInflatedBytes: 0 });
+  } catch (error) {
+    if (error instanceof BadFileError) return false;
+    throw error;
+  }
+  try {
+    return archive.has('[Content_Types].xml') && archive.names().some((name) => name.startsWith('xl/'));
+  } finally {
+    archive.close();
+  }
+}
+
+/**
  * Opens an XLSX workbook without loading it: the zip is read entry by entry (sizes checked against what
  * they declare and against `maxInflatedBytes`), the small parts first (workbook, relationships, styles,
  * shared strings — the latter kept on disk), then the chosen sheet's XML is streamed row by row, only as

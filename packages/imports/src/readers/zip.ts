@@ -112,6 +112,11 @@ export class ZipArchive {
     return this.entries.has(name);
   }
 
+  /** The names of its entries, from the central directory. */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
   /** Compressed size of an entry, for progress. */
   compressedSize(name: string): number {
     return this.entries.get(name)?.compressedSize ?? 0;
