@@ -59,7 +59,10 @@ function hashingStoreStorage(files: FileStore): multer.StorageEngine {
       file.stream.pipe(tap);
       files.write(key, tap).then(
         () => callback(null, { key, size, sha256: hash.digest('hex'), head: Buffer.concat(head) } as Partial<StoredFile>),
-        (error: Error) => callback(error),
+        (error: Error) => {
+          tap.destroy(); // the rest of the file is not read: the parser moves on
+          callback(error);
+        },
       );
     },
     _removeFile(_req, file, callback) {

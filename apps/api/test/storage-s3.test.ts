@@ -164,7 +164,7 @@ describe('uploads with STORAGE_DRIVER=s3', () => {
     await expectBucket(kept);
   });
 
-  it('reports ready with the bucket, and unavailable without it', async () => {
+  it("reports ready with the bucket; without it, unavailable, and an upload fails as the server's error", async () => {
     const ready = await api.http.get('/readyz');
     expect({ status: ready.status, body: ready.body as unknown }).toEqual({
       status: 200,
@@ -177,6 +177,15 @@ describe('uploads with STORAGE_DRIVER=s3', () => {
         status: 503,
         body: { status: 'unavailable', checks: { postgres: 'ok', redis: 'ok', storage: 'unavailable' } },
       });
+      // An upload meanwhile is the server's failure, told without the bucket's name or the service's words.
+      const refused = await noBucket.http
+        .post('/api/v1/imports')
+        .set({ Authorization: `Bearer ${noBucket.token}` })
+        .field('profile', 'companies')
+        .attach('file', Buffer.from(toCsv(COMPANY_HEADERS, [companyRow(1)])), 'companies.csv');
+      expect(refused.status).toBe(500);
+      expect(errorOf(refused)?.code).toBe('internal_error');
+      expect(JSON.stringify(refused.body)).not.toContain('no-such-bucket');
     } finally {
       await noBucket.close();
     }
