@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ImportOptionsInput } from '@importer/contracts';
 import type { ImportsRepository } from '@importer/db';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
+import type { FileStore } from '@importer/storage';
 import { badRequest } from './errors';
 import { detectFormat, uploadedFile, uploadMiddleware } from './upload';
 
@@ -16,7 +16,8 @@ export interface AcceptUploadDeps {
   imports: ImportsRepository;
   queue: ImportsQueue;
   logger: Logger;
-  storageDir: string;
+  /** Where uploads are stored (`STORAGE_DRIVER`). */
+  fileStore: FileStore;
   maxFileBytes: number;
   importAttempts: number;
   /** Counts uploads against `UPLOADS_PER_HOUR`: one counter for every upload route. */
@@ -36,11 +37,11 @@ export interface UploadedImport {
 
 /**
  * The steps before an upload route's handler: `UPLOADS_PER_HOUR` (checked before the body is read), then
- * the multipart body, its file streamed to `STORAGE_DIR` and hashed on the way.
+ * the multipart body, its file streamed to the file store and hashed on the way.
  */
 export const uploadSteps = (deps: AcceptUploadDeps): RequestHandler[] => [
   ...(deps.uploadLimit ? [deps.uploadLimit] : []),
-  uploadMiddleware(deps.storageDir, deps.maxFileBytes),
+  uploadMiddleware(deps.fileStore, deps.maxFileBytes),
 ];
 
 /**
@@ -65,7 +66,7 @@ export async function acceptUpload(
         "This server has no WEBHOOK_SECRET to sign deliveries to an upload's own webhookUrl: leave webhookUrl out, or ask an admin to set WEBHOOK_SECRET or to register a webhook endpoint.",
       );
     }
-    const format = await detectFormat(file);
+    const format = await detectFormat(deps.fileStore, file);
     const created = await deps.imports.create({
       id: randomUUID(),
       profile,
@@ -88,7 +89,7 @@ export async function acceptUpload(
     }
     res.status(202).location(`${req.baseUrl}/${created.id}`).json(created);
   } catch (error) {
-    await unlink(file.path).catch(() => undefined);
+    await deps.fileStore.delete(file.key).catch(() => undefined);
     throw error;
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '@importer/db';
 import { createMetrics, type Metrics } from '@importer/metrics';
 import { createCleanupQueue, createWebhooksQueue, type ImportsQueue, type ProgressSubscriber, type WebhooksQueue } from '@importer/queue';
+import { createFsFileStore, type FileStore } from '@importer/storage';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
@@ -50,6 +51,8 @@ export interface AppDeps {
   queue: ImportsQueue;
   logger: Logger;
   storageDir: string;
+  /** Where uploads are stored (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
+  fileStore?: FileStore;
   maxFileBytes: number;
   importAttempts: number;
   bootstrapToken?: string;
@@ -123,7 +126,8 @@ export function createApp(deps: AppDeps): Express {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
-  app.use(healthRouter(deps));
+  const fileStore = deps.fileStore ?? createFsFileStore(deps.storageDir);
+  app.use(healthRouter({ ...deps, fileStore }));
   app.use(metricsRouter({ metrics, token: deps.metricsToken }));
   // The API's description, public (it describes the API, not its data): before sessions and authentication.
   app.use('/api/v1', openApiRouter());
@@ -178,10 +182,10 @@ export function createApp(deps: AppDeps): Express {
     ? uploadRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, uploadsPerHour: deps.uploadsPerHour })
     : undefined;
   const limits = deps.limits ?? { ...importLimits(loadBaseConfig({})), maxFileBytes: deps.maxFileBytes };
-  api.use('/imports/inspect', inspectRouter({ ...deps, limits }));
-  api.use('/imports', importsRouter({ ...deps, uploadLimit }));
+  api.use('/imports/inspect', inspectRouter({ ...deps, fileStore, limits }));
+  api.use('/imports', importsRouter({ ...deps, fileStore, uploadLimit }));
   api.use('/imports', importActionsRouter({ ...deps, metrics }));
-  api.use('/imports', importFixesRouter({ ...deps, uploadLimit }));
+  api.use('/imports', importFixesRouter({ ...deps, fileStore, uploadLimit }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));

@@ -1,9 +1,10 @@
 /** API process: parse configuration, connect, listen, and shut down cleanly on SIGTERM/SIGINT. */
 import { once } from 'node:events';
 import pino from 'pino';
-import { importLimits, loadApiConfig, onShutdownSignal } from '@importer/config';
+import { importLimits, loadApiConfig, onShutdownSignal, storageSettings } from '@importer/config';
 import { createApiTokensRepository, createImportsRepository, createPool, createPrisma, createUsersRepository } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis } from '@importer/queue';
+import { createFileStore } from '@importer/storage';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     queue,
     logger,
     storageDir: config.STORAGE_DIR,
+    fileStore: createFileStore(storageSettings(config)),
     maxFileBytes: importLimits(config).maxFileBytes,
     limits: importLimits(config),
     importAttempts: config.IMPORT_ATTEMPTS,

@@ -1,56 +1,72 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
-import type { FileFormat } from '@importer/imports';
+import { isXlsxPackage, type FileFormat } from '@importer/imports';
+import type { FileStore } from '@importer/storage';
 import { HttpError } from './errors';
 
-/** What the storage engine adds to multer's file: where it went and its SHA-256, computed on the way. */
+/** What the storage engine adds to multer's file: its key in the file store, its SHA-256 and its first bytes. */
 export interface StoredFile extends Express.Multer.File {
   key: string;
   sha256: string;
+  /** The first `HEAD_BYTES` of the file, kept as it streamed by: its type is read from them. */
+  head: Buffer;
 }
 
-/** Uploaded files are the users' data: readable by the API's user only, in a folder only it can open. */
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
+/** Bytes of an upload kept to sniff its type: what file-type needs for every format we accept. */
+const HEAD_BYTES = 64 * 1024;
+
+/** The size limit cut the file short (busboy's `limit`): what is stored so far must go. */
+class FileTooLargeError extends Error {
+  override name = 'FileTooLargeError';
+}
 
 /**
- * Multer storage that streams the upload to `dir` under a generated name, hashing it as it passes, so a
- * 100 MB file never sits in memory.
+ * Multer storage that streams the upload into the file store under a generated key, hashing it and
+ * keeping its first bytes as it passes, so a 100 MB file never sits in memory nor on the API's disk. A file
+ * cut short (the size limit, a client gone mid-upload) fails the store's write, which leaves nothing behind.
  */
-function hashingDiskStorage(dir: string): multer.StorageEngine {
-  // Once per process: a folder made earlier (by an older version, or by hand) is closed too.
-  let ready: Promise<void> | undefined;
-  const prepare = () => (ready ??= mkdir(dir, { recursive: true, mode: DIR_MODE }).then(() => chmod(dir, DIR_MODE)));
+function hashingStoreStorage(files: FileStore): multer.StorageEngine {
   return {
     _handleFile(_req, file, callback) {
       const key = randomUUID();
-      const destination = path.join(dir, key);
       const hash = createHash('sha256');
+      const head: Buffer[] = [];
+      let headBytes = 0;
       let size = 0;
       const tap = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           hash.update(chunk);
           size += chunk.length;
+          if (headBytes < HEAD_BYTES) {
+            const piece = Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes));
+            head.push(piece);
+            headBytes += piece.length;
+          }
           done(null, chunk);
         },
       });
-      prepare()
-        .then(() => pipeline(file.stream, tap, createWriteStream(destination, { mode: FILE_MODE })))
-        .then(() => callback(null, { key, path: destination, size, sha256: hash.digest('hex') } as Partial<StoredFile>))
-        .catch((error: Error) => {
-          ready = undefined;
-          unlink(destination).catch(() => undefined);
+      // The store's write sees a failure as its body's (`errored`), whenever it starts reading it.
+      tap.on('error', () => undefined);
+      file.stream.on('error', (error) => tap.destroy(error));
+      file.stream.once('limit', () => {
+        file.stream.unpipe(tap);
+        file.stream.resume(); // busboy reads on to the next part
+        tap.destroy(new FileTooLargeError());
+      });
+      file.stream.pipe(tap);
+      files.write(key, tap).then(
+        () => callback(null, { key, size, sha256: hash.digest('hex'), head: Buffer.concat(head) } as Partial<StoredFile>),
+        (error: Error) => {
+          tap.destroy(); // the rest of the file is not read: the parser moves on
           callback(error);
-        });
+        },
+      );
     },
     _removeFile(_req, file, callback) {
-      unlink(file.path).then(
+      files.delete((file as StoredFile).key).then(
         () => callback(null),
         () => callback(null),
       );
@@ -61,19 +77,24 @@ function hashingDiskStorage(dir: string): multer.StorageEngine {
 /** An error of the operating system (disk full, permissions): the server's fault, not the request's. */
 const isSystemError = (error: unknown) => typeof (error as { errno?: unknown }).errno === 'number';
 
+/** An error the object store answered (an S3 service error: bucket missing, access denied): the server's fault too. */
+const isStoreError = (error: unknown) => typeof (error as { $metadata?: unknown }).$metadata === 'object';
+
 /**
  * The upload's multipart parser. File names are read as UTF-8 (multer's default, latin1, garbles "é");
  * a body that is not valid multipart (busboy's errors) is a 400 `invalid_upload`.
  */
-export function uploadMiddleware(storageDir: string, maxFileBytes: number): RequestHandler {
+export function uploadMiddleware(files: FileStore, maxFileBytes: number): RequestHandler {
   const parse = multer({
-    storage: hashingDiskStorage(storageDir),
+    storage: hashingStoreStorage(files),
     defParamCharset: 'utf8',
     limits: { fileSize: maxFileBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
   }).single('file');
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {
-      if (!error || error instanceof multer.MulterError || error instanceof HttpError || isSystemError(error)) return next(error);
+      if (!error || error instanceof multer.MulterError || error instanceof HttpError || isSystemError(error) || isStoreError(error)) {
+        return next(error);
+      }
       next(new HttpError(400, 'invalid_upload', `The request is not a valid multipart/form-data upload (${(error as Error).message}).`));
     });
   };
@@ -93,17 +114,15 @@ const hasTextBom = (head: Buffer) =>
  * extension agrees: a disguised file is refused with 415. A byte-order mark means text before anything
  * else: `file-type` reads UTF-16's `FF FE` (Excel's "Unicode text") as an MPEG frame.
  */
-export async function detectFormat(file: StoredFile): Promise<FileFormat> {
-  const handle = await open(file.path, 'r');
-  let head: Buffer;
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
-    head = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
+export async function detectFormat(files: FileStore, file: StoredFile): Promise<FileFormat> {
+  const { head } = file;
+  const { fileTypeFromBuffer } = await import('file-type');
+  let detected = hasTextBom(head) ? undefined : await fileTypeFromBuffer(head);
+  if (detected?.ext === 'zip' && file.size > head.length && (await isXlsxPackage({ store: files, key: file.key }))) {
+    // A workbook whose first 64 KB do not say so (a large part first, or parts streamed without their sizes):
+    // its central directory, at the end of the file, does.
+    detected = { ext: 'xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
   }
-  const { fileTypeFromFile } = await import('file-type');
-  const detected = hasTextBom(head) ? undefined : await fileTypeFromFile(file.path);
   const extension = path.extname(file.originalname).toLowerCase();
   let format: FileFormat | null = null;
   if (detected?.ext === 'xlsx') format = 'xlsx';

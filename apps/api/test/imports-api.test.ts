@@ -156,6 +156,6 @@ describe('probes', () => {
     expect((await api.http.get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await api.http.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok', storage: 'ok' } });
   });
 });

@@ -1,6 +1,6 @@
 /** Admin commands, `npm run cli -- <command>`: `USAGE` below lists them, and a usage error prints it. */
 import { parseArgs } from 'node:util';
-import { loadBaseConfig, type BaseConfig } from '@importer/config';
+import { loadBaseConfig, storageSettings, type BaseConfig } from '@importer/config';
 import {
   createApiTokensRepository,
   createPool,
@@ -38,10 +38,12 @@ async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRun
   try {
     // Loaded here: the domain package (its readers) costs the other commands half a second to load.
     const { runCleanup } = await import('@importer/imports');
+    const { createFileStore } = await import('@importer/storage');
     return await runCleanup(
       {
         pool,
         storageDir: config.STORAGE_DIR,
+        fileStore: createFileStore(storageSettings(config)),
         retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
         sweepJobs: (now) => sweepFinishedJobs(queues, now),
       },

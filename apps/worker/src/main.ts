@@ -4,7 +4,7 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { importLimits, loadWorkerConfig, onShutdownSignal } from '@importer/config';
+import { importLimits, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createMetrics, createMetricsServer } from '@importer/metrics';
 import {
@@ -15,6 +15,7 @@ import {
   createWebhooksQueue,
   sweepFinishedJobs,
 } from '@importer/queue';
+import { createFileStore } from '@importer/storage';
 import { watchEventLoop } from './event-loop';
 import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
@@ -41,6 +42,7 @@ function main(): void {
   const retrySchedule = config.WEBHOOK_RETRY_SCHEDULE_S;
   const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
   const shutdown = new AbortController();
+  const files = createFileStore(storageSettings(config));
   const metrics = createMetrics();
   metrics.watchQueues([queue, cleanupQueue, webhooksQueue], {
     onError: (name, error) => logger.warn({ err: error, queue: name }, 'queue metrics left out of a scrape'),
@@ -64,6 +66,7 @@ function main(): void {
         pool,
         imports,
         storageDir: config.STORAGE_DIR,
+        fileStore: files,
         limits: importLimits(config),
         chunkSize: config.CHUNK_SIZE,
         onProgress: (importId) => {
@@ -89,6 +92,7 @@ function main(): void {
       cleanup: {
         pool,
         storageDir: config.STORAGE_DIR,
+        fileStore: files,
         retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
         sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue, webhooksQueue], now),
         signal: shutdown.signal,

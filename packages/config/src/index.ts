@@ -39,6 +39,24 @@ const baseSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('importer'),
   /** Where uploaded files are kept. */
   STORAGE_DIR: z.string().min(1).default(path.join(projectRoot, 'storage')),
+  /** Where uploaded files are kept: `fs` (files under STORAGE_DIR) or `s3` (an S3-compatible bucket, S3_*). */
+  STORAGE_DRIVER: z.enum(['fs', 's3']).default('fs'),
+  /** The bucket of uploaded files when STORAGE_DRIVER=s3 (required then). */
+  S3_BUCKET: z.string().min(1).optional(),
+  /** Folder of the bucket the files are kept in (e.g. `importer/uploads`); empty: the bucket's root. */
+  S3_PREFIX: z.string().default(''),
+  /** Endpoint of an S3-compatible service (MinIO, …), e.g. http://127.0.0.1:9000; unset: AWS S3 of S3_REGION. */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** Region of the bucket. */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most S3-compatible services need. */
+  S3_FORCE_PATH_STYLE: z.stringbool().default(false),
+  /** Credentials of the bucket; unset: the AWS SDK's default chain (shared config file, instance or task role). */
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  /** The secret of AWS_ACCESS_KEY_ID. */
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** A temporary credential's session token, with the two above. */
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
   /** Largest accepted upload, in megabytes. */
   MAX_FILE_MB: z.coerce.number().positive().default(100),
   /** Most data rows one import may hold. */
@@ -220,5 +238,43 @@ export function importLimits(config: BaseConfig): ImportLimits {
     maxInflatedBytes: Math.floor(config.MAX_XLSX_INFLATED_MB * 1024 * 1024),
     maxXlsCells: config.MAX_XLS_CELLS,
     xlsMemoryMb: config.XLS_MEMORY_MB,
+  };
+}
+
+/** Where uploaded files are kept (STORAGE_DRIVER and its variables; docs/deploy.md). */
+export type StorageSettings =
+  | { driver: 'fs'; dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      /** The bucket's folder of uploaded files (S3_PREFIX); empty: its root. */
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's default credential chain. */
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    };
+
+/** The file store's settings; STORAGE_DRIVER=s3 without S3_BUCKET stops the process with a message naming it. */
+export function storageSettings(config: BaseConfig): StorageSettings {
+  if (config.STORAGE_DRIVER === 'fs') return { driver: 'fs', dir: config.STORAGE_DIR };
+  if (!config.S3_BUCKET) throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (!config.AWS_ACCESS_KEY_ID !== !config.AWS_SECRET_ACCESS_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AWS_SECRET_ACCESS_KEY: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither',
+    );
+  }
+  return {
+    driver: 's3',
+    bucket: config.S3_BUCKET,
+    prefix: config.S3_PREFIX,
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    credentials:
+      config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY, sessionToken: config.AWS_SESSION_TOKEN }
+        : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import type { ImportLimits } from '@importer/config';
 import type { Inspection } from '@importer/contracts';
 import { createColumnMappingsRepository, type Queryable } from '@importer/db';
+import type { FileRef } from '@importer/storage';
 import { headerSet, suggestColumns } from './column-mapping';
 import type { Profile } from './profiles/profile';
 import { openSource, type FileFormat } from './readers';
@@ -12,13 +13,13 @@ import { openSource, type FileFormat } from './readers';
  */
 export async function inspectFile(
   db: Queryable,
-  file: { path: string; format: FileFormat },
+  file: FileRef & { format: FileFormat },
   profile: Profile,
   limits: ImportLimits,
   options: { sheet?: string } = {},
 ): Promise<Inspection> {
   const source = await openSource(
-    file.path,
+    { store: file.store, key: file.key },
     file.format,
     {
       maxColumns: limits.maxColumns,

@@ -11,7 +11,8 @@ import {
   ZERO_COUNTS,
   type Pool,
 } from '@importer/db';
-import { removeStoredFile, storedFilesOlderThan } from './stored-files';
+import type { FileStore } from '@importer/storage';
+import { fileStoreOf, removeStoredFile, storedFilesOlderThan } from './stored-files';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -24,6 +25,8 @@ const ORPHAN_GRACE_MS = DAY_MS;
 export interface CleanupDeps {
   pool: Pool;
   storageDir: string;
+  /** Where the uploaded files are (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
+  fileStore?: FileStore;
   retention: {
     /** `RETAIN_IMPORTS_DAYS`: import records (and their row errors) older than this are deleted. */
     importsDays: number;
@@ -101,7 +104,7 @@ async function purgeOldFiles(deps: CleanupDeps, before: Date, now: Date): Promis
     deps.signal?.throwIfAborted();
     const batch = await selectFilesToPurge(deps.pool, before);
     if (batch.length === 0) return purged;
-    for (const { fileKey } of batch) await removeStoredFile(deps.storageDir, fileKey);
+    for (const { fileKey } of batch) await removeStoredFile(fileStoreOf(deps), fileKey);
     purged += await markFilesPurged(
       deps.pool,
       batch.map((file) => file.id),
@@ -113,14 +116,16 @@ async function purgeOldFiles(deps: CleanupDeps, before: Date, now: Date): Promis
 
 /** Stored files no import needs any more (never recorded, or their import deleted), older than the grace. */
 async function deleteOrphanFiles(deps: CleanupDeps, olderThan: Date): Promise<number> {
-  let deleted = 0;
-  for await (const candidates of storedFilesOlderThan(deps.storageDir, olderThan, CLEANUP_BATCH)) {
+  const files = fileStoreOf(deps);
+  // Uploads that died half-way (an `s3` multipart upload never completed or aborted) hold parts, not objects.
+  let deleted = await files.abortStaleUploads(olderThan);
+  for await (const candidates of storedFilesOlderThan(files, olderThan, CLEANUP_BATCH)) {
     deps.signal?.throwIfAborted();
     if (candidates.length === 0) continue;
     const referenced = await referencedFileKeys(deps.pool, candidates);
     for (const name of candidates) {
       if (referenced.has(name)) continue;
-      await removeStoredFile(deps.storageDir, name);
+      await removeStoredFile(files, name);
       deleted++;
     }
   }

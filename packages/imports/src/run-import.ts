@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { ImportLimits } from '@importer/config';
 import {
   claimImport,
@@ -10,6 +9,7 @@ import {
   type ImportsRepository,
   type Pool,
 } from '@importer/db';
+import type { FileStore } from '@importer/storage';
 import { BadFileError } from './errors';
 import { mapFileHeaders } from './column-mapping';
 import type { MappedColumn } from './headers';
@@ -19,11 +19,14 @@ import { ChunkPreparer } from './prepare-chunk';
 import { getProfile, type Profile } from './profiles';
 import { openSource, type FileFormat, type Source } from './readers';
 import { isRejectedRowsDownload, restoreNeutralisedCells } from './rejected-rows';
+import { fileStoreOf } from './stored-files';
 
 export interface ImportEngineDeps {
   pool: Pool;
   imports: ImportsRepository;
   storageDir: string;
+  /** Where the uploaded files are (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
+  fileStore?: FileStore;
   limits: ImportLimits;
   /** Records per chunk: per transaction, per set of statements. */
   chunkSize: number;
@@ -71,7 +74,7 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
   const options = parseImportOptions(record.options);
 
   const source = await openSource(
-    path.join(deps.storageDir, record.fileKey),
+    { store: fileStoreOf(deps), key: record.fileKey },
     record.fileFormat as FileFormat,
     {
       maxColumns: deps.limits.maxColumns,

@@ -6,3 +6,4 @@ export * from './statements';
 export * from './xls';
 export * from './worker';
 export * from './prometheus';
+export * from './s3';

@@ -76,7 +76,7 @@ export function importFileProcessor(deps: ImportFileDeps) {
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        const message = 'The stored file of this import is missing (purged by the cleanup, or removed from STORAGE_DIR).';
+        const message = 'The stored file of this import is missing (purged by the cleanup, or removed from the file store).';
         log.warn({ err: error }, 'import failed: file missing');
         await fail({ code: 'file_missing', message });
         throw new UnrecoverableError(`file_missing: ${message}`);

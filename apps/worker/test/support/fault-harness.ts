@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { Page, RowError } from '@importer/contracts';
 import { createApp } from '@importer/api';
 import type { ImportView } from '@importer/db';
+import type { FileStore } from '@importer/storage';
 import {
   importsQueueEvents,
   redisUrl,
@@ -30,6 +31,8 @@ export interface FaultHarnessOptions {
   workerEnv?: Record<string, string>;
   /** The API's upload limit (MAX_FILE_MB); default 100 MiB, room for the large files faults are staged with. */
   maxFileBytes?: number;
+  /** The API's file store; default: the `fs` driver on the test's folder. Give workers the same (`workerEnv`). */
+  fileStore?: FileStore;
   /**
    * Short job locks, stalled checks and reconciles, so that a killed worker's import moves on within
    * seconds (default). False: the configuration's defaults, as deployed, for tests that kill nothing and
@@ -61,7 +64,12 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   cleanupQueue.on('error', () => undefined);
   const importAttempts = options.importAttempts ?? 3;
   const app = createApp(
-    testAppDeps(services, { maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes, importAttempts, ...options.app }),
+    testAppDeps(services, {
+      maxFileBytes: options.maxFileBytes ?? LIMITS.maxFileBytes,
+      importAttempts,
+      fileStore: options.fileStore,
+      ...options.app,
+    }),
   );
   const { token } = await tokens.create('faults', 'admin');
   const http = request(app);

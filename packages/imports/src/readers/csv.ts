@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
+import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 import { readSepLine, sniffDelimiter } from './csv-dialect';
 import { longRecordField } from './csv-long-record';
@@ -32,7 +31,7 @@ const Parser = (Papa as unknown as { Parser: new (config: Papa.ParseConfig) => P
  * Decoded text of a file, piece by piece, line endings normalised to `\n` (CRLF, LF and lone CR, mixed
  * too). The file is read only as fast as the pieces are consumed, so memory stays bounded.
  */
-async function* decodedText(path: string, encoding: string, skip: number, onBytes: (n: number) => void) {
+async function* decodedText(file: FileRef, encoding: string, skip: number, onBytes: (n: number) => void) {
   const decoder = iconv.getDecoder(encoding, { stripBOM: false });
   let pendingCr = false;
   const normalise = (text: string) => {
@@ -41,10 +40,19 @@ async function* decodedText(path: string, encoding: string, skip: number, onByte
     if (pendingCr) piece = piece.slice(0, -1);
     return piece.replace(/\r\n?/g, '\n');
   };
-  for await (const chunk of createReadStream(path, { start: skip, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
-    onBytes(chunk.length);
-    const text = normalise(decoder.write(chunk));
-    if (text) yield text;
+  const stream = await file.store.read(file.key, { start: skip });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      // Pieces of at most READ_CHUNK: the store may hand over larger ones (an S3 body's socket reads).
+      for (let at = 0; at < chunk.length; at += READ_CHUNK) {
+        const piece = at === 0 && chunk.length <= READ_CHUNK ? chunk : chunk.subarray(at, at + READ_CHUNK);
+        onBytes(piece.length);
+        const text = normalise(decoder.write(piece));
+        if (text) yield text;
+      }
+    }
+  } finally {
+    stream.destroy();
   }
   const rest = normalise(decoder.end() ?? '') + (pendingCr ? '\n' : '');
   if (rest) yield rest;
@@ -70,11 +78,11 @@ const unterminated = (where: string, details: Record<string, unknown>) =>
  * papaparse's parser, one decoded piece at a time. Records are numbered as a spreadsheet shows them: a
  * quoted newline does not start a row, an empty line does.
  */
-export async function openCsv(path: string, limits: ReadLimits): Promise<Source> {
-  const { size } = await stat(path);
-  const { encoding, bomLength } = await detectEncoding(path);
+export async function openCsv(file: FileRef, limits: ReadLimits): Promise<Source> {
+  const { size } = await file.store.stat(file.key);
+  const { encoding, bomLength } = await detectEncoding(file, size);
   let bytesRead = bomLength;
-  const texts = decodedText(path, encoding, bomLength, (n) => (bytesRead += n));
+  const texts = decodedText(file, encoding, bomLength, (n) => (bytesRead += n));
   const { head: sampled, done } = await sample(texts);
 
   const sep = readSepLine(sampled);

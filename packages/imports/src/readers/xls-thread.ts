@@ -8,7 +8,6 @@
  * SheetJS is loaded with `require` wherever this runs (jest, tsx, the compiled worker: its CommonJS
  * build), and given bytes, never a path (its ESM build has no file system).
  */
-import { readFileSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { CFB, read, type CellObject, type WorkBook } from '@e965/xlsx';
 import type { Cell } from '../cells';
@@ -17,9 +16,9 @@ import { countCells } from './biff';
 import { pickSheet, visibleFirst, type SourceRecord } from './source';
 import { formatCodeKind, serialToIsoDate, serialToTime } from './spreadsheet-values';
 
-/** What the thread is given: the stored file, the sheet asked for, the cell limit. */
+/** What the thread is given: the stored file's bytes (transferred, not copied), the sheet asked for, the cell limit. */
 export interface XlsJob {
-  path: string;
+  bytes?: Uint8Array;
   sheet?: string;
   maxCells: number;
 }
@@ -84,7 +83,9 @@ function workbookStream(bytes: Buffer): Buffer {
 
 /** Reads the workbook and picks the sheet: the one named, else the first with a value. */
 function openSheet(job: XlsJob): { name: string; rows: Rows; date1904: boolean } {
-  const stream = workbookStream(readFileSync(job.path));
+  const bytes = job.bytes ?? new Uint8Array(0);
+  job.bytes = undefined; // held by the workbook's stream only, so that it goes once SheetJS has read it
+  const stream = workbookStream(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const cells = countCells(stream);
   if (cells > job.maxCells) {
     throw new BadFileError(

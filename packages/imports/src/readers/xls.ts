@@ -1,6 +1,6 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 import { batchesOf, checkColumns, headerCells, splitHeader, type ReadLimits, type RecordRuns, type Source } from './source';
 import type { FromXlsThread, XlsJob } from './xls-thread';
@@ -26,6 +26,7 @@ class XlsThread {
     const script = threadScript();
     this.thread = new Worker(script.file, {
       workerData: job,
+      transferList: job.bytes ? [job.bytes.buffer as ArrayBuffer] : [],
       execArgv: script.execArgv,
       resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     });
@@ -73,15 +74,33 @@ class XlsThread {
 }
 
 /**
+ * A stored file's bytes in a buffer of their own (sized by `stat`, filled as the file streams in), which
+ * can be transferred to the thread without a copy. SheetJS reads an XLS from bytes in any case.
+ */
+async function wholeFile(file: FileRef): Promise<Uint8Array> {
+  const { size } = await file.store.stat(file.key);
+  const bytes = new Uint8Array(size);
+  let filled = 0;
+  for await (const piece of (await file.store.read(file.key)) as AsyncIterable<Buffer>) {
+    if (filled + piece.length > size) throw new Error(`The stored file "${file.key}" grew while it was read.`);
+    bytes.set(piece, filled);
+    filled += piece.length;
+  }
+  if (filled !== size) throw new Error(`The stored file "${file.key}" shrank while it was read.`);
+  return bytes;
+}
+
+/**
  * Opens a legacy XLS (BIFF) workbook: SheetJS reads it in a thread of its own whose heap is capped at
  * XLS_MEMORY_MB, after the thread has counted its cells against MAX_XLS_CELLS (see `xls-thread.ts`). The
  * sheet is the one named, else the first with a value; formula cells give their cached values. Records
  * come over in runs of 1,000, one run ahead of the batches consumed, so that only the thread holds the
  * workbook (and less of it as it goes); the thread ends with the file.
  */
-export async function openXls(file: string, limits: ReadLimits, sheetName?: string): Promise<Source> {
-  await stat(file); // a missing file fails as such, before any thread starts
-  const thread = new XlsThread({ path: file, sheet: sheetName, maxCells: limits.maxXlsCells }, limits.xlsMemoryMb);
+export async function openXls(file: FileRef, limits: ReadLimits, sheetName?: string): Promise<Source> {
+  // Read whole here (a missing file fails as such, before any thread starts), then handed to the thread.
+  const bytes = await wholeFile(file);
+  const thread = new XlsThread({ bytes, sheet: sheetName, maxCells: limits.maxXlsCells }, limits.xlsMemoryMb);
   try {
     const opened = await thread.receive();
     if (opened.kind === 'failed') {

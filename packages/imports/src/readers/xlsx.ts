@@ -1,3 +1,4 @@
+import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
 import type { SharedStrings } from './shared-strings';
@@ -26,14 +27,35 @@ interface OpenedSheet {
 }
 
 /**
+ * Whether a stored zip is an XLSX workbook, by its central directory (read by byte ranges, nothing
+ * inflated): it has a `[Content_Types].xml` and parts under `xl/`. For an upload whose first bytes do not
+ * tell (a writer that puts a large part first, or streams parts without their sizes). A zip that cannot be
+ * read is not one.
+ */
+export async function isXlsxPackage(file: FileRef): Promise<boolean> {
+  let archive: ZipArchive;
+  try {
+    archive = await ZipArchive.open(file, { maxInflatedBytes: 0 });
+  } catch (error) {
+    if (error instanceof BadFileError) return false;
+    throw error;
+  }
+  try {
+    return archive.has('[Content_Types].xml') && archive.names().some((name) => name.startsWith('xl/'));
+  } finally {
+    archive.close();
+  }
+}
+
+/**
  * Opens an XLSX workbook without loading it: the zip is read entry by entry (sizes checked against what
  * they declare and against `maxInflatedBytes`), the small parts first (workbook, relationships, styles,
  * shared strings — the latter kept on disk), then the chosen sheet's XML is streamed row by row, only as
  * fast as batches are consumed. The sheet is the one named, else the first visible one with a value, else
  * the first hidden one with a value.
  */
-export async function openXlsx(path: string, limits: ReadLimits, sheetName?: string): Promise<Source> {
-  const archive = await ZipArchive.open(path, { maxInflatedBytes: limits.maxInflatedBytes });
+export async function openXlsx(file: FileRef, limits: ReadLimits, sheetName?: string): Promise<Source> {
+  const archive = await ZipArchive.open(file, { maxInflatedBytes: limits.maxInflatedBytes });
   const maxPending = limits.maxRecordChars;
   let strings: SharedStrings | null = null;
   try {

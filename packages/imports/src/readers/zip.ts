@@ -1,6 +1,7 @@
-import { pipeline, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 
 /** Inflated bytes per piece handed on (zlib's default is 16 KB; larger pieces mean fewer hops). */
@@ -31,6 +32,47 @@ const damaged = (reason: string, cause?: unknown) =>
   );
 
 /**
+ * The bytes of a stored file as yauzl reads them: each range it asks for (the central directory, an entry's
+ * header, an entry's data) is one read of the file store, streamed. The store's own failures (a network
+ * error, the file gone) are remembered, so that they are passed on as what they are, not as a damaged
+ * workbook: the import is retried, or fails as `file_missing`.
+ */
+class StoredFileReader extends yauzl.RandomAccessReader {
+  private readonly failures = new WeakSet<object>();
+
+  constructor(private readonly file: FileRef) {
+    super();
+  }
+
+  failed(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.failures.has(error);
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const output = new PassThrough();
+    const fail = (error: Error) => {
+      this.failures.add(error);
+      output.destroy(error);
+    };
+    if (end <= start) {
+      output.end();
+      return output;
+    }
+    // yauzl's `end` is exclusive, a store's range inclusive.
+    this.file.store.read(this.file.key, { start, end: end - 1 }).then((input) => {
+      if (output.destroyed) {
+        input.destroy();
+        return;
+      }
+      input.once('error', fail);
+      output.once('close', () => input.destroy());
+      input.pipe(output);
+    }, fail);
+    return output;
+  }
+}
+
+/**
  * A zip archive read lazily and defensively: entries are listed from the central directory, and each one is
  * inflated only as fast as its bytes are consumed. Every entry's declared size is checked before reading and
  * its actual inflated size as it is read (headers can lie), against the declared size and a budget shared
@@ -42,21 +84,24 @@ export class ZipArchive {
 
   private constructor(
     private readonly zip: ZipFile,
+    private readonly reader: StoredFileReader,
     private readonly entries: ReadonlyMap<string, Entry>,
     private readonly limits: ZipLimits,
   ) {}
 
-  static async open(path: string, limits: ZipLimits): Promise<ZipArchive> {
+  static async open(file: FileRef, limits: ZipLimits): Promise<ZipArchive> {
+    // A stored file gone missing is not the workbook's fault: passed on as it is (`file_missing`).
+    const { size } = await file.store.stat(file.key);
+    const reader = new StoredFileReader(file);
     const zip = await new Promise<ZipFile>((resolve, reject) => {
-      yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, file) => {
-        // A stored file gone missing is not the workbook's fault: passed on as it is (`file_missing`).
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') reject(error);
-        else if (error || !file) reject(damaged('its table of contents cannot be read', error));
-        else resolve(file);
+      yauzl.fromRandomAccessReader(reader, size, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, zip) => {
+        if (error && reader.failed(error)) reject(error);
+        else if (error || !zip) reject(damaged('its table of contents cannot be read', error));
+        else resolve(zip);
       });
     });
     try {
-      return new ZipArchive(zip, await listEntries(zip), limits);
+      return new ZipArchive(zip, reader, await listEntries(zip), limits);
     } catch (error) {
       zip.close();
       throw error;
@@ -65,6 +110,11 @@ export class ZipArchive {
 
   has(name: string): boolean {
     return this.entries.has(name);
+  }
+
+  /** The names of its entries, from the central directory. */
+  names(): string[] {
+    return [...this.entries.keys()];
   }
 
   /** Compressed size of an entry, for progress. */
@@ -122,7 +172,7 @@ export class ZipArchive {
         yield chunk;
       }
     } catch (error) {
-      if (error instanceof BadFileError) throw error;
+      if (error instanceof BadFileError || this.reader.failed(error)) throw error;
       throw damaged(`${name} cannot be inflated`, error);
     } finally {
       output.destroy();
