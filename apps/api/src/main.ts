@@ -51,6 +51,13 @@ async function main(): Promise<void> {
     progressStreamMaxMs: config.PROGRESS_STREAM_MAX_MINUTES * 60_000,
     progress,
     cleanupQueue,
+    sync: {
+      maxRows: config.SYNC_MAX_ROWS,
+      maxBodyBytes: config.SYNC_MAX_BODY_KB * 1024,
+      requestsPerMinute: config.SYNC_REQUESTS_PER_MINUTE,
+      maxCellChars: importLimits(config).maxCellChars,
+      maxStoredErrors: config.MAX_STORED_ERRORS,
+    },
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');

@@ -7,3 +7,4 @@ export * from './profiles';
 export * from './session';
 export * from './tokens';
 export * from './cleanup-runs';
+export * from './sync';

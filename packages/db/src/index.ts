@@ -25,3 +25,7 @@ export * from './sql/cleanup';
 export * from './repositories/cleanup-runs';
 export * from './chunks/chunk-encoding';
 export * from './chunks/chunk-writer';
+export * from './chunks/sync-batch';
+export * from './idempotency';
+export * from './sql/idempotency-keys';
+export * from './sql/import-record';

@@ -4,19 +4,20 @@ import path from 'node:path';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploadOptionsSchema } from '@importer/contracts';
-import { rejectedRowPages, type ImportsRepository, type Queryable } from '@importer/db';
+import { insertImport, rejectedRowPages, runIdempotent, toImportView, type ImportsRepository, type Pool } from '@importer/db';
 import { csvLines, getProfile, PROFILE_NAMES, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
 import { badRequest, notFound } from '../errors';
 import { idParam } from '../id-param';
+import { answerIdempotent, idempotencyClaim } from '../idempotency';
 import { requireRole } from '../middleware/auth';
 import { detectFormat, uploadedFile, uploadMiddleware } from '../upload';
 import { listIssues, parseOr, parseQuery } from '../validation';
 
 export interface ImportsRouteDeps {
   imports: ImportsRepository;
-  /** Reads the rejected rows page by page for the CSV download. */
-  pool: Queryable;
+  /** Records uploads (with their Idempotency-Key); reads the rejected rows page by page for the CSV download. */
+  pool: Pool;
   queue: ImportsQueue;
   logger: Logger;
   storageDir: string;
@@ -63,17 +64,32 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
           badRequest('invalid_options', `Invalid options: ${listIssues(issues)}`, issues),
         );
         const format = await detectFormat(file);
-        const created = await imports.create({
-          id: randomUUID(),
-          profile,
-          options,
-          fileName: file.originalname,
-          fileSize: file.size,
-          fileSha256: file.sha256,
-          fileKey: file.key,
-          fileFormat: format,
-          createdBy: req.principal?.name ?? null,
+        // Idempotency-Key: the same fields and file bytes are the same request.
+        const claim = idempotencyClaim(req, () => ({ profile, options, file: file.sha256 }));
+        const recorded = await runIdempotent(deps.pool, claim, async (tx) => {
+          const record = await insertImport(tx, {
+            id: randomUUID(),
+            source: 'file',
+            profile,
+            options,
+            fileName: file.originalname,
+            fileSize: file.size,
+            fileSha256: file.sha256,
+            fileKey: file.key,
+            fileFormat: format,
+            createdBy: req.principal?.name ?? null,
+          });
+          const view = toImportView(record);
+          return { value: view, answer: { statusCode: 202, body: view }, importId: view.id };
         });
+        if (recorded.outcome === 'replay') res.location(`${req.baseUrl}/${(recorded.answer.body as { id: string }).id}`);
+        if (recorded.outcome !== 'done') {
+          // The first request's answer, or an error: this upload's copy of the file is not needed.
+          await unlink(file.path).catch(() => undefined);
+          answerIdempotent(res, recorded, () => undefined);
+          return;
+        }
+        const created = recorded.value;
         // The import is committed before its job exists; should Redis be down now, the worker's reconciler
         // enqueues it later, so the upload still succeeds.
         try {

@@ -3,6 +3,7 @@ import {
   type FileFormat,
   type ImportOptions,
   type ImportOptionsInput,
+  type ImportSource,
   type ImportStatus,
   type ImportView,
   type Page,
@@ -39,10 +40,11 @@ export interface FileDialect {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function toImportView(row: Import): ImportView {
+export function toImportView(row: Import): ImportView {
   return {
     id: row.id,
     profile: row.profile,
+    source: row.source as ImportSource,
     // Written by `create` through the contract's schema.
     options: row.options as ImportOptions,
     status: row.status as ImportStatus,
@@ -101,8 +103,14 @@ export function createImportsRepository(prisma: PrismaClient) {
     },
 
     /** Newest first, by (createdAt, id) keyset. */
-    async list(filter: { status?: ImportStatus; profile?: string; limit: number; cursor?: string }): Promise<Page<ImportView>> {
-      const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile };
+    async list(filter: {
+      status?: ImportStatus;
+      profile?: string;
+      source?: ImportSource;
+      limit: number;
+      cursor?: string;
+    }): Promise<Page<ImportView>> {
+      const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile, source: filter.source };
       if (filter.cursor) {
         const { createdAt, id } = decodeImportsCursor(filter.cursor);
         where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
