@@ -15,6 +15,21 @@ export interface HeaderMap {
   unknown: string[];
 }
 
+/** The profile's columns by folded name and alias (`foldHeader`). */
+function columnsByFoldedName(profile: Profile): Map<string, ColumnSpec> {
+  const byName = new Map<string, ColumnSpec>();
+  for (const spec of profile.columns) {
+    for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(foldHeader(name), spec);
+  }
+  return byName;
+}
+
+/** The column a header names as `mapHeaders` matches it (name or alias, folded), or undefined. */
+export function columnNamed(profile: Profile): (header: string) => ColumnSpec | undefined {
+  const byName = columnsByFoldedName(profile);
+  return (header) => byName.get(foldHeader(header));
+}
+
 /**
  * Matches a file's header row to a profile's columns by canonical name or alias, ignoring case, accents,
  * surrounding spaces and the difference between space, `_` and `-`. Fails the file when a required column
@@ -22,10 +37,7 @@ export interface HeaderMap {
  * `name`). Headers are only ever compared through maps, so `__proto__` or `constructor` are plain text.
  */
 export function mapHeaders(profile: Profile, headers: readonly string[]): HeaderMap {
-  const byName = new Map<string, ColumnSpec>();
-  for (const spec of profile.columns) {
-    for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(foldHeader(name), spec);
-  }
+  const byName = columnsByFoldedName(profile);
   const columns: MappedColumn[] = [];
   const unknown: string[] = [];
   /** Folded header, or column name for mapped headers → where it was first seen. */

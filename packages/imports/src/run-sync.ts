@@ -12,12 +12,13 @@ import {
 } from '@importer/db';
 import type { Cell } from './cells';
 import { BadFileError } from './errors';
-import { mapHeaders, type HeaderMap } from './headers';
+import { columnNamed, mapHeaders, type HeaderMap } from './headers';
 import { LookupCache } from './lookups';
 import { parseImportOptions } from './options';
 import { ChunkPreparer } from './prepare-chunk';
 import type { Profile } from './profiles';
 import type { SourceRecord } from './readers';
+import { foldHeader } from './text';
 
 export interface SyncEngineDeps {
   pool: Pool;
@@ -66,12 +67,8 @@ export const SYNC_FILE_NAME = 'sync-batch.json';
  */
 export async function runSync(deps: SyncEngineDeps, batch: SyncBatchInput): Promise<Idempotent<SyncResult>> {
   const { profile } = batch;
-  const headers = keysOf(batch.rows);
-  const mapped = mapKeys(profile, headers);
-  const records: SourceRecord[] = batch.rows.map((row, index) => ({
-    row: index + 2,
-    cells: mapped.headers.map((header) => (Object.hasOwn(row, header) ? (row[header] ?? null) : null)),
-  }));
+  const { headers, records } = batchRecords(profile, batch.rows);
+  const mapped = mapColumns(profile, headers);
   const options = parseImportOptions({ mode: batch.mode, dryRun: batch.dryRun });
   const body = JSON.stringify(batch.rows);
   const id = randomUUID();
@@ -79,7 +76,7 @@ export async function runSync(deps: SyncEngineDeps, batch: SyncBatchInput): Prom
   return runIdempotent(deps.pool, batch.idempotency, async (tx) => {
     const preparer = new ChunkPreparer(
       profile,
-      mapped.map.columns,
+      mapped.columns,
       new LookupCache(),
       options,
       { db: tx, maxCellChars: deps.limits.maxCellChars },
@@ -100,7 +97,7 @@ export async function runSync(deps: SyncEngineDeps, batch: SyncBatchInput): Prom
         fileFormat: 'json',
         createdBy: batch.createdBy,
         headers,
-        unknownColumns: mapped.map.unknown,
+        unknownColumns: mapped.unknown,
       },
       table: profile.table,
       mode: options.mode,
@@ -127,33 +124,65 @@ export async function runSync(deps: SyncEngineDeps, batch: SyncBatchInput): Prom
   });
 }
 
-/** Every key of the rows, in the order first seen: the batch's "header row". */
-function keysOf(rows: readonly Readonly<Record<string, Cell>>[]): string[] {
-  const keys = new Set<string>();
-  for (const row of rows) for (const key of Object.keys(row)) keys.add(key);
-  return [...keys];
+/**
+ * The batch as a file: its "header row" (in the order first seen, one header per column the keys name, by
+ * the column's name, and each unknown key as sent) and its records (row = index + 2, cells under those
+ * headers). Rows may spell a column differently (`siren`, `SIREN`); one row naming a column twice is refused.
+ */
+function batchRecords(
+  profile: Profile,
+  rows: readonly Readonly<Record<string, Cell>>[],
+): { headers: string[]; records: SourceRecord[] } {
+  const named = columnNamed(profile);
+  const headers: string[] = [];
+  /** Position in `headers` of each key seen, and of each header (a column's name, or a folded unknown key). */
+  const positionOfKey = new Map<string, number>();
+  const positionOfHeader = new Map<string, number>();
+  const position = (key: string): number => {
+    let at = positionOfKey.get(key);
+    if (at !== undefined) return at;
+    const column = named(key)?.name;
+    const header = column ?? `unknown:${foldHeader(key)}`;
+    at = positionOfHeader.get(header);
+    if (at === undefined) {
+      at = headers.push(column ?? key) - 1;
+      positionOfHeader.set(header, at);
+    }
+    positionOfKey.set(key, at);
+    return at;
+  };
+  const records = rows.map((row, index): SourceRecord => {
+    const keys = Object.keys(row);
+    const positions = keys.map(position);
+    const cells = new Array<Cell>(headers.length).fill(null);
+    const keyAt = new Map<number, string>();
+    positions.forEach((at, k) => {
+      const key = keys[k] as string;
+      const earlier = keyAt.get(at);
+      if (earlier !== undefined) {
+        throw new BadSyncBatchError(
+          'duplicate_keys',
+          `Row ${index} has the keys ${JSON.stringify(earlier)} and ${JSON.stringify(key)}, which both name the column "${headers[at]}"; send each column under one key.`,
+          { index, keys: [earlier, key], column: headers[at] ?? null },
+        );
+      }
+      keyAt.set(at, key);
+      cells[at] = row[key] ?? null;
+    });
+    return { row: index + 2, cells };
+  });
+  return { headers, records };
 }
 
 /**
- * The keys matched to columns as a file's headers are. A required column no key names is added (blank in
- * every row), so that each row fails with `required` rather than the whole batch; two keys naming one column
- * refuse the batch.
+ * The batch's headers matched to columns as a file's are. A required column no key names is mapped to a
+ * blank column after the headers, so that each row fails with `required` rather than the whole batch.
  */
-function mapKeys(profile: Profile, keys: readonly string[]): { map: HeaderMap; headers: string[] } {
+function mapColumns(profile: Profile, headers: readonly string[]): HeaderMap {
   try {
-    return { map: mapHeaders(profile, keys), headers: [...keys] };
+    return mapHeaders(profile, headers);
   } catch (error) {
-    if (!(error instanceof BadFileError)) throw error;
-    if (error.code === 'missing_columns') {
-      const headers = [...keys, ...(error.details?.missing as string[])];
-      return { map: mapHeaders(profile, headers), headers };
-    }
-    const named = (error.details?.headers as string[] | undefined) ?? [];
-    const column = error.details?.column as string | null | undefined;
-    throw new BadSyncBatchError(
-      'duplicate_keys',
-      `The keys ${named.map((key) => JSON.stringify(key)).join(' and ')} ${column ? `both name the column "${column}"` : 'are the same once case and accents are ignored'}; send each column under one key.`,
-      { keys: named, column: column ?? null },
-    );
+    if (!(error instanceof BadFileError) || error.code !== 'missing_columns') throw error;
+    return mapHeaders(profile, [...headers, ...(error.details?.missing as string[])]);
   }
 }
