@@ -103,7 +103,10 @@ describe('Idempotency-Key on POST /sync/:profile', () => {
   it('keeps an answer 24 h: the nightly cleanup deletes it once expired, and the key is free again', async () => {
     const first = await sync([companyRow(7)], 'daily');
     const cleanup = (now: Date) =>
-      runCleanup({ pool: api.db.pool, storageDir: api.storageDir, retention: { importsDays: 90, filesDays: 30 }, now: () => now }, 'manual');
+      runCleanup(
+        { pool: api.db.pool, storageDir: api.storageDir, retention: { importsDays: 90, filesDays: 30 }, now: () => now },
+        'manual',
+      );
     await cleanup(new Date());
     expect((await sync([companyRow(7)], 'daily')).headers['idempotent-replayed']).toBe('true');
 

@@ -43,7 +43,10 @@ describe('SQL statements per sync batch', () => {
     expect(small.statements.filter((name) => name.startsWith('write_chunk_'))).toHaveLength(1);
 
     // Updating the same rows, and with an Idempotency-Key (its lock, look-up and stored answer): still constant.
-    const updates = [await statementsOfBatch(0, 100, { nom: 'Renamed', key: 'a' }), await statementsOfBatch(10_000, 1_000, { nom: 'Renamed', key: 'b' })];
+    const updates = [
+      await statementsOfBatch(0, 100, { nom: 'Renamed', key: 'a' }),
+      await statementsOfBatch(10_000, 1_000, { nom: 'Renamed', key: 'b' }),
+    ];
     expect(updates[0]!.answer).toMatchObject({ updated: 90 });
     expect(updates[1]!.answer).toMatchObject({ updated: 900 });
     expect(updates[1]!.statements).toEqual(updates[0]!.statements);

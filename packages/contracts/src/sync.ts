@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { writeModeSchema } from './imports';
 
 /** One value of a sync row: what a JSON cell may be (a nested object or array is refused with 400). */
-const syncValueSchema = z
-  .union([z.string(), z.number(), z.boolean(), z.null()])
-  .describe('A cell: text, number, boolean or null (blank)');
+const syncValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]).describe('A cell: text, number, boolean or null (blank)');
 
 /** `POST /sync/:profile` (docs/api.md, "Sync"): a batch of rows, at most `SYNC_MAX_ROWS`. */
 export const syncRequestSchema = z
@@ -48,14 +46,14 @@ export const syncRowErrorSchema = z
 /** `200` of `POST /sync/:profile`: what became of each row. */
 export const syncAnswerSchema = z
   .object({
-    status: z
-      .enum(SYNC_STATUSES)
-      .describe('`success`: no row failed; `failed`: every row failed; `partial_success`: some did'),
+    status: z.enum(SYNC_STATUSES).describe('`success`: no row failed; `failed`: every row failed; `partial_success`: some did'),
     importId: z.uuid().describe('The import that records this batch (`source: "sync"`): `GET /imports/:id`'),
     created: count,
     updated: count,
     unchanged: count.describe('Identical to what is stored (in `insert_only` mode an existing key counts as skipped)'),
-    skipped: count.describe('Left out: an earlier row of the batch with the same key as a later one, or an existing key in `insert_only` mode'),
+    skipped: count.describe(
+      'Left out: an earlier row of the batch with the same key as a later one, or an existing key in `insert_only` mode',
+    ),
     failed: count,
     errors: z.array(syncRowErrorSchema).describe('Every error of every failed row, by index; warnings are in `GET /imports/:id/errors`'),
   })

@@ -14,10 +14,7 @@ import {
  * body).
  */
 export type Idempotent<T> =
-  | { outcome: 'done'; value: T }
-  | { outcome: 'replay'; answer: StoredAnswer }
-  | { outcome: 'in_progress' }
-  | { outcome: 'key_reused' };
+  { outcome: 'done'; value: T } | { outcome: 'replay'; answer: StoredAnswer } | { outcome: 'in_progress' } | { outcome: 'key_reused' };
 
 /** What a request's work gives back: its value, the answer to store under the key, and the import it recorded. */
 export interface IdempotentWork<T> {

@@ -129,10 +129,7 @@ export async function runSync(deps: SyncEngineDeps, batch: SyncBatchInput): Prom
  * the column's name, and each unknown key as sent) and its records (row = index + 2, cells under those
  * headers). Rows may spell a column differently (`siren`, `SIREN`); one row naming a column twice is refused.
  */
-function batchRecords(
-  profile: Profile,
-  rows: readonly Readonly<Record<string, Cell>>[],
-): { headers: string[]; records: SourceRecord[] } {
+function batchRecords(profile: Profile, rows: readonly Readonly<Record<string, Cell>>[]): { headers: string[]; records: SourceRecord[] } {
   const named = columnNamed(profile);
   const headers: string[] = [];
   /** Position in `headers` of each key seen, and of each header (a column's name, or a folded unknown key). */

@@ -28,48 +28,42 @@ export interface SyncRouteDeps {
 export function syncRouter(deps: SyncRouteDeps): Router {
   const router = Router();
   const rateLimit = deps.rateLimit ? [deps.rateLimit] : [];
-  router.post(
-    '/:profile',
-    requireRole('admin', 'operator'),
-    ...rateLimit,
-    express.json({ limit: deps.maxBodyBytes }),
-    async (req, res) => {
-      const name = String(req.params.profile);
-      const profile = getProfile(name);
-      if (!profile) {
-        throw new HttpError(404, 'unknown_profile', `Unknown profile "${name}"; expected one of ${PROFILE_NAMES.join(', ')}.`, {
-          profiles: PROFILE_NAMES,
-        });
-      }
-      const body: unknown = req.body;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw badRequest('invalid_sync_request', 'Send a JSON object {"rows": [...]} with Content-Type: application/json.');
-      }
-      const rows = (body as { rows?: unknown }).rows;
-      if (Array.isArray(rows) && rows.length > deps.maxRows) {
-        throw new HttpError(
-          413,
-          'too_many_rows',
-          `The batch has ${rows.length} rows; at most ${deps.maxRows} may be sent at once (SYNC_MAX_ROWS): split it.`,
-          { rows: rows.length, limit: deps.maxRows },
-        );
-      }
-      const request = parseOr(syncRequestSchema, body, (issues) =>
-        badRequest('invalid_sync_request', `Invalid sync request: ${listIssues(issues)}`, issues),
+  router.post('/:profile', requireRole('admin', 'operator'), ...rateLimit, express.json({ limit: deps.maxBodyBytes }), async (req, res) => {
+    const name = String(req.params.profile);
+    const profile = getProfile(name);
+    if (!profile) {
+      throw new HttpError(404, 'unknown_profile', `Unknown profile "${name}"; expected one of ${PROFILE_NAMES.join(', ')}.`, {
+        profiles: PROFILE_NAMES,
+      });
+    }
+    const body: unknown = req.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw badRequest('invalid_sync_request', 'Send a JSON object {"rows": [...]} with Content-Type: application/json.');
+    }
+    const rows = (body as { rows?: unknown }).rows;
+    if (Array.isArray(rows) && rows.length > deps.maxRows) {
+      throw new HttpError(
+        413,
+        'too_many_rows',
+        `The batch has ${rows.length} rows; at most ${deps.maxRows} may be sent at once (SYNC_MAX_ROWS): split it.`,
+        { rows: rows.length, limit: deps.maxRows },
       );
-      const claim = idempotencyClaim(req, () => ({ profile: profile.name, ...request }));
-      let outcome;
-      try {
-        outcome = await runSync(
-          { pool: deps.pool, limits: deps.limits },
-          { profile, ...request, createdBy: req.principal?.name ?? null, idempotency: claim },
-        );
-      } catch (error) {
-        if (error instanceof BadSyncBatchError) throw badRequest(error.code, error.message, error.details);
-        throw error;
-      }
-      answerIdempotent(res, outcome, ({ answer }) => res.status(200).json(answer));
-    },
-  );
+    }
+    const request = parseOr(syncRequestSchema, body, (issues) =>
+      badRequest('invalid_sync_request', `Invalid sync request: ${listIssues(issues)}`, issues),
+    );
+    const claim = idempotencyClaim(req, () => ({ profile: profile.name, ...request }));
+    let outcome;
+    try {
+      outcome = await runSync(
+        { pool: deps.pool, limits: deps.limits },
+        { profile, ...request, createdBy: req.principal?.name ?? null, idempotency: claim },
+      );
+    } catch (error) {
+      if (error instanceof BadSyncBatchError) throw badRequest(error.code, error.message, error.details);
+      throw error;
+    }
+    answerIdempotent(res, outcome, ({ answer }) => res.status(200).json(answer));
+  });
   return router;
 }

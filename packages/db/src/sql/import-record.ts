@@ -56,6 +56,10 @@ export async function insertImport(db: Queryable, input: NewRecordedImport): Pro
 
 /** The import record as it stands in this transaction. */
 export async function readImport(db: Queryable, id: string): Promise<Import | null> {
-  const { rows } = await db.query<Import>({ name: 'read_import', text: `SELECT ${IMPORT_COLUMNS} FROM "imports" WHERE "id" = $1`, values: [id] });
+  const { rows } = await db.query<Import>({
+    name: 'read_import',
+    text: `SELECT ${IMPORT_COLUMNS} FROM "imports" WHERE "id" = $1`,
+    values: [id],
+  });
   return rows[0] ?? null;
 }
