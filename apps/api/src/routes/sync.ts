@@ -53,16 +53,12 @@ export function syncRouter(deps: SyncRouteDeps): Router {
       badRequest('invalid_sync_request', `Invalid sync request: ${listIssues(issues)}`, issues),
     );
     const claim = idempotencyClaim(req, () => ({ profile: profile.name, ...request }));
-    let outcome;
-    try {
-      outcome = await runSync(
-        { pool: deps.pool, limits: deps.limits },
-        { profile, ...request, createdBy: req.principal?.name ?? null, idempotency: claim },
-      );
-    } catch (error) {
-      if (error instanceof BadSyncBatchError) throw badRequest(error.code, error.message, error.details);
-      throw error;
-    }
+    const outcome = await runSync(
+      { pool: deps.pool, limits: deps.limits },
+      { profile, ...request, createdBy: req.principal?.name ?? null, idempotency: claim },
+    ).catch((error: unknown) => {
+      throw error instanceof BadSyncBatchError ? badRequest(error.code, error.message, error.details) : error;
+    });
     answerIdempotent(res, outcome, ({ answer }) => res.status(200).json(answer));
   });
   return router;
