@@ -78,10 +78,10 @@ export const importViewSchema = z
     options: importOptionsSchema,
     status: importStatusSchema,
     file: z.object({
-      name: z.string().describe('As uploaded, read as UTF-8'),
+      name: z.string().describe('As uploaded, read as UTF-8 (`sync-batch.json` for a sync batch)'),
       size: count.describe('Bytes'),
       sha256: z.string(),
-      format: z.enum(FILE_FORMATS),
+      format: z.enum(FILE_FORMATS).describe('Decided by content; `json` for a sync batch'),
       encoding: z.string().nullable().describe('CSV: the detected encoding, once a worker opened the file'),
       delimiter: z.string().nullable().describe('CSV: the detected delimiter'),
       sheet: z.string().nullable().describe('Workbooks: the sheet read'),
