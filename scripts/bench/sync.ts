@@ -18,9 +18,9 @@ export interface SyncRun {
   p99Ms: number;
   totals: { created: number; updated: number; unchanged: number; skipped: number; failed: number };
   /**
-   * The API's resident memory (MB): before the run; the most it held once warmed up (after the first tenth
-   * of the batches); the most it held over the rest of the run (read after each batch); its peak (VmHWM);
-   * after the run. Flat: the rest adds nothing to the warmed-up figure.
+   * The API's resident memory (MB): before the run; the most it held over the first half of the batches
+   * (read after each batch: its warm-up, V8 and the allocator growing to what the batches in flight need);
+   * the most over the second half; its peak (VmHWM); after the run. Flat: the second half adds nothing.
    */
   api: { beforeMb: number; warmMb: number; laterMb: number; peakMb: number; afterMb: number };
   /** The worker's resident memory before the run and its peak during it (MB): it takes no part in a sync. */
@@ -81,7 +81,7 @@ export async function syncOverHttp(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   latencies.sort((a, b) => a - b);
-  const warm = Math.max(1, Math.ceil(samples.length / 10));
+  const warm = Math.max(1, Math.ceil(samples.length / 2));
   return {
     rows: options.rows,
     batches: bodies.length,
