@@ -47,6 +47,12 @@ function benchCompany(n: number): string[] {
 
 export const BENCH_HEADERS: readonly string[] = COMPANY_HEADERS;
 
+/** The n-th company as a JSON row of `POST /sync/:profile` (the same values as the files' n-th row). */
+export const benchCompanyObject = (n: number): Record<string, string> => {
+  const cells = benchCompany(n);
+  return Object.fromEntries(BENCH_HEADERS.map((header, i) => [header, cells[i] as string]));
+};
+
 const BLOCK = 10_000;
 
 /** What a dry run of the changes file should report against a table holding the base file. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --csv-rows N --xlsx-rows N --chunk-size N --keep-db]`: Importer's speed against
+ * `npm run bench [-- --csv-rows N --xlsx-rows N --sync-rows N --chunk-size N --keep-db]`: Importer's speed against
  * PostgreSQL's own, measured in one run on one machine; the targets are in docs/benchmark.md.
  *
  * 1. Deterministic companies files (default: a 1,000,000-row CSV and a 100,000-row XLSX), cached under
@@ -12,7 +12,10 @@
  *    then the XLSX into an empty table. The worker's peak RSS for each.
  * 5. A dry run at full size: a changed copy of the CSV against the imported table must report exactly what
  *    it would create, update, leave unchanged and fail, and leave the table as it was (checksum).
- * 6. SQL statements per chunk, in process, at two chunk sizes.
+ * 6. Sync: companies pushed as JSON to `POST /sync/companies` (default 100,000 rows, 100 batches of 1,000,
+ *    4 concurrent clients) into an empty table; rows/s against the CSV reference, per-batch latency, the API's
+ *    and the worker's memory.
+ * 7. SQL statements per chunk, in process, at two chunk sizes.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -26,10 +29,11 @@ import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/q
 import { createBenchDatabase } from './database';
 import { companiesChangesCsv, companiesCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp, type ImporterRun } from './importer';
-import { peakRssMb, resetPeakRss, startApi, startWorker, type AppProcess } from './processes';
+import { peakRssMb, resetPeakRss, startApi, startWorker, workingPid, type AppProcess } from './processes';
 import { referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type Measured } from './report';
 import { measureStatements } from './statements';
+import { syncOverHttp } from './sync';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CACHE = path.join(ROOT, '.data/bench');
@@ -38,6 +42,7 @@ const { values: flags } = parseArgs({
   options: {
     'csv-rows': { type: 'string', default: '1000000' },
     'xlsx-rows': { type: 'string', default: '100000' },
+    'sync-rows': { type: 'string', default: '100000' },
     'chunk-size': { type: 'string' },
     'statement-rows': { type: 'string', default: '20000' },
     'keep-db': { type: 'boolean', default: false },
@@ -64,6 +69,7 @@ const log = (message: string) => console.log(`[bench] ${message}`);
 async function main(): Promise<void> {
   const csvRows = count('csv-rows');
   const xlsxRows = count('xlsx-rows');
+  const syncRows = count('sync-rows');
   const statementRows = count('statement-rows');
   const serverUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
       MAX_ROWS: String(Math.max(csvRows, xlsxRows)),
       IMPORTS_PER_MINUTE: '1000',
       UPLOADS_PER_HOUR: '1000',
+      SYNC_REQUESTS_PER_MINUTE: '100000',
       LOG_LEVEL: 'info',
       ...(flags['chunk-size'] ? { CHUNK_SIZE: String(count('chunk-size')) } : {}),
     };
@@ -130,6 +137,20 @@ async function main(): Promise<void> {
     log(`dry run: ${JSON.stringify(dryRun.totals)}, table ${dryRun.untouched ? 'untouched' : 'CHANGED'}`);
     await db.reset();
     measured.importer.xlsx = await run('XLSX first import', xlsx);
+
+    log(`sync: ${syncRows.toLocaleString('en')} rows as batches of 1,000 from 4 concurrent clients, into an empty table`);
+    await db.reset();
+    const sync = await syncOverHttp(baseUrl, token, {
+      rows: syncRows,
+      batchSize: 1_000,
+      clients: 4,
+      apiPid: await workingPid(api.child.pid as number),
+      workerPid,
+    });
+    measured.sync = sync;
+    log(
+      `sync: ${JSON.stringify(sync.totals)} in ${sync.seconds.toFixed(1)} s, p50 ${sync.p50Ms.toFixed(0)} ms, p99 ${sync.p99Ms.toFixed(0)} ms`,
+    );
     await Promise.all(processes.map((p) => p.stop()));
 
     log('statements per chunk, in process, at two chunk sizes');

@@ -65,3 +65,16 @@ export async function peakRssMb(pid: number): Promise<number> {
 export async function resetPeakRss(pid: number): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5');
 }
+
+/**
+ * The process that does the work under a launcher: `tsx` runs the API in a node child of its own, so its
+ * memory is that child's. Follows first children down from `pid` to the last one.
+ */
+export async function workingPid(pid: number): Promise<number> {
+  for (;;) {
+    const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+    const child = Number(children.trim().split(/\s+/)[0]);
+    if (!Number.isInteger(child) || child <= 0) return pid;
+    pid = child;
+  }
+}

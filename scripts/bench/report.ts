@@ -2,6 +2,7 @@
 import type { ImporterRun } from './importer';
 import type { ExpectedTotals } from './files';
 import type { ReferenceRun } from './reference';
+import type { SyncRun } from './sync';
 
 interface ImporterMeasure {
   run: ImporterRun;
@@ -23,6 +24,7 @@ export interface Measured {
   statements: Map<number, number[]>;
   chunkSize?: number;
   dryRun?: DryRunMeasure;
+  sync?: SyncRun;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en');
@@ -48,6 +50,19 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
   line('Importer CSV first import (API → queue → worker)', m.csvRows, m.importer.first, m.reference.first);
   line('Importer CSV identical re-import', m.csvRows, m.importer.again, m.reference.again);
   line('Importer XLSX first import', m.xlsxRows, m.importer.xlsx);
+  const { sync } = m;
+  if (sync) {
+    const refRate = m.reference.first ? m.csvRows / m.reference.first.seconds : NaN;
+    rows.push([
+      `Importer sync, ${int(sync.batches)} batches × ${int(sync.rows / sync.batches)} rows, ${sync.clients} clients`,
+      int(sync.rows),
+      sync.seconds.toFixed(1),
+      int(sync.rows / sync.seconds),
+      int(refRate),
+      `${(sync.rows / sync.seconds / refRate).toFixed(2)}×`,
+      `${sync.worker.peakMb.toFixed(0)} MB`,
+    ]);
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log('');
   for (const [i, r] of rows.entries()) {
@@ -59,6 +74,14 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
     `\nupload over HTTP (included above): CSV ${upload(m.importer.first)} / ${upload(m.importer.again)}, XLSX ${upload(m.importer.xlsx)}`,
   );
   if (m.chunkSize) console.log(`worker CHUNK_SIZE: ${int(m.chunkSize)}`);
+  if (sync) {
+    console.log(
+      `sync: batch latency p50 ${sync.p50Ms.toFixed(0)} ms, p99 ${sync.p99Ms.toFixed(0)} ms; ${JSON.stringify(sync.totals)}; ` +
+        `API RSS ${sync.api.beforeMb.toFixed(0)} MB before, ${sync.api.warmMb.toFixed(0)} MB over the first half of the batches, ` +
+        `${sync.api.laterMb.toFixed(0)} MB over the second (peak ${sync.api.peakMb.toFixed(0)} MB), ${sync.api.afterMb.toFixed(0)} MB after; ` +
+        `worker ${sync.worker.beforeMb.toFixed(0)} MB before, peak ${sync.worker.peakMb.toFixed(0)} MB (it takes no part)`,
+    );
+  }
   const statementLines = [...m.statements].map(([size, chunks]) => {
     const shown = chunks.length > 8 ? `${chunks.slice(0, 8).join(', ')}, …` : chunks.join(', ');
     return `${int(size)} rows/chunk → ${chunks.length} chunks [${shown}], max ${Math.max(...chunks)}`;
@@ -103,6 +126,25 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
       `max ${maxima.join(' / ')}, after the first chunk ${steady.join(' / ')}`,
     ],
   ];
+  if (sync) {
+    targets.push(
+      [
+        'sync: every row created, none failed',
+        sync.totals.created === sync.rows && sync.totals.failed === 0,
+        `${int(sync.totals.created)} created, ${int(sync.totals.failed)} failed`,
+      ],
+      [
+        'sync: API memory flat (RSS over the second half of the batches ≤ over the first half + 64 MB)',
+        sync.api.laterMb <= sync.api.warmMb + 64,
+        `${sync.api.warmMb.toFixed(0)} → ${sync.api.laterMb.toFixed(0)} MB`,
+      ],
+      [
+        'sync: worker memory flat (peak ≤ its RSS before + 16 MB)',
+        sync.worker.peakMb <= sync.worker.beforeMb + 16,
+        `${sync.worker.beforeMb.toFixed(0)} → peak ${sync.worker.peakMb.toFixed(0)} MB`,
+      ],
+    );
+  }
   if (m.dryRun) {
     const exact = JSON.stringify(m.dryRun.totals) === JSON.stringify(m.dryRun.expected);
     targets.push([

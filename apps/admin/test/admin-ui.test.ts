@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import type { ErrorBody } from '@importer/contracts';
+import type { ErrorBody, SyncAnswer } from '@importer/contracts';
 import { COMPANY_HEADERS, companyRow, sirenFor, toCsv, type FixtureRow } from '@importer/testing';
 import { ARTIFACTS, PASSWORD, startStack, type Stack } from './stack';
 
@@ -330,6 +330,30 @@ describe('a viewer', () => {
     });
     expect(pause).toBe(403);
     expect(await stack.queue.isPaused()).toBe(false);
+    await page.context().close();
+  });
+});
+
+describe('a sync batch', () => {
+  it('shows in the imports list with a sync badge, and its page calls it "sync batch"', async () => {
+    const response = await fetch(`${stack.baseUrl}/api/v1/sync/companies`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rows: [companyRow(900), { siren: '1', nom: 'bad' }] }),
+    });
+    expect(response.status).toBe(200);
+    const { importId } = (await response.json()) as SyncAnswer;
+
+    const { page, dialogs } = await stack.newPage();
+    await stack.logIn(page, 'admin@example.com');
+    await page.goto('/admin/imports');
+    const row = page.locator(`tr[data-import-id="${importId}"]`);
+    await row.locator('.tag-sync').getByText('sync').waitFor();
+    await row.getByText('Completed with errors').waitFor();
+    await row.getByRole('link', { name: 'sync batch' }).click();
+    await page.getByRole('heading', { level: 1, name: 'sync batch' }).waitFor();
+    await page.waitForFunction(() => document.title === 'sync batch · Importer');
+    expect(dialogs).toEqual([]);
     await page.context().close();
   });
 });

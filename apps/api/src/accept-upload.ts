@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ImportOptionsInput } from '@importer/contracts';
-import type { ImportsRepository } from '@importer/db';
+import { insertImport, runIdempotent, toImportView, type ImportsRepository, type Pool } from '@importer/db';
 import { enqueueImport, type ImportsQueue } from '@importer/queue';
 import type { FileStore } from '@importer/storage';
 import { badRequest } from './errors';
+import { answerIdempotent, idempotencyClaim } from './idempotency';
 import { detectFormat, uploadedFile, uploadMiddleware } from './upload';
 
 /**
@@ -14,6 +15,8 @@ import { detectFormat, uploadedFile, uploadMiddleware } from './upload';
  */
 export interface AcceptUploadDeps {
   imports: ImportsRepository;
+  /** Records the import, with the request's Idempotency-Key in the same transaction. */
+  pool: Pool;
   queue: ImportsQueue;
   logger: Logger;
   /** Where uploads are stored (`STORAGE_DRIVER`). */
@@ -67,19 +70,34 @@ export async function acceptUpload(
       );
     }
     const format = await detectFormat(deps.fileStore, file);
-    const created = await deps.imports.create({
-      id: randomUUID(),
-      profile,
-      options,
-      fileName: file.originalname,
-      fileSize: file.size,
-      fileSha256: file.sha256,
-      fileKey: file.key,
-      fileFormat: format,
-      createdBy: req.principal?.name ?? null,
-      parentId: parentId ?? null,
-      webhookUrl: webhookUrl ?? null,
+    // Idempotency-Key: the same fields and file bytes are the same request.
+    const claim = idempotencyClaim(req, () => ({ profile, options, parentId, webhookUrl, file: file.sha256 }));
+    const recorded = await runIdempotent(deps.pool, claim, async (tx) => {
+      const record = await insertImport(tx, {
+        id: randomUUID(),
+        source: 'file',
+        profile,
+        options,
+        fileName: file.originalname,
+        fileSize: file.size,
+        fileSha256: file.sha256,
+        fileKey: file.key,
+        fileFormat: format,
+        createdBy: req.principal?.name ?? null,
+        parentId: parentId ?? null,
+        webhookUrl: webhookUrl ?? null,
+      });
+      const view = toImportView(record);
+      return { value: view, answer: { statusCode: 202, body: view }, importId: view.id };
     });
+    if (recorded.outcome !== 'done') {
+      // The first request's answer again (409 and 422 are thrown, and the file removed below); this copy of the file is not needed.
+      if (recorded.outcome === 'replay') res.location(`${req.baseUrl}/${(recorded.answer.body as { id: string }).id}`);
+      answerIdempotent(res, recorded, () => undefined);
+      await deps.fileStore.delete(file.key).catch(() => undefined);
+      return;
+    }
+    const created = recorded.value;
     // The import is committed before its job exists; should Redis be down now, the worker's reconciler
     // enqueues it later, so the upload still succeeds.
     try {

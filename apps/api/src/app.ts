@@ -22,7 +22,7 @@ import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { httpMetrics } from './middleware/metrics';
-import { loginRateLimits, uploadRateLimit } from './middleware/rate-limit';
+import { loginRateLimits, syncRateLimit, uploadRateLimit } from './middleware/rate-limit';
 import { createProgressStreams } from './progress-streams';
 import { adminRouter } from './routes/admin';
 import { importEventsRouter } from './routes/events';
@@ -38,6 +38,7 @@ import { metricsRouter } from './routes/metrics';
 import { profilesRouter } from './routes/profiles';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
+import { syncRouter } from './routes/sync';
 import { tokensRouter } from './routes/tokens';
 import { importDeliveriesRouter, webhookDeliveriesRouter, webhooksRouter } from './routes/webhooks';
 import { createSemaphore } from './semaphore';
@@ -104,6 +105,20 @@ export interface AppDeps {
   metricsToken?: string;
   /** How long the queue gauges' snapshot answers scrapes, in ms (default 1.5 s). */
   queueMetricsCacheMs?: number;
+  /** `POST /sync/:profile`'s limits; each defaults to the configuration's default (no rate limit unless given). */
+  sync?: Partial<SyncSettings>;
+}
+
+export interface SyncSettings {
+  /** `SYNC_MAX_ROWS`. */
+  maxRows: number;
+  /** `SYNC_MAX_BODY_KB`, in bytes. */
+  maxBodyBytes: number;
+  /** `SYNC_REQUESTS_PER_MINUTE`, per token or user. */
+  requestsPerMinute?: number;
+  /** `MAX_CELL_KB` in characters, and `MAX_STORED_ERRORS`: the limits a file's rows have too. */
+  maxCellChars: number;
+  maxStoredErrors: number;
 }
 
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
@@ -160,7 +175,9 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: '2mb' }));
+  // `POST /sync/:profile` reads its body itself, after its role and rate checks, with its own size limit.
+  const json = express.json({ limit: '2mb' });
+  api.use((req, res, next) => (req.path.startsWith('/sync/') ? next() : json(req, res, next)));
   api.use(
     logInRoute({
       users,
@@ -186,6 +203,21 @@ export function createApp(deps: AppDeps): Express {
   api.use('/imports', importsRouter({ ...deps, fileStore, uploadLimit }));
   api.use('/imports', importActionsRouter({ ...deps, metrics }));
   api.use('/imports', importFixesRouter({ ...deps, fileStore, uploadLimit }));
+  const sync = { maxRows: 1_000, maxBodyBytes: 2_048 * 1024, maxCellChars: 32 * 1024, maxStoredErrors: 100_000, ...deps.sync };
+  api.use(
+    '/sync',
+    syncRouter({
+      pool: deps.pool,
+      logger: deps.logger,
+      limits: sync,
+      maxRows: sync.maxRows,
+      maxBodyBytes: sync.maxBodyBytes,
+      rateLimit: sync.requestsPerMinute
+        ? syncRateLimit({ redis: deps.redis, logger: deps.logger, queuePrefix: prefix, requestsPerMinute: sync.requestsPerMinute })
+        : undefined,
+      metrics,
+    }),
+  );
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));

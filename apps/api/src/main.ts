@@ -57,6 +57,13 @@ async function main(): Promise<void> {
     progress,
     cleanupQueue,
     metricsToken: config.METRICS_TOKEN,
+    sync: {
+      maxRows: config.SYNC_MAX_ROWS,
+      maxBodyBytes: config.SYNC_MAX_BODY_KB * 1024,
+      requestsPerMinute: config.SYNC_REQUESTS_PER_MINUTE,
+      maxCellChars: importLimits(config).maxCellChars,
+      maxStoredErrors: config.MAX_STORED_ERRORS,
+    },
   });
   const server = app.listen(config.PORT);
   await once(server, 'listening');

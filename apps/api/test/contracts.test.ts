@@ -14,6 +14,7 @@ import {
   rowErrorsPageSchema,
   sessionSchema,
   statsSchema,
+  syncAnswerSchema,
   type LogInBody,
   type NewApiToken,
 } from '@importer/contracts';
@@ -67,6 +68,16 @@ describe('the answers of /api/v1 are what @importer/contracts declares', () => {
     expect(cancelled.status).toBe('cancelled');
     const retried = expectAnswer(importActionAnswerSchema, await api.http.post(`/api/v1/imports/${created.id}/retry`).set(auth()), 202);
     expect(retried.status).toBe('queued');
+  });
+
+  it('sync: the answer of a batch, and its import record', async () => {
+    const body = { rows: [companyRow(2), { siren: '1', nom: 'bad' }] };
+    const answer = expectAnswer(syncAnswerSchema, await api.http.post('/api/v1/sync/companies').set(auth()).send(body));
+    expect(answer).toMatchObject({ status: 'partial_success', created: 1, failed: 1 });
+    const record = expectAnswer(importViewSchema, await api.http.get(`/api/v1/imports/${answer.importId}`).set(auth()));
+    expect(record.source).toBe('sync');
+    const replayed = await api.http.post('/api/v1/sync/companies').set(auth()).set('Idempotency-Key', 'contract').send(body);
+    expectAnswer(syncAnswerSchema, replayed);
   });
 
   it('figures and reference data: stats, profiles, cleanup runs', async () => {

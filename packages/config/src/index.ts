@@ -139,6 +139,12 @@ const apiSchema = baseSchema
     /** Minutes a progress stream lasts before the server closes it (the browser reconnects, authenticated anew). */
     PROGRESS_STREAM_MAX_MINUTES: z.coerce.number().positive().default(15),
     ...metricsAccess,
+    /** Most rows one `POST /sync/:profile` request may carry (more: 413). */
+    SYNC_MAX_ROWS: int(1_000, 1),
+    /** Largest `POST /sync/:profile` body, in kilobytes (more: 413). */
+    SYNC_MAX_BODY_KB: int(2_048, 1),
+    /** `POST /sync/:profile` requests one API token or user may make per minute (more: 429 with Retry-After). */
+    SYNC_REQUESTS_PER_MINUTE: int(120, 1),
   })
   .refine((config) => !config.ADMIN_EMAIL === !config.ADMIN_PASSWORD, {
     message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither',

@@ -11,9 +11,13 @@ export type Role = (typeof ROLES)[number];
 export const WRITE_MODES = ['upsert', 'overwrite', 'insert_only'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];
 
-/** The file formats an upload may have, decided by content. */
-export const FILE_FORMATS = ['csv', 'xlsx', 'xls'] as const;
+/** The formats of what an import read: an upload's, decided by content (`csv`, `xlsx`, `xls`), or a sync batch's `json`. */
+export const FILE_FORMATS = ['csv', 'xlsx', 'xls', 'json'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
+
+/** Where an import came from: `file`, an upload read by a worker; `sync`, a batch of JSON rows (`POST /sync/:profile`). */
+export const IMPORT_SOURCES = ['file', 'sync'] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];
 
 /** A row error's level: `error` (the row failed) or `warning` (it did not). The table's CHECK lists the same. */
 export const ROW_ERROR_LEVELS = ['error', 'warning'] as const;

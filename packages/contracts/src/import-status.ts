@@ -11,12 +11,15 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
  * |----------|------------------------|------------------------------------------------|------------------------------|
  * | `claim`  | `queued`               | `processing`                                   | a delivery of the job        |
  * | `claim`  | `processing`           | `processing`                                   | a resumed attempt            |
+ * | `sync`   | `queued`               | `processing`                                   | a sync batch, as it is written |
  * | `finish` | `processing`           | `completed`, `completed_with_errors`, `failed` | the worker                   |
  * | `cancel` | `queued`, `processing` | `cancelled`                                    | an operator                  |
  * | `retry`  | `failed`, `cancelled`  | `queued`                                       | an operator (file kept)      |
  *
  * - `claim` counts an attempt; from `processing` it is the next delivery after a transient error, a crash,
  *   a stall or a shutdown, and resumes from the checkpoint.
+ * - `sync`: a batch of `POST /sync/:profile` is recorded, started, written and finished in one transaction:
+ *   it has no job, so it is neither claimed nor active for the reconciler, and no one else ever sees it queued.
  * - `finish`: the last chunk is in (`completed`, or `completed_with_errors` when rows failed), or the file is
  *   bad, the attempt timed out, or the last attempt failed (`failed`, with the error).
  * - `cancel` of a running import: its attempt stops at its next chunk commit, which the chunk fence refuses
@@ -26,6 +29,7 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
  */
 export const IMPORT_TRANSITIONS = {
   claim: { from: ['queued', 'processing'], to: ['processing'] },
+  sync: { from: ['queued'], to: ['processing'] },
   finish: { from: ['processing'], to: ['completed', 'completed_with_errors', 'failed'] },
   cancel: { from: ['queued', 'processing'], to: ['cancelled'] },
   retry: { from: ['failed', 'cancelled'], to: ['queued'] },

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema, timestampSchema } from './common';
-import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
+import { FILE_FORMATS, IMPORT_SOURCES, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
 import { columnMappingSchema, mappingSourceSchema, uploadMappingFieldSchema } from './mappings';
 import { resubmissionSchema } from './import-fixes';
 import { webhookUrlSchema } from './webhooks';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
+
+export const importSourceSchema = z
+  .enum(IMPORT_SOURCES)
+  .describe('`file`: an upload, read by a worker; `sync`: a batch of JSON rows written by `POST /sync/:profile`');
 
 export const writeModeSchema = z
   .enum(WRITE_MODES)
@@ -67,7 +71,7 @@ export type UploadFields = z.input<typeof uploadFieldsSchema>;
 
 /** `GET /imports`: filters and a page. */
 export const importsListQuerySchema = pageQuerySchema(100, 20)
-  .extend({ status: importStatusSchema.optional(), profile: z.string().optional() })
+  .extend({ status: importStatusSchema.optional(), profile: z.string().optional(), source: importSourceSchema.optional() })
   .describe('Filters and page of the imports list');
 export type ImportsListQuery = z.infer<typeof importsListQuerySchema>;
 
@@ -78,13 +82,14 @@ export const importViewSchema = z
   .object({
     id: z.uuid(),
     profile: z.string(),
+    source: importSourceSchema,
     options: importOptionsSchema,
     status: importStatusSchema,
     file: z.object({
-      name: z.string().describe('As uploaded, read as UTF-8'),
+      name: z.string().describe('As uploaded, read as UTF-8 (`sync-batch.json` for a sync batch)'),
       size: count.describe('Bytes'),
       sha256: z.string(),
-      format: z.enum(FILE_FORMATS),
+      format: z.enum(FILE_FORMATS).describe('Decided by content; `json` for a sync batch'),
       encoding: z.string().nullable().describe('CSV: the detected encoding, once a worker opened the file'),
       delimiter: z.string().nullable().describe('CSV: the detected delimiter'),
       sheet: z.string().nullable().describe('Workbooks: the sheet read'),

@@ -10,3 +10,4 @@ export * from './tokens';
 export * from './cleanup-runs';
 export * from './mappings';
 export * from './webhooks';
+export * from './sync';

@@ -54,6 +54,20 @@ export async function claimImport(db: Queryable, id: string): Promise<boolean> {
 }
 
 /**
+ * `sync`: the import of a sync batch, recorded `queued` a moment before in the batch's transaction, starts
+ * (`processing`, so that its chunk commits). It counts no attempt: no job carries it. False when it is not
+ * `queued`.
+ */
+export async function beginSyncImport(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "started_at" = now(), "updated_at" = now()
+     WHERE "id" = $1 AND "status" = ANY($3::text[])`,
+    [id, CHUNK_STATUS satisfies StatusAfter<'sync'>, IMPORT_TRANSITIONS.sync.from],
+  );
+  return rowCount === 1;
+}
+
+/**
  * `finish`: sets a final status, with the error of a failure. Only an import still `processing` moves: false
  * when it is not (cancelled meanwhile, or finished by another delivery), and it keeps its status. The same
  * statement records the import's webhook deliveries (`sql/webhook-outbox.ts`).

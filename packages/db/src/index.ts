@@ -30,3 +30,7 @@ export * from './chunks/chunk-writer';
 export * from './repositories/webhooks';
 export * from './sql/webhook-outbox';
 export * from './sql/webhook-deliveries';
+export * from './chunks/sync-batch';
+export * from './idempotency';
+export * from './sql/idempotency-keys';
+export * from './sql/import-record';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@importer/testing';
 import {
   ACTIVE_STATUSES,
+  beginSyncImport,
   cancelImport,
   chunkFence,
   claimImport,
@@ -30,6 +31,7 @@ afterAll(async () => {
 /** The lifecycle as documented (docs/ARCHITECTURE.md, "Import lifecycle"): from → to for each action; any other start is refused. */
 const DOCUMENTED: Record<ImportAction, Partial<Record<ImportStatus, readonly ImportStatus[]>>> = {
   claim: { queued: ['processing'], processing: ['processing'] },
+  sync: { queued: ['processing'] },
   finish: { processing: ['completed', 'completed_with_errors', 'failed'] },
   cancel: { queued: ['cancelled'], processing: ['cancelled'] },
   retry: { failed: ['queued'], cancelled: ['queued'] },
@@ -82,6 +84,7 @@ async function stored(id: string): Promise<Stored> {
 /** Each action as the worker and the API call it, answering whether the import moved. */
 const ACTS: { action: ImportAction; to: ImportStatus; run: (id: string) => Promise<boolean> }[] = [
   { action: 'claim', to: 'processing', run: (id) => claimImport(db.pool, id) },
+  { action: 'sync', to: 'processing', run: (id) => beginSyncImport(db.pool, id) },
   { action: 'finish', to: 'completed', run: (id) => finishImport(db.pool, id, 'completed') },
   { action: 'finish', to: 'completed_with_errors', run: (id) => finishImport(db.pool, id, 'completed_with_errors') },
   { action: 'finish', to: 'failed', run: (id) => finishImport(db.pool, id, 'failed', { code: 'timeout', message: 'too long' }) },
@@ -148,6 +151,7 @@ describe('the import lifecycle', () => {
   it('answers an action on an unknown import', async () => {
     const unknown = randomUUID();
     expect(await claimImport(db.pool, unknown)).toBe(false);
+    expect(await beginSyncImport(db.pool, unknown)).toBe(false);
     expect(await finishImport(db.pool, unknown, 'completed')).toBe(false);
     expect(await cancelImport(db.pool, unknown)).toEqual({ outcome: 'not_found' });
     expect(await retryImport(db.pool, unknown)).toEqual({ outcome: 'not_found' });

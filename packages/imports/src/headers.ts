@@ -19,6 +19,21 @@ export interface HeaderMap {
   unknown: string[];
 }
 
+/** The profile's columns by folded name and alias (`foldHeader`). */
+function columnsByFoldedName(profile: Profile): Map<string, ColumnSpec> {
+  const byName = new Map<string, ColumnSpec>();
+  for (const spec of profile.columns) {
+    for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(foldHeader(name), spec);
+  }
+  return byName;
+}
+
+/** The column a header names as `mapHeaders` matches it (name or alias, folded), or undefined. */
+export function columnNamed(profile: Profile): (header: string) => ColumnSpec | undefined {
+  const byName = columnsByFoldedName(profile);
+  return (header) => byName.get(foldHeader(header));
+}
+
 /**
  * Matches a file's header row to a profile's columns by canonical name or alias, ignoring case, accents,
  * surrounding spaces and the difference between space, `_` and `-`; a `mapping` (`{"file header": "column"}`,
@@ -28,10 +43,7 @@ export interface HeaderMap {
  * `constructor` are plain text.
  */
 export function mapHeaders(profile: Profile, headers: readonly string[], mapping?: Readonly<Record<string, string>>): HeaderMap {
-  const byName = new Map<string, ColumnSpec>();
-  for (const spec of profile.columns) {
-    for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(foldHeader(name), spec);
-  }
+  const byName = columnsByFoldedName(profile);
   const mapped = new Map<string, ColumnSpec>();
   for (const [header, column] of Object.entries(mapping ?? {})) {
     const spec = profile.columns.find((candidate) => candidate.name === column);

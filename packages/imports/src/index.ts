@@ -14,3 +14,4 @@ export * from './run-cleanup';
 export * from './run-import';
 export * from './text';
 export * from './validate';
+export * from './run-sync';

@@ -2,6 +2,7 @@ import type { CleanupCounts, CleanupRunView, CleanupTrigger } from '@importer/co
 import {
   CLEANUP_BATCH,
   createCleanupRunsRepository,
+  deleteExpiredIdempotencyKeys,
   deleteOldImports,
   deleteRowErrorsOfOldImports,
   markFilesPurged,
@@ -43,7 +44,8 @@ export interface CleanupDeps {
 
 /**
  * The nightly cleanup (docs/cleanup.md): removes files older than `RETAIN_FILES_DAYS` (marking their imports
- * purged), import records older than `RETAIN_IMPORTS_DAYS` with their row errors, orphan files, and old
+ * purged), import records older than `RETAIN_IMPORTS_DAYS` with their row errors, orphan files, expired
+ * Idempotency-Key answers (not counted in the run's record), and old
  * finished jobs. Every statement touches at most 1,000 rows; every step is idempotent, so a run that dies
  * half-way is finished by the next one. One run at a time (a PostgreSQL advisory lock): a run that finds
  * another in progress is recorded as `skipped`. Each run is recorded with its counts.
@@ -68,6 +70,7 @@ export async function runCleanup(deps: CleanupDeps, trigger: CleanupTrigger): Pr
       counts.rowErrorsDeleted = await untilNone(deps.signal, () => deleteRowErrorsOfOldImports(deps.pool, importsBefore));
       counts.importsDeleted = await untilNone(deps.signal, () => deleteOldImports(deps.pool, importsBefore));
       counts.orphanFilesDeleted = await deleteOrphanFiles(deps, new Date(now.getTime() - ORPHAN_GRACE_MS));
+      await untilNone(deps.signal, () => deleteExpiredIdempotencyKeys(deps.pool, now));
       deps.signal?.throwIfAborted();
       counts.jobsRemoved = deps.sweepJobs ? await deps.sweepJobs(now) : 0;
       await runs.finish(id, { status: 'completed', finishedAt: clock(), counts });

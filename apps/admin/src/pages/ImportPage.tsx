@@ -200,7 +200,7 @@ export function ImportPage({ id }: { id: string }) {
   const { record, live, error, restart } = useLiveImport(id);
 
   useEffect(() => {
-    if (record) document.title = `${record.file.name} · Importer`;
+    if (record) document.title = `${record.source === 'sync' ? 'sync batch' : record.file.name} · Importer`;
   }, [record]);
 
   if (error && !record) return <Alert title="The import could not be loaded">{error}</Alert>;
@@ -209,21 +209,24 @@ export function ImportPage({ id }: { id: string }) {
   const { totals, progress, file, options } = record;
   const running = ACTIVE_STATUSES.includes(record.status);
   const issues = totals.failed + totals.warnings;
+  /** A sync batch has no file: its rows came as JSON (`POST /sync/:profile`). */
+  const name = record.source === 'sync' ? 'sync batch' : file.name;
   return (
     <>
       <nav className="breadcrumb" aria-label="Breadcrumb">
         <Link to="/admin/imports">Imports</Link>
         <span aria-hidden="true"> / </span>
-        <span aria-current="page">{file.name}</span>
+        <span aria-current="page">{name}</span>
       </nav>
       <div className="page-head">
         <div className="title-block">
-          <h1 className="file-title">{file.name}</h1>
+          <h1 className="file-title">{name}</h1>
           <div className="subtitle">
             <StatusBadge status={record.status} />
             <span>{record.profile}</span>
             <span>{MODE_LABELS[options.mode] ?? options.mode}</span>
             {options.dryRun && <span className="tag">dry run</span>}
+            {record.source === 'sync' && <span className="tag tag-sync">sync</span>}
             <span>by {record.createdBy ?? 'unknown'}</span>
             {record.parentId && <ResubmissionOf parentId={record.parentId} />}
           </div>

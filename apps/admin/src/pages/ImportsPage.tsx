@@ -169,8 +169,9 @@ export function ImportsPage() {
                     </td>
                     <td className="file-cell">
                       <Link to={`/admin/imports/${item.id}`} className="file-link" title={item.file.name}>
-                        {item.file.name}
+                        {item.source === 'sync' ? 'sync batch' : item.file.name}
                       </Link>
+                      {item.source === 'sync' && <span className="tag tag-sync">sync</span>}
                       {item.options.dryRun === true && <span className="tag">dry run</span>}
                     </td>
                     <td>{item.profile}</td>

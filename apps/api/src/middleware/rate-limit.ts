@@ -87,6 +87,20 @@ export function uploadRateLimit(deps: { redis: Redis; logger: Logger; queuePrefi
   });
 }
 
+/** `SYNC_REQUESTS_PER_MINUTE`: `POST /sync/:profile` requests per API token or user per minute, every request counted. */
+export function syncRateLimit(deps: { redis: Redis; logger: Logger; queuePrefix: string; requestsPerMinute: number }): RequestHandler {
+  return redisRateLimit({
+    redis: deps.redis,
+    logger: deps.logger,
+    prefix: `${deps.queuePrefix}:rate:sync:`,
+    limit: deps.requestsPerMinute,
+    windowMs: 60_000,
+    key: (req) => req.principal?.id ?? ipKeyGenerator(req.ip ?? ''),
+    code: 'too_many_sync_requests',
+    message: (limit) => `You have reached the limit of ${limit} sync requests per minute; try again after the time Retry-After gives.`,
+  });
+}
+
 const LOGIN_WINDOW_MS = 15 * 60_000;
 const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? '');
 

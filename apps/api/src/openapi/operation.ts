@@ -14,6 +14,7 @@ export const TAGS = {
   'Reference data': 'Profiles, dashboard figures, the nightly cleanup',
   Tokens: 'API tokens (admins)',
   Session: "The admin UI's log-in, who is calling, log-out",
+  Sync: 'Batches of JSON rows written at once (automation tools)',
   Webhooks: 'Signed `import.finished` deliveries to endpoints (admins) and their log',
   'Column mappings': 'Header sets and the columns they map to, remembered per profile',
   Documentation: 'This description of the API',

@@ -11,6 +11,9 @@ import {
   cleanupRunsQuerySchema,
   createdApiTokenSchema,
   errorGroupsSchema,
+  idempotencyKeySchema,
+  syncAnswerSchema,
+  syncRequestSchema,
   importsListQuerySchema,
   inspectFieldsSchema,
   inspectionSchema,
@@ -39,6 +42,20 @@ import {
 } from '@importer/contracts';
 import type { ApiRoute } from './operation';
 
+/** The `Idempotency-Key` request header, and the header of a replayed answer (docs/api.md, "Idempotency-Key"). */
+const IDEMPOTENCY_KEY = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
+const REPLAYED = {
+  'Idempotent-Replayed': {
+    description: '`true` when this is the first answer to the same Idempotency-Key, again',
+    schema: { type: 'string' },
+  },
+} as const;
+const IDEMPOTENCY_ERRORS = {
+  400: { invalid_idempotency_key: 'An `Idempotency-Key` that is blank or over 255 characters' },
+  409: { idempotency_key_in_progress: 'A request with this `Idempotency-Key` is still running' },
+  422: { idempotency_key_reused: 'This `Idempotency-Key` was used with another body' },
+} as const;
+
 const LOCATION = { Location: { description: 'The import: `/api/v1/imports/<id>`', schema: { type: 'string' } } } as const;
 const RATE_LIMIT = {
   RateLimit: { description: 'What is left of the limit (IETF draft 7)', schema: { type: 'string' } },
@@ -64,12 +81,14 @@ export const API_ROUTES: ApiRoute[] = [
       'Stores the file, records the import `queued` and enqueues it. What is wrong inside the file (a missing column, a bad cell) is not an upload error: the import reports it.',
     access: 'operator',
     body: { multipart: uploadBody },
-    answers: { 202: { description: 'The import, `queued`', body: importViewSchema, headers: { ...LOCATION, ...RATE_LIMIT } } },
+    headers: IDEMPOTENCY_KEY,
+    answers: { 202: { description: 'The import, `queued`', body: importViewSchema, headers: { ...LOCATION, ...RATE_LIMIT, ...REPLAYED } } },
     errors: {
       400: {
         file_required: 'No multipart field `file`',
         empty_file: 'The file has 0 bytes',
         unknown_profile: '`profile` missing or unknown (details `{profiles}`)',
+        ...IDEMPOTENCY_ERRORS[400],
         invalid_options: '`mode`, `dryRun`, `sheet` or `createMissingCategories` invalid (details `[{field, message}]`)',
         invalid_mapping:
           '`mapping` is not a JSON object of file header to column, or names an unknown column, a column twice or a header twice',
@@ -77,6 +96,8 @@ export const API_ROUTES: ApiRoute[] = [
         unexpected_file: 'A file in a field other than `file`',
         invalid_upload: 'Not valid `multipart/form-data`, or over a multipart limit',
       },
+      409: IDEMPOTENCY_ERRORS[409],
+      422: IDEMPOTENCY_ERRORS[422],
       413: { file_too_large: 'Over `MAX_FILE_MB`' },
       415: { unsupported_media_type: 'Not CSV, XLSX or XLS by content, or an extension that disagrees (details `{detected}`)' },
       429: { too_many_uploads: '`UPLOADS_PER_HOUR` reached (details `{limit, retryAfterSeconds}`)' },
@@ -434,6 +455,31 @@ export const API_ROUTES: ApiRoute[] = [
     summary: 'Send a delivery again (same message, same `webhook-id`)',
     access: 'admin',
     answers: { 202: { description: 'The delivery, pending again', body: replayedWebhookDeliverySchema } },
+  },
+  {
+    method: 'post',
+    path: '/sync/:profile',
+    tag: 'Sync',
+    summary: 'Write a batch of JSON rows at once, answered row by row',
+    description:
+      'The same validation, look-ups and set-based write as a file chunk, in one transaction; recorded as an import of `source: "sync"`. A bad row is an entry of `errors` (`index`: its 0-based position), never a failed request.',
+    access: 'operator',
+    params: z.object({ profile: z.string().describe('`categories`, `subcategories` or `companies`') }),
+    headers: IDEMPOTENCY_KEY,
+    body: { json: syncRequestSchema },
+    answers: { 200: { description: 'What became of each row', body: syncAnswerSchema, headers: REPLAYED } },
+    errors: {
+      400: {
+        ...IDEMPOTENCY_ERRORS[400],
+        invalid_sync_request: 'Not `{"rows": [...], "mode"?, "dryRun"?}` (details `[{field, message}]`)',
+        duplicate_keys: 'One row names a column twice (details `{index, keys, column}`)',
+      },
+      404: { unknown_profile: 'No such profile (details `{profiles}`)' },
+      409: IDEMPOTENCY_ERRORS[409],
+      413: { too_many_rows: 'Over `SYNC_MAX_ROWS` rows', body_too_large: 'A body over `SYNC_MAX_BODY_KB`' },
+      422: IDEMPOTENCY_ERRORS[422],
+      429: { too_many_sync_requests: 'Over `SYNC_REQUESTS_PER_MINUTE` for this token or user (`Retry-After`)' },
+    },
   },
   {
     method: 'get',

@@ -1,15 +1,13 @@
 import { Router } from 'express';
 import { FINISHED_STATUSES, type ErrorGroups, type ImportOptions, type ImportStatus } from '@importer/contracts';
-import { importErrorGroups, type Queryable } from '@importer/db';
+import { importErrorGroups } from '@importer/db';
 import { acceptUpload, uploadSteps, type AcceptUploadDeps, type UploadedImport } from '../accept-upload';
 import { HttpError, notFound } from '../errors';
 import { idParam } from '../id-param';
 import { requireRole } from '../middleware/auth';
 
-export interface ImportFixesRouteDeps extends AcceptUploadDeps {
-  /** Runs the error groups' aggregate. */
-  pool: Queryable;
-}
+/** What a re-submission needs, as any upload; its pool also runs the error groups' aggregate. */
+export type ImportFixesRouteDeps = AcceptUploadDeps;
 
 /**
  * Fixing an import's rejected rows (docs/api.md): `GET /imports/:id/error-groups` (what is wrong, grouped by

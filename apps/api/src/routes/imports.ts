@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import { importsListQuerySchema, rowErrorsQuerySchema, uploadFieldsSchema, uploadOptionsSchema } from '@importer/contracts';
-import { rejectedRowPages, type Queryable } from '@importer/db';
+import { rejectedRowPages } from '@importer/db';
 import { csvLines, rejectedRowCells, rejectedRowsHeader } from '@importer/imports';
 import { acceptUpload, uploadSteps, type AcceptUploadDeps } from '../accept-upload';
 import { badRequest, notFound } from '../errors';
@@ -11,11 +11,8 @@ import { checkUploadMapping } from '../mapping-checks';
 import { requireRole } from '../middleware/auth';
 import { listIssues, parseOr, parseQuery } from '../validation';
 
-/** What an upload needs (its `uploadLimit` counts on the route itself, whatever path spelling reached it), and a pool. */
-export interface ImportsRouteDeps extends AcceptUploadDeps {
-  /** Reads the rejected rows page by page for the CSV download. */
-  pool: Queryable;
-}
+/** What an upload needs; its pool also reads the rejected rows page by page for the CSV download. */
+export type ImportsRouteDeps = AcceptUploadDeps;
 
 export function importsRouter(deps: ImportsRouteDeps): Router {
   const router = Router();

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from '../pool';
 import { UNIQUE_VIOLATION, copyRows } from '../sql/copy-rows';
 import type { ChunkRecord, ChunkTotals, RowErrorInput } from '../sql/record-chunk';
 import { clearWriteJournal, undoSuperseded } from '../sql/undo-superseded';
+import { lockKeys } from '../sql/lock-keys';
 import { copyable, inputParams, type UpsertTable, type WriteMode } from '../sql/upsert';
 import { writeChunk, type ChunkWrite } from '../sql/write-chunk';
 import { ChunkEncoding } from './chunk-encoding';
@@ -42,6 +43,13 @@ export interface ChunkWriterOptions {
    * commit took.
    */
   onCommitted?: (committed: { rows: ChunkTotals; seconds: number }) => void;
+  /**
+   * True when the writer commits on a transaction its caller holds (a sync batch, `writeSyncBatch`): no
+   * COPY and no BEGIN/COMMIT of its own; each chunk first locks its keys in one order (`lockKeys`), so that
+   * concurrent batches writing the same keys queue instead of deadlocking. `fenced` leaves the caller to roll
+   * back.
+   */
+  inTransaction?: boolean;
 }
 
 /**
@@ -77,7 +85,7 @@ export class ChunkWriter {
     private readonly client: PoolClient,
     private readonly options: ChunkWriterOptions,
   ) {
-    this.copying = copyable(options.table) && !options.dryRun;
+    this.copying = copyable(options.table) && !options.dryRun && !options.inTransaction;
   }
 
   /** A new chunk's encoding (with COPY text while this writer still copies chunks in). */
@@ -124,6 +132,7 @@ export class ChunkWriter {
       this.copying = false;
     }
     const write = { ...record, input: encoded.inputParams() };
+    if (options.inTransaction) await lockKeys(client, options.table, write.input);
     if (encoded.superseded.rows.length === 0) return this.write(write);
     return this.transaction(async () => {
       const prior = await undoSuperseded(client, options.table, options.dryRun, { importId: options.importId, ...encoded.superseded });
@@ -161,6 +170,7 @@ export class ChunkWriter {
 
   /** Runs `work` between BEGIN and COMMIT; rolls back when it is fenced or throws. */
   private async transaction(work: () => Promise<CommitOutcome>): Promise<CommitOutcome> {
+    if (this.options.inTransaction) return work();
     await this.client.query('BEGIN');
     try {
       const outcome = await work();

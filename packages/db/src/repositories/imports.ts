@@ -3,6 +3,7 @@ import {
   type FileFormat,
   type ImportOptions,
   type ImportOptionsInput,
+  type ImportSource,
   type ImportStatus,
   type ImportView,
   type MappingSource,
@@ -64,10 +65,15 @@ const toResubmission = (child: ImportWithResubmissions['resubmissions'][number])
   stillFailing: child.failed,
 });
 
-function toImportView(row: ImportWithResubmissions): ImportView {
+/**
+ * The import record as the API shows it. A record read without its re-submissions (one just created in a
+ * transaction, `sql/import-record.ts`) has none yet.
+ */
+export function toImportView(row: Import & Partial<Pick<ImportWithResubmissions, 'resubmissions'>>): ImportView {
   return {
     id: row.id,
     profile: row.profile,
+    source: row.source as ImportSource,
     // Written by `create` through the contract's schema.
     options: row.options as ImportOptions,
     status: row.status as ImportStatus,
@@ -107,7 +113,7 @@ function toImportView(row: ImportWithResubmissions): ImportView {
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
     parentId: row.parentId,
-    resubmissions: row.resubmissions.map(toResubmission),
+    resubmissions: (row.resubmissions ?? []).map(toResubmission),
     webhookUrl: row.webhookUrl,
   };
 }
@@ -132,8 +138,14 @@ export function createImportsRepository(prisma: PrismaClient) {
     },
 
     /** Newest first, by (createdAt, id) keyset. */
-    async list(filter: { status?: ImportStatus; profile?: string; limit: number; cursor?: string }): Promise<Page<ImportView>> {
-      const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile };
+    async list(filter: {
+      status?: ImportStatus;
+      profile?: string;
+      source?: ImportSource;
+      limit: number;
+      cursor?: string;
+    }): Promise<Page<ImportView>> {
+      const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile, source: filter.source };
       if (filter.cursor) {
         const { createdAt, id } = decodeImportsCursor(filter.cursor);
         where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];

@@ -108,3 +108,15 @@ export async function referencedFileKeys(db: Queryable, keys: readonly string[])
   });
   return new Set(rows.map((row) => row.key));
 }
+
+/** Deletes up to `limit` Idempotency-Key answers that expired by `now` (kept 24 h: docs/api.md). */
+export async function deleteExpiredIdempotencyKeys(db: Queryable, now: Date, limit = CLEANUP_BATCH): Promise<number> {
+  const { rowCount } = await db.query({
+    name: 'cleanup_delete_idempotency_keys',
+    text: `
+      DELETE FROM "idempotency_keys" WHERE ("scope", "key") IN (
+        SELECT "scope", "key" FROM "idempotency_keys" WHERE "expires_at" <= $1 LIMIT $2)`,
+    values: [now, limit],
+  });
+  return rowCount ?? 0;
+}

@@ -19,7 +19,7 @@ const isoTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY
 export function importViewJson(alias: string): string {
   const a = (column: string) => `${alias}."${column}"`;
   return `jsonb_build_object(
-    'id', ${a('id')}, 'profile', ${a('profile')}, 'options', ${a('options')}, 'status', ${a('status')},
+    'id', ${a('id')}, 'source', ${a('source')}, 'profile', ${a('profile')}, 'options', ${a('options')}, 'status', ${a('status')},
     'file', jsonb_build_object(
       'name', ${a('file_name')}, 'size', ${a('file_size')}, 'sha256', ${a('file_sha256')}, 'format', ${a('file_format')},
       'encoding', ${a('file_encoding')}, 'delimiter', ${a('file_delimiter')}, 'sheet', ${a('file_sheet')},
