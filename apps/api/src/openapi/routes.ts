@@ -46,7 +46,8 @@ import type { ApiRoute } from './operation';
 const IDEMPOTENCY_KEY = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 const REPLAYED = {
   'Idempotent-Replayed': {
-    description: '`true` when this is the first answer to the same Idempotency-Key, again',
+    description: '`true` when this is the first answer to the same Idempotency-Key, again (sent on a replay only)',
+    required: false,
     schema: { type: 'string' },
   },
 } as const;
