@@ -11,7 +11,7 @@ import {
   type SessionsRepository,
   type UsersRepository,
 } from '@importer/db';
-import { createCleanupQueue, type ImportsQueue, type ProgressSubscriber } from '@importer/queue';
+import { createCleanupQueue, createRevertsQueue, type ImportsQueue, type ProgressSubscriber, type RevertsQueue } from '@importer/queue';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
@@ -24,6 +24,7 @@ import { healthRouter } from './routes/health';
 import { importActionsRouter } from './routes/import-actions';
 import { importsRouter } from './routes/imports';
 import { profilesRouter } from './routes/profiles';
+import { revertsRouter } from './routes/reverts';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
 import { tokensRouter } from './routes/tokens';
@@ -71,6 +72,10 @@ export interface AppDeps {
   cleanupQueue?: Queue;
   /** Folder of the built admin UI; default apps/admin/dist. */
   adminDir?: string;
+  /** The reverts queue; default: a handle on `redis` with the imports queue's prefix. */
+  revertsQueue?: RevertsQueue;
+  /** `RETAIN_LINEAGE_DAYS`: how long after its end an import can be reverted (default 30). */
+  retainLineageDays?: number;
   /** How long `GET /stats` answers from its cache, in ms (default 5 s). */
   statsCacheMs?: number;
 }
@@ -145,6 +150,14 @@ export function createApp(deps: AppDeps): Express {
     : undefined;
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
+  api.use(
+    '/imports',
+    revertsRouter({
+      ...deps,
+      revertsQueue: deps.revertsQueue ?? createRevertsQueue({ connection: deps.redis, prefix }),
+      retainLineageDays: deps.retainLineageDays ?? 30,
+    }),
+  );
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));

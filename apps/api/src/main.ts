@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     storageDir: config.STORAGE_DIR,
     maxFileBytes: importLimits(config).maxFileBytes,
     importAttempts: config.IMPORT_ATTEMPTS,
+    retainLineageDays: config.RETAIN_LINEAGE_DAYS,
     bootstrapToken: config.IMPORTER_BOOTSTRAP_TOKEN,
     users,
     sessionSecret: config.SESSION_SECRET,

@@ -10,6 +10,7 @@ import { createCleanupQueue, createImportsQueue, createProgressPublisher, create
 import { watchEventLoop } from './event-loop';
 import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
+import { createRevertWorker } from './processors/revert-import';
 import { createCleanupWorker, registerSchedules } from './schedules';
 import { createImportWorker } from './worker';
 
@@ -57,13 +58,36 @@ function main(): void {
       maxStalledCount: config.WORKER_MAX_STALLED,
     },
   );
+  const revertWorker = createRevertWorker(
+    {
+      logger,
+      shutdown: shutdown.signal,
+      engine: {
+        pool,
+        imports,
+        chunkSize: config.CHUNK_SIZE,
+        onProgress: (importId) => {
+          logger.debug({ importId }, 'revert chunk committed');
+          progress.publish(importId);
+        },
+      },
+    },
+    {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: config.WORKER_MAX_STALLED,
+    },
+  );
   const cleanupWorker = createCleanupWorker(
     {
       logger,
       cleanup: {
         pool,
         storageDir: config.STORAGE_DIR,
-        retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
+        retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS, lineageDays: config.RETAIN_LINEAGE_DAYS },
         sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue], now),
         signal: shutdown.signal,
       },
@@ -79,7 +103,7 @@ function main(): void {
   });
   const eventLoop = watchEventLoop(logger, { lockDurationMs: config.WORKER_LOCK_DURATION_MS });
 
-  const running = Promise.all([worker.run(), cleanupWorker.run()]);
+  const running = Promise.all([worker.run(), revertWorker.run(), cleanupWorker.run()]);
   reconciler.start();
   eventLoop.start();
   // Not awaited: with Redis down at start-up this waits for it, while the rest of the worker carries on.
@@ -93,7 +117,7 @@ function main(): void {
     async () => {
       shutdown.abort(new WorkerShutdownError());
       await reconciler.stop();
-      await Promise.all([worker.close(), cleanupWorker.close()]);
+      await Promise.all([worker.close(), revertWorker.close(), cleanupWorker.close()]);
       await running;
       eventLoop.stop();
       await Promise.all([queue.close(), cleanupQueue.close()]);

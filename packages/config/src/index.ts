@@ -65,6 +65,8 @@ const baseSchema = z.object({
   RETAIN_IMPORTS_DAYS: int(90, 1),
   /** Days an uploaded file is kept; the import then keeps a `purged` mark. */
   RETAIN_FILES_DAYS: int(30, 1),
+  /** Days after its end an import can be reverted: its lineage (keys created, rows before it) is then removed by the cleanup. */
+  RETAIN_LINEAGE_DAYS: int(30, 1),
 });
 
 const apiSchema = baseSchema

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuerySchema, pageSchema, timestampSchema } from './common';
 import { FILE_FORMATS, ROW_ERROR_LEVELS, WRITE_MODES } from './enums';
 import { IMPORT_STATUSES } from './import-status';
+import { revertViewSchema } from './reverts';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
@@ -99,6 +100,7 @@ export const importViewSchema = z
     createdAt: timestampSchema,
     startedAt: timestampSchema.nullable(),
     finishedAt: timestampSchema.nullable(),
+    revert: revertViewSchema.nullable().describe('Its revert, once one was asked for (`POST /imports/:id/revert`)'),
   })
   .describe('An import: its file, options, status, progress and totals');
 export type ImportView = z.infer<typeof importViewSchema>;

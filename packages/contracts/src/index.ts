@@ -2,6 +2,7 @@ export * from './import-status';
 export * from './enums';
 export * from './common';
 export * from './imports';
+export * from './reverts';
 export * from './stats';
 export * from './profiles';
 export * from './session';
