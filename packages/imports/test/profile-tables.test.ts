@@ -68,7 +68,7 @@ describe.each(tables.map((spec): [string, UpsertTable] => [spec.table, spec]))('
     const table = await columnsOf(spec.table);
     const lineage = await columnsOf(spec.lineageTable);
     expect(lineage.get('import_id')?.type).toBe('uuid');
-    expect(lineage.get('created')?.type).toBe('boolean');
+    expect(lineage.get('created')?.type).toBe('bool');
     expect(lineage.get('after_updated_at')?.type).toBe(table.get('updated_at')?.type);
     for (const name of [...spec.key, ...lineageColumns(spec), 'updated_at']) {
       expect({ column: name, type: lineage.get(name)?.type }).toEqual({ column: name, type: table.get(name)?.type });
