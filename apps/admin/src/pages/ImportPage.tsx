@@ -4,6 +4,7 @@ import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { Pager } from '../components/Pager';
 import { ProgressBar } from '../components/ProgressBar';
+import { RevertAction, RevertProgress } from '../components/Revert';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDateTime, formatDelimiter, formatDuration, formatNumber, MODE_LABELS, STATUS_LABELS } from '../format';
 import { useCursorTrail } from '../hooks';
@@ -225,6 +226,7 @@ export function ImportPage({ id }: { id: string }) {
           </div>
         </div>
         {can.operate(principal?.role) && <Actions record={record} onChanged={restart} />}
+        {can.operate(principal?.role) && <RevertAction record={record} onChanged={restart} />}
       </div>
 
       <section className="panel live-panel" aria-labelledby="progress-heading">
@@ -264,6 +266,8 @@ export function ImportPage({ id }: { id: string }) {
           </Alert>
         )}
       </section>
+
+      {record.revert && <RevertProgress record={record} revert={record.revert} />}
 
       <section className="panel" aria-labelledby="totals-heading">
         <h2 id="totals-heading">Totals</h2>
