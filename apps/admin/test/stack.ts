@@ -16,7 +16,7 @@ import { createApp } from '@importer/api';
 import type { Pool, PoolClient } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
 import { redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS } from '@importer/testing';
-import { createImportWorker } from '@importer/worker';
+import { createImportWorker, createRevertWorker } from '@importer/worker';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
@@ -133,6 +133,17 @@ export async function startStack(options: { chunkSize?: number } = {}) {
     ),
   );
 
+  // Reverts (POST /imports/:id/revert) run on their own queue's worker, publishing progress the same way.
+  const revertWorker = await runWorker(
+    createRevertWorker(
+      {
+        logger: deps.logger,
+        engine: { pool: db.pool, imports, chunkSize: options.chunkSize ?? 50, onProgress: (importId) => publisher.publish(importId) },
+      },
+      { connection: redis, prefix, concurrency: 1 },
+    ),
+  );
+
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -189,6 +200,7 @@ export async function startStack(options: { chunkSize?: number } = {}) {
       server.closeAllConnections();
       server.close();
       await worker.stop();
+      await revertWorker.stop();
       await services.close();
     },
   };
