@@ -37,7 +37,7 @@ const liveStatus = (page: Page, status: string) =>
     .filter({ hasText: new RegExp(`^${status}$`, 'i') })
     .waitFor();
 
-const companies = async () => (await stack.db.pool.query(`SELECT * FROM companies ORDER BY id`)).rows;
+const companies = async () => (await stack.db.pool.query<Record<string, unknown>>(`SELECT * FROM companies ORDER BY id`)).rows;
 
 it('an operator previews a revert, confirms it and watches it end with its counts; the table is as before the import', async () => {
   await imported(

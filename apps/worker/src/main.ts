@@ -6,7 +6,14 @@
 import pino from 'pino';
 import { importLimits, loadWorkerConfig, onShutdownSignal } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createProgressPublisher, createRedis, sweepFinishedJobs } from '@importer/queue';
+import {
+  createCleanupQueue,
+  createImportsQueue,
+  createProgressPublisher,
+  createRedis,
+  createRevertsQueue,
+  sweepFinishedJobs,
+} from '@importer/queue';
 import { watchEventLoop } from './event-loop';
 import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
@@ -28,6 +35,7 @@ function main(): void {
   const connection = createRedis(config.REDIS_URL);
   const queue = createImportsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
+  const revertsQueue = createRevertsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
   const shutdown = new AbortController();
 
@@ -87,8 +95,12 @@ function main(): void {
       cleanup: {
         pool,
         storageDir: config.STORAGE_DIR,
-        retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS, lineageDays: config.RETAIN_LINEAGE_DAYS },
-        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue], now),
+        retention: {
+          importsDays: config.RETAIN_IMPORTS_DAYS,
+          filesDays: config.RETAIN_FILES_DAYS,
+          lineageDays: config.RETAIN_LINEAGE_DAYS,
+        },
+        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue, revertsQueue], now),
         signal: shutdown.signal,
       },
     },
@@ -97,6 +109,7 @@ function main(): void {
   const reconciler = createReconciler({
     pool,
     queue,
+    revertsQueue,
     logger,
     importAttempts: config.IMPORT_ATTEMPTS,
     intervalMs: config.RECONCILE_INTERVAL_MS,
@@ -120,7 +133,7 @@ function main(): void {
       await Promise.all([worker.close(), revertWorker.close(), cleanupWorker.close()]);
       await running;
       eventLoop.stop();
-      await Promise.all([queue.close(), cleanupQueue.close()]);
+      await Promise.all([queue.close(), cleanupQueue.close(), revertsQueue.close()]);
       connection.disconnect();
       await prisma.$disconnect();
       await pool.end();

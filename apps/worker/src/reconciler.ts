@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import { idleActiveImports, type ImportRef, type Pool } from '@importer/db';
-import { requeueImport, type ImportsQueue } from '@importer/queue';
+import { idleActiveImports, idleReverts, type ImportRef, type Pool } from '@importer/db';
+import { enqueueRevert, requeueImport, type ImportsQueue, type RevertsQueue } from '@importer/queue';
 
 export interface ReconcilerDeps {
   pool: Pool;
   queue: ImportsQueue;
+  /** The reverts queue: a `reverting` import whose job Redis lost gets one again. */
+  revertsQueue?: RevertsQueue;
   logger: Logger;
   importAttempts: number;
   /** How often to look, in milliseconds (`RECONCILE_INTERVAL_MS`). */
@@ -59,6 +61,16 @@ export function createReconciler(deps: ReconcilerDeps) {
       const last = rows.at(-1);
       if (!last || rows.length < PAGE) break;
       after = last;
+    }
+    if (deps.revertsQueue && !stopped) {
+      for (const id of await idleReverts(deps.pool, graceMs, PAGE)) {
+        if (stopped) break;
+        result.checked++;
+        // Only a lost job is added again: a revert whose attempts all failed waits for an operator to ask again.
+        if ((await deps.revertsQueue.getJobState(id)) !== 'unknown') continue;
+        await enqueueRevert(deps.revertsQueue, id, deps.importAttempts);
+        result.added++;
+      }
     }
     if (result.added + result.replaced > 0) {
       deps.logger.info(result, 'reconciler re-enqueued imports PostgreSQL has but the queue had lost');

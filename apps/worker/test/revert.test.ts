@@ -5,6 +5,7 @@
  * a dry run changes nothing and reports the same counts, and a revert killed mid-way resumes and ends exact.
  */
 import type { ErrorBody, ImportView, RevertPreview } from '@importer/contracts';
+import { startRevert } from '@importer/db';
 import { runCleanup } from '@importer/imports';
 import { createRedis, createRevertsQueue, type RevertsQueue } from '@importer/queue';
 import {
@@ -18,6 +19,7 @@ import {
   type FixtureRow,
 } from '@importer/testing';
 import { startFaultHarness, type FaultHarness } from './support/fault-harness';
+import type { Redis } from 'ioredis';
 import type { LogLine, WorkerProcess } from './support/processes';
 
 const HEADERS = [...COMPANY_HEADERS, 'date_creation', 'categorie', 'sous_categorie'];
@@ -95,8 +97,9 @@ async function seedTaxonomy(h: FaultHarness): Promise<void> {
 describe('reverting an import', () => {
   let h: FaultHarness;
   let reverts: RevertsQueue;
-  const redis = createRedis(redisUrl());
+  let redis: Redis;
   beforeAll(async () => {
+    redis = createRedis(redisUrl());
     h = await startFaultHarness({ chunkSize: 500, fastHandover: false });
     reverts = createRevertsQueue({ connection: redis, prefix: h.prefix });
     await h.startWorker('w1');
@@ -107,7 +110,7 @@ describe('reverting an import', () => {
   afterAll(async () => {
     await reverts?.obliterate({ force: true }).catch(() => undefined);
     await reverts?.close();
-    redis.disconnect();
+    redis?.disconnect();
     await h?.close();
   });
 
@@ -318,6 +321,28 @@ it('resumes a revert whose worker was killed (SIGKILL) mid-way, and ends exact, 
     const after = await snapshot(h);
     expect(after.length).toBe(before.length);
     for (const [n, row] of after.entries()) expect(row).toEqual(before[n]);
+  } finally {
+    await reverts.obliterate({ force: true }).catch(() => undefined);
+    await reverts.close();
+    redis.disconnect();
+    await h.close();
+  }
+});
+
+it('gives a reverting import whose job Redis lost a job again (the reconciler), and the revert ends', async () => {
+  const h = await startFaultHarness({ chunkSize: 100 });
+  const redis = createRedis(redisUrl());
+  const reverts = createRevertsQueue({ connection: redis, prefix: h.prefix });
+  try {
+    await h.startWorker('r1');
+    await seedTaxonomy(h);
+    const before = await snapshot(h);
+    const imported = await h.importFile(csv(range(0, 300).map(seeded)), 'lost.csv', { profile: 'companies' });
+    // The revert is started as the API starts it, but its job never reaches Redis.
+    expect(await startRevert(h.db.pool, imported.id, { retainDays: 30, requestedBy: 'test' })).toEqual({ outcome: 'done' });
+    const done = await waitForStatus(h, imported.id, 'reverted');
+    expect(done.revert).toMatchObject({ reverted: 300, kept: 0, failed: 0 });
+    expect(await snapshot(h)).toEqual(before);
   } finally {
     await reverts.obliterate({ force: true }).catch(() => undefined);
     await reverts.close();

@@ -6,7 +6,9 @@ const count = z.number().int().nonnegative();
 /** Why rows a revert could not restore failed. */
 const revertFailuresSchema = z
   .object({
-    referenced: count.describe('Rows the import created that other rows reference now (a category with subcategories, a subcategory with companies): kept'),
+    referenced: count.describe(
+      'Rows the import created that other rows reference now (a category with subcategories, a subcategory with companies): kept',
+    ),
     missing: count.describe('Rows whose before-image references a row deleted since: left as they are'),
   })
   .describe('The failed rows, by reason');

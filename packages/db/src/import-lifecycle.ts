@@ -1,4 +1,11 @@
-import { ACTIVE_STATUSES, IMPORT_TRANSITIONS, isAllowed, REVERTING_STATUSES, type ImportStatus, type StatusAfter } from '@importer/contracts';
+import {
+  ACTIVE_STATUSES,
+  IMPORT_TRANSITIONS,
+  isAllowed,
+  REVERTING_STATUSES,
+  type ImportStatus,
+  type StatusAfter,
+} from '@importer/contracts';
 import type { Queryable } from './pool';
 import { storableText } from './storable-text';
 
@@ -142,7 +149,11 @@ export type RevertStartResult = ImportActionResult | { outcome: 'dry_run' } | { 
  * lineage is younger than `retainDays` (counted from its end) becomes `reverting`, its revert counters reset;
  * its revert job then goes through its lineage. Refused otherwise, saying why.
  */
-export async function startRevert(db: Queryable, id: string, options: { retainDays: number; requestedBy: string | null }): Promise<RevertStartResult> {
+export async function startRevert(
+  db: Queryable,
+  id: string,
+  options: { retainDays: number; requestedBy: string | null },
+): Promise<RevertStartResult> {
   const { rowCount } = await db.query(
     `UPDATE "imports" SET "status" = $2, "revert_requested_by" = $3, "revert_started_at" = now(), "revert_finished_at" = NULL,
        "revert_rows" = NULL, "revert_checkpoint" = 0, "revert_processed" = 0, "revert_reverted" = 0, "revert_kept" = 0,

@@ -172,7 +172,9 @@ describe('the import lifecycle', () => {
       const conflict = { outcome: 'conflict', status: from };
       const allowed = isAllowed('revert', from);
       expect(await startRevert(db.pool, dry, { retainDays: 30, requestedBy: null })).toEqual(allowed ? { outcome: 'dry_run' } : conflict);
-      expect(await startRevert(db.pool, old, { retainDays: 30, requestedBy: null })).toEqual(allowed ? { outcome: 'lineage_expired' } : conflict);
+      expect(await startRevert(db.pool, old, { retainDays: 30, requestedBy: null })).toEqual(
+        allowed ? { outcome: 'lineage_expired' } : conflict,
+      );
       expect((await stored(dry)).status).toBe(from);
       expect((await stored(old)).status).toBe(from);
     });

@@ -1,7 +1,15 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import { revertRequestSchema, type RevertPreview } from '@importer/contracts';
-import { isAllowed, revertability, startRevert, type ImportStatus, type ImportsRepository, type Pool, type RevertStartResult } from '@importer/db';
+import {
+  isAllowed,
+  revertability,
+  startRevert,
+  type ImportStatus,
+  type ImportsRepository,
+  type Pool,
+  type RevertStartResult,
+} from '@importer/db';
 import { previewRevert } from '@importer/imports';
 import { enqueueRevert, type RevertsQueue } from '@importer/queue';
 import { badRequest, HttpError, notFound } from '../errors';

@@ -17,7 +17,7 @@ export interface RevertJobDeps {
  * resuming from the checkpoint. Should every attempt fail, the import stays `reverting` (its counts so far
  * shown) and an operator's next `POST /imports/:id/revert` resumes it.
  */
-export function revertImportProcessor(deps: RevertJobDeps) {
+function revertImportProcessor(deps: RevertJobDeps) {
   return async (job: Job<RevertImportPayload>, token?: string): Promise<RevertOutcome> => {
     const { importId } = revertImportPayload.parse(job.data);
     const log = deps.logger.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
