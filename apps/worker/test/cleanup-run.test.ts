@@ -78,7 +78,14 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   const first = await runCleanup(deps, 'manual');
 
   expect(first.status).toBe('completed');
-  expect(first.counts).toEqual({ importsDeleted: 2, rowErrorsDeleted: 2_500, filesPurged: 2, orphanFilesDeleted: 1, jobsRemoved: 0 });
+  expect(first.counts).toEqual({
+    importsDeleted: 2,
+    rowErrorsDeleted: 2_500,
+    filesPurged: 2,
+    orphanFilesDeleted: 1,
+    jobsRemoved: 0,
+    lineageDeleted: 0,
+  });
   const after = await state();
   const byId = new Map(after.imports.map((row) => [row.id, row]));
   expect(byId.has(oldWithErrors.id)).toBe(false);
@@ -98,7 +105,14 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   sent.length = 0;
   const second = await runCleanup(deps, 'manual');
   expect(second.status).toBe('completed');
-  expect(second.counts).toEqual({ importsDeleted: 0, rowErrorsDeleted: 0, filesPurged: 0, orphanFilesDeleted: 0, jobsRemoved: 0 });
+  expect(second.counts).toEqual({
+    importsDeleted: 0,
+    rowErrorsDeleted: 0,
+    filesPurged: 0,
+    orphanFilesDeleted: 0,
+    jobsRemoved: 0,
+    lineageDeleted: 0,
+  });
   expect(await state()).toEqual(after);
   expect(writes().every((write) => write.rows === 0)).toBe(true);
 
