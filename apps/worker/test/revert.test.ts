@@ -200,6 +200,29 @@ describe('reverting an import', () => {
     expect(rows).toEqual([{ nom: 'Référencée' }]);
     const { rows: children } = await h.db.pool.query(`SELECT 1 FROM subcategories WHERE nom = 'Fille'`);
     expect(children).toHaveLength(1);
+
+    // Subcategories (a two-column key, a NAF list): a created one deleted, an updated one given back every column.
+    const subcategoriesBefore = (await h.db.pool.query(`SELECT * FROM subcategories ORDER BY id`)).rows;
+    const headers = [...SUBCATEGORY_HEADERS, 'naf_codes'];
+    const update = await h.importFile(
+      toCsv(headers, [
+        {
+          nom: 'GROS',
+          categorie: 'Commerce',
+          description: 'Négoce de gros',
+          meta_description: 'Gros',
+          mots_cles: 'b2b',
+          ordre: 9,
+          naf_codes: '46.90Z',
+        },
+        { nom: 'Détail', categorie: 'Commerce', description: null, meta_description: null, mots_cles: null, ordre: 2, naf_codes: '47.11B' },
+      ]),
+      'subcategories-update.csv',
+      { profile: 'subcategories' },
+    );
+    expect(update.totals).toMatchObject({ created: 1, updated: 1, failed: 0 });
+    expect((await revertAndWait(h, update.id)).revert).toMatchObject({ reverted: 2, kept: 0, failed: 0 });
+    expect((await h.db.pool.query(`SELECT * FROM subcategories ORDER BY id`)).rows).toEqual(subcategoriesBefore);
   });
 
   it('refuses, with 409 and a code saying why, a failed import, a dry run, an unfinished one, and one past RETAIN_LINEAGE_DAYS', async () => {
