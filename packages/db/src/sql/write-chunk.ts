@@ -38,7 +38,7 @@ export interface ChunkWrite extends ChunkRecord {
  * and by a revert (docs/write-semantics.md).
  */
 function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean, copied: boolean): string {
-  const base = inputParamCount(spec);
+  const base = copied ? spec.key.length + 1 : inputParamCount(spec);
   const p = (name: RecordParam) => `$${base + RECORD_PARAMS.indexOf(name) + 1}`;
   const image = [...lineageColumns(spec), 'updated_at'];
   const lineage = dryRun
@@ -54,7 +54,7 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean,
       SELECT ${spec.key.map((k) => `t.${q(k)}`).join(', ')}, true AS "created", t."updated_at"
       FROM input i JOIN ${q(spec.table)} t ON ${keyMatch(spec, 't', 'i')})`;
   return `
-    WITH ${inputCte(spec)},
+    WITH ${copied ? copiedInputCte(spec) : inputCte(spec)},
     ${dryRun ? judgedCte(spec, mode) : copied ? copiedRows : writtenCte(spec, mode)},
     ${outcomeCte(spec, dryRun)},
     ${lineage}
@@ -76,6 +76,21 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean,
     ${recordChunkSql(p, { insertOnly: mode === 'insert_only', written: `(SELECT count(*) FROM input)::int` })}`;
 }
 
+/**
+ * The CTE `input` of rows COPY inserted: only their keys and file rows travel (`copiedParams`), the rows
+ * themselves being in the table already. None is dropped (a chunk with dropped rows is upserted).
+ */
+function copiedInputCte(spec: UpsertTable): string {
+  const types = spec.key.map((k) => spec.columns.find((c) => c.name === k)?.type ?? 'text');
+  const params = [...types.map((type, n) => `$${n + 1}::${type}[]`), `$${types.length + 1}::int4[]`];
+  return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${[...spec.key.map(q), '"row"'].join(', ')}))`;
+}
+
+/** Of `inputParams`' values, those `copiedInputCte` takes: the key columns', then the file rows'. */
+function copiedParams(spec: UpsertTable, input: readonly string[]): string[] {
+  return [...spec.key.map((k) => input[spec.columns.findIndex((c) => c.name === k)] ?? '{}'), input[spec.columns.length] ?? '{}'];
+}
+
 /** SQLSTATE raised by `importer_chunk_fenced`. */
 const CHUNK_FENCED = 'IMFNC';
 
@@ -95,7 +110,7 @@ export async function writeChunk(
   const copied = chunk.copied === true;
   const name = `write_chunk_${spec.table}_${mode}${dryRun ? '_dry' : ''}${copied ? '_copied' : ''}`;
   const text = cachedSql(name, () => buildWriteChunkSql(spec, mode, dryRun, copied));
-  const values = [...chunk.input, ...recordParams(chunk)];
+  const values = [...(copied ? copiedParams(spec, chunk.input) : chunk.input), ...recordParams(chunk)];
   try {
     const { rows } = await db.query<UpsertCounts>({ name, text, values });
     const counts = rows[0];
