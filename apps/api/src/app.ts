@@ -150,14 +150,8 @@ export function createApp(deps: AppDeps): Express {
     : undefined;
   api.use('/imports', importsRouter({ ...deps, uploadLimit }));
   api.use('/imports', importActionsRouter(deps));
-  api.use(
-    '/imports',
-    revertsRouter({
-      ...deps,
-      revertsQueue: deps.revertsQueue ?? createRevertsQueue({ connection: deps.redis, prefix }),
-      retainLineageDays: deps.retainLineageDays ?? 30,
-    }),
-  );
+  const revertsQueue = deps.revertsQueue ?? createRevertsQueue({ connection: deps.redis, prefix });
+  api.use('/imports', revertsRouter({ ...deps, revertsQueue, retainLineageDays: deps.retainLineageDays ?? 30 }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
@@ -165,7 +159,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
-  app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue], dir: deps.adminDir }));
+  app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, revertsQueue, cleanupQueue], dir: deps.adminDir }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, { maxFileBytes: deps.maxFileBytes }));
