@@ -128,6 +128,28 @@ export async function companiesChangesCsv(dir: string, rows: number): Promise<{ 
   return { file, expected };
 }
 
+/** The base file with every row changed (renamed, another telephone): an update-heavy re-import. */
+export async function companiesRenamedCsv(dir: string, rows: number): Promise<string> {
+  const file = path.join(dir, `companies-${rows}-renamed.csv`);
+  if (existsSync(file)) return file;
+  await writeAtomically(file, async (temp) => {
+    const out = createWriteStream(temp);
+    out.write(`${BENCH_HEADERS.join(',')}\n`);
+    for (let start = 0; start < rows; start += BLOCK) {
+      const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => {
+        const cells = benchCompany(start + i);
+        cells[2] = `${cells[2]} (renommée)`;
+        cells[9] = '09 99 99 99 99';
+        return cells;
+      });
+      if (!out.write(`${Papa.unparse(data, { newline: '\n' })}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await finished(out);
+  });
+  return file;
+}
+
 /**
  * An XLSX of `rows` companies as a spreadsheet program saves it: SIREN and postal codes as numbers (so
  * postal codes lose their leading zero and must be padded back), the rest as shared strings.

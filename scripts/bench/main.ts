@@ -27,8 +27,9 @@ import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, importLimits, loadWorkerConfig
 import { createApiTokensRepository, createPrisma, type Pool } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createBenchDatabase } from './database';
-import { companiesChangesCsv, companiesCsv, companiesXlsx, type ExpectedTotals } from './files';
+import { companiesChangesCsv, companiesCsv, companiesRenamedCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp, type ImporterRun } from './importer';
+import { benchImport, lineageSize } from './lineage';
 import { peakRssMb, resetPeakRss, startApi, startWorker, workingPid, type AppProcess } from './processes';
 import { referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type Measured } from './report';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   const xlsx = await companiesXlsx(CACHE, xlsxRows);
   const small = await companiesCsv(CACHE, statementRows);
   const changes = await companiesChangesCsv(CACHE, csvRows);
+  const renamed = await companiesRenamedCsv(CACHE, csvRows);
   const fileMb = Math.max((await stat(csv)).size, (await stat(xlsx)).size) / 1024 / 1024;
 
   const db = await createBenchDatabase(serverUrl, 'importer_bench');
@@ -92,7 +94,12 @@ async function main(): Promise<void> {
     await db.reset();
     measured.reference.first = await referenceImport(db.pool, csv);
     measured.reference.again = await referenceImport(db.pool, csv);
+    measured.reference.renamed = await referenceImport(db.pool, renamed);
     log(`reference: ${rate(csvRows, measured.reference.first)} and ${rate(csvRows, measured.reference.again)} rows/s`);
+    log('reference writing the lineage as Importer does: first import, every row changed');
+    await db.reset();
+    measured.reference.firstLineage = await referenceImport(db.pool, csv, { lineage: await benchImport(db.pool) });
+    measured.reference.renamedLineage = await referenceImport(db.pool, renamed, { lineage: await benchImport(db.pool) });
 
     const port = await freePort();
     const env: Record<string, string> = {
@@ -135,6 +142,11 @@ async function main(): Promise<void> {
     const dryRun = await dryRunAtFullSize(db.pool, baseUrl, token, changes);
     measured.dryRun = dryRun;
     log(`dry run: ${JSON.stringify(dryRun.totals)}, table ${dryRun.untouched ? 'untouched' : 'CHANGED'}`);
+    measured.importer.renamed = await run('CSV update-heavy import (every row changed)', renamed);
+    measured.lineage = await lineageSize(db.pool, {
+      first: measured.importer.first.run.record.id,
+      renamed: measured.importer.renamed.run.record.id,
+    });
     await db.reset();
     measured.importer.xlsx = await run('XLSX first import', xlsx);
 

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Pool } from '@importer/db';
+import { companiesTable, lineageColumns, type Pool } from '@importer/db';
 import { BENCH_HEADERS } from './files';
 
 const columns = BENCH_HEADERS.map((h) => `"${h}"`);
@@ -26,20 +26,35 @@ const INSERT = `
   ON CONFLICT ("siren") DO UPDATE SET ${updatable.map((h) => `"${h}" = EXCLUDED."${h}"`).join(', ')}, "updated_at" = now()
   WHERE (${updatable.map((h) => `t."${h}"`).join(', ')}) IS DISTINCT FROM (${updatable.map((h) => `EXCLUDED."${h}"`).join(', ')})`;
 
+/** Columns of a company's before-image in its lineage (`import_lineage_companies`). */
+const image = [...lineageColumns(companiesTable), 'updated_at'].map((c) => `"${c}"`);
+
+/**
+ * The same INSERT writing the lineage as Importer's chunk statement does (keys, created, before-image read
+ * from the statement's snapshot, updated_at after), for an import row of its own: the lineage's cost at the
+ * database's own speed.
+ */
+const INSERT_WITH_LINEAGE = `
+  WITH w AS (${INSERT} RETURNING t."siren", (t.xmax = 0) AS "created", t."updated_at")
+  INSERT INTO "import_lineage_companies" ("import_id", "siren", "created", "after_updated_at", ${image.join(', ')})
+  SELECT $1, w."siren", w."created", w."updated_at", ${image.map((c) => `o.${c}`).join(', ')}
+  FROM w LEFT JOIN "companies" o ON o."siren" = w."siren" AND NOT w."created"`;
+
 export interface ReferenceRun {
   seconds: number;
   /** Rows the INSERT created or updated. */
   written: number;
 }
 
-export async function referenceImport(pool: Pool, csvFile: string): Promise<ReferenceRun> {
+/** `lineage`: the id of an import row to write the lineage for (see `INSERT_WITH_LINEAGE`). */
+export async function referenceImport(pool: Pool, csvFile: string, options: { lineage?: string } = {}): Promise<ReferenceRun> {
   const client = await pool.connect();
   try {
     const started = process.hrtime.bigint();
     await client.query('BEGIN');
     await client.query(`CREATE TEMPORARY TABLE staging (${columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`);
     await pipeline(createReadStream(csvFile), client.query(copyFrom(`COPY staging FROM STDIN WITH (FORMAT csv, HEADER true)`)));
-    const { rowCount } = await client.query(INSERT);
+    const { rowCount } = options.lineage ? await client.query(INSERT_WITH_LINEAGE, [options.lineage]) : await client.query(INSERT);
     await client.query('COMMIT');
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, written: rowCount ?? 0 };
   } catch (error) {

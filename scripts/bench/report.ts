@@ -1,6 +1,7 @@
 /** The benchmark's table and its targets (docs/benchmark.md), met or not. */
 import type { ImporterRun } from './importer';
 import type { ExpectedTotals } from './files';
+import type { LineageSize } from './lineage';
 import type { ReferenceRun } from './reference';
 import type { SyncRun } from './sync';
 
@@ -19,8 +20,16 @@ export interface DryRunMeasure {
 export interface Measured {
   csvRows: number;
   xlsxRows: number;
-  reference: { first?: ReferenceRun; again?: ReferenceRun };
-  importer: { first?: ImporterMeasure; again?: ImporterMeasure; xlsx?: ImporterMeasure };
+  reference: {
+    first?: ReferenceRun;
+    again?: ReferenceRun;
+    /** Every row changed (update-heavy), and both cases again writing the lineage as Importer does. */
+    renamed?: ReferenceRun;
+    firstLineage?: ReferenceRun;
+    renamedLineage?: ReferenceRun;
+  };
+  importer: { first?: ImporterMeasure; again?: ImporterMeasure; xlsx?: ImporterMeasure; renamed?: ImporterMeasure };
+  lineage?: LineageSize;
   statements: Map<number, number[]>;
   chunkSize?: number;
   dryRun?: DryRunMeasure;
@@ -49,6 +58,7 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
   line('reference: identical re-import (IS DISTINCT FROM)', m.csvRows, undefined, m.reference.again);
   line('Importer CSV first import (API → queue → worker)', m.csvRows, m.importer.first, m.reference.first);
   line('Importer CSV identical re-import', m.csvRows, m.importer.again, m.reference.again);
+  line('Importer CSV update-heavy import (every row changed)', m.csvRows, m.importer.renamed, m.reference.renamed);
   line('Importer XLSX first import', m.xlsxRows, m.importer.xlsx);
   const { sync } = m;
   if (sync) {
@@ -82,6 +92,13 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
         `worker ${sync.worker.beforeMb.toFixed(0)} MB before, peak ${sync.worker.peakMb.toFixed(0)} MB (it takes no part)`,
     );
   }
+  const cost = (plain?: ReferenceRun, withLineage?: ReferenceRun) =>
+    plain && withLineage ? `${((withLineage.seconds / plain.seconds - 1) * 100).toFixed(0)} %` : '-';
+  console.log(
+    `lineage (docs/write-semantics.md): ${int(m.lineage?.rows.first ?? NaN)} rows for the first import, ${int(m.lineage?.rows.renamed ?? NaN)} for the update-heavy one ` +
+      `(${m.lineage?.tableMb.toFixed(0) ?? '-'} MB); its cost on the reference: +${cost(m.reference.first, m.reference.firstLineage)} first, ` +
+      `+${cost(m.reference.renamed, m.reference.renamedLineage)} update-heavy (both Importer lines above include it)`,
+  );
   const statementLines = [...m.statements].map(([size, chunks]) => {
     const shown = chunks.length > 8 ? `${chunks.slice(0, 8).join(', ')}, …` : chunks.join(', ');
     return `${int(size)} rows/chunk → ${chunks.length} chunks [${shown}], max ${Math.max(...chunks)}`;

@@ -52,6 +52,8 @@ export const STATUS_LABELS: Record<ImportStatus, string> = {
   completed_with_errors: 'Completed with errors',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  reverting: 'Reverting',
+  reverted: 'Reverted',
 };
 
 const DELIMITERS: Record<string, string> = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)' };

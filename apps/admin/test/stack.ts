@@ -17,7 +17,7 @@ import { createApp } from '@importer/api';
 import type { Pool, PoolClient } from '@importer/db';
 import { createProgressPublisher, createProgressSubscriber, createRedis } from '@importer/queue';
 import { redisUrl, runWorker, startTestServices, testAppDeps, TEST_LIMITS } from '@importer/testing';
-import { createImportWorker } from '@importer/worker';
+import { createImportWorker, createRevertWorker } from '@importer/worker';
 import { spawnWorker } from '@importer/worker/test/support/processes';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -176,6 +176,17 @@ export async function startStack(options: StackOptions = {}) {
         ),
       );
 
+  // Reverts (POST /imports/:id/revert) run on their own queue's worker, publishing progress the same way.
+  const revertWorker = await runWorker(
+    createRevertWorker(
+      {
+        logger: deps.logger,
+        engine: { pool: db.pool, imports, chunkSize: options.chunkSize ?? 50, onProgress: (importId) => publisher.publish(importId) },
+      },
+      { connection: redis, prefix, concurrency: 1 },
+    ),
+  );
+
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -232,6 +243,7 @@ export async function startStack(options: StackOptions = {}) {
       server.closeAllConnections();
       server.close();
       await worker.stop();
+      await revertWorker.stop();
       await services.close();
     },
   };

@@ -16,7 +16,15 @@ import {
   type WebhooksRepository,
 } from '@importer/db';
 import { createMetrics, type Metrics } from '@importer/metrics';
-import { createCleanupQueue, createWebhooksQueue, type ImportsQueue, type ProgressSubscriber, type WebhooksQueue } from '@importer/queue';
+import {
+  createCleanupQueue,
+  createRevertsQueue,
+  createWebhooksQueue,
+  type ImportsQueue,
+  type ProgressSubscriber,
+  type RevertsQueue,
+  type WebhooksQueue,
+} from '@importer/queue';
 import { createFsFileStore, type FileStore } from '@importer/storage';
 import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
@@ -36,6 +44,7 @@ import { mappingsRouter } from './routes/mappings';
 import { apiDocsRouter, openApiRouter } from './routes/openapi';
 import { metricsRouter } from './routes/metrics';
 import { profilesRouter } from './routes/profiles';
+import { revertsRouter } from './routes/reverts';
 import { logInRoute, sessionRouter } from './routes/session';
 import { statsRouter } from './routes/stats';
 import { syncRouter } from './routes/sync';
@@ -87,6 +96,10 @@ export interface AppDeps {
   cleanupQueue?: Queue;
   /** Folder of the built admin UI; default apps/admin/dist. */
   adminDir?: string;
+  /** The reverts queue; default: a handle on `redis` with the imports queue's prefix. */
+  revertsQueue?: RevertsQueue;
+  /** `RETAIN_LINEAGE_DAYS`: how long after its end an import can be reverted (default 30). */
+  retainLineageDays?: number;
   /** How long `GET /stats` answers from its cache, in ms (default 5 s). */
   statsCacheMs?: number;
   /** The import limits `POST /imports/inspect` reads a file with; default: the configuration's defaults, with `maxFileBytes`. */
@@ -218,6 +231,8 @@ export function createApp(deps: AppDeps): Express {
       metrics,
     }),
   );
+  const revertsQueue = deps.revertsQueue ?? createRevertsQueue({ connection: deps.redis, prefix });
+  api.use('/imports', revertsRouter({ ...deps, revertsQueue, retainLineageDays: deps.retainLineageDays ?? 30 }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
   api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
@@ -235,11 +250,14 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
 
   const cleanupQueue = deps.cleanupQueue ?? createCleanupQueue({ connection: deps.redis, prefix });
-  metrics.watchQueues([deps.queue, cleanupQueue, webhookDeps.webhooksQueue], {
+  metrics.watchQueues([deps.queue, revertsQueue, cleanupQueue, webhookDeps.webhooksQueue], {
     cacheMs: deps.queueMetricsCacheMs,
     onError: (queue, error) => deps.logger.warn({ err: error, queue }, 'queue metrics left out of a scrape'),
   });
-  app.use('/admin', adminRouter({ users, sessions, queues: [deps.queue, cleanupQueue, webhookDeps.webhooksQueue], dir: deps.adminDir }));
+  app.use(
+    '/admin',
+    adminRouter({ users, sessions, queues: [deps.queue, revertsQueue, cleanupQueue, webhookDeps.webhooksQueue], dir: deps.adminDir }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, { maxFileBytes: deps.maxFileBytes }));

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     maxFileBytes: importLimits(config).maxFileBytes,
     limits: importLimits(config),
     importAttempts: config.IMPORT_ATTEMPTS,
+    retainLineageDays: config.RETAIN_LINEAGE_DAYS,
     bootstrapToken: config.IMPORTER_BOOTSTRAP_TOKEN,
     webhookSecret: config.WEBHOOK_SECRET,
     webhookRetrySchedule: config.WEBHOOK_RETRY_SCHEDULE_S,

@@ -230,7 +230,7 @@ interface BoardQueues {
 }
 
 describe('Bull Board', () => {
-  it('shows the imports, cleanup and webhooks queues to an admin, with job data as ids only and a link to each import', async () => {
+  it('shows the imports, reverts, cleanup and webhooks queues to an admin, with job data as ids only and a link to each import', async () => {
     const importId = '5f0c8f43-3a6c-4d4e-9d0b-7b7e2a1c9f10';
     await api.queue.add('import-file', { importId, fileName: 'private-customers.csv' } as never, { jobId: importId });
     const { agent } = await logIn('admin@example.com');
@@ -242,7 +242,7 @@ describe('Bull Board', () => {
       .query({ activeQueue: 'imports', status: 'waiting', page: 1, jobsPerPage: 10 });
     expect(response.status).toBe(200);
     const { queues } = response.body as BoardQueues;
-    expect(queues.map((queue) => queue.name).sort()).toEqual(['cleanup', 'imports', 'webhooks']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['cleanup', 'imports', 'reverts', 'webhooks']);
     expect(queues.every((queue) => !queue.readOnlyMode)).toBe(true);
     const job = queues.find((queue) => queue.name === 'imports')?.jobs.find((item) => item.id === importId);
     expect(job?.data).toEqual({ importId });

@@ -11,6 +11,7 @@ import {
   importsPageSchema,
   importViewSchema,
   profilesSchema,
+  revertPreviewSchema,
   rowErrorsPageSchema,
   sessionSchema,
   statsSchema,
@@ -78,6 +79,28 @@ describe('the answers of /api/v1 are what @importer/contracts declares', () => {
     expect(record.source).toBe('sync');
     const replayed = await api.http.post('/api/v1/sync/companies').set(auth()).set('Idempotency-Key', 'contract').send(body);
     expectAnswer(syncAnswerSchema, replayed);
+  });
+
+  it('reverts: the dry run, the revert started, a refusal', async () => {
+    const upload = await api.http
+      .post('/api/v1/imports')
+      .set(auth())
+      .field('profile', 'companies')
+      .attach('file', Buffer.from(toCsv(COMPANY_HEADERS, [companyRow(2)])), 'entreprises.csv');
+    const { id } = expectAnswer(importViewSchema, upload, 202);
+    // No worker here: the import is set as one would have finished it.
+    await api.db.pool.query(`UPDATE imports SET status = 'completed', started_at = now(), finished_at = now() WHERE id = $1`, [id]);
+    const preview = expectAnswer(
+      revertPreviewSchema,
+      await api.http.post(`/api/v1/imports/${id}/revert`).set(auth()).send({ dryRun: true }),
+    );
+    expect(preview).toEqual({ dryRun: true, reverted: 0, kept: 0, failed: 0, failures: { referenced: 0, missing: 0 } });
+    const started = expectAnswer(importActionAnswerSchema, await api.http.post(`/api/v1/imports/${id}/revert`).set(auth()), 202);
+    expect(started).toMatchObject({ status: 'reverting', revert: { reverted: 0, rows: null, processedRows: 0, finishedAt: null } });
+    expectAnswer(importViewSchema, await api.http.get(`/api/v1/imports/${id}`).set(auth()));
+    await api.db.pool.query(`UPDATE imports SET status = 'reverted' WHERE id = $1`, [id]);
+    const refused = expectAnswer(errorBodySchema, await api.http.post(`/api/v1/imports/${id}/revert`).set(auth()), 409);
+    expect(refused.error).toMatchObject({ code: 'already_reverted', details: { status: 'reverted' } });
   });
 
   it('figures and reference data: stats, profiles, cleanup runs', async () => {

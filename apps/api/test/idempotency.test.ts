@@ -104,7 +104,7 @@ describe('Idempotency-Key on POST /sync/:profile', () => {
     const first = await sync([companyRow(7)], 'daily');
     const cleanup = (now: Date) =>
       runCleanup(
-        { pool: api.db.pool, storageDir: api.storageDir, retention: { importsDays: 90, filesDays: 30 }, now: () => now },
+        { pool: api.db.pool, storageDir: api.storageDir, retention: { importsDays: 90, filesDays: 30, lineageDays: 30 }, now: () => now },
         'manual',
       );
     await cleanup(new Date());

@@ -44,7 +44,11 @@ async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRun
         pool,
         storageDir: config.STORAGE_DIR,
         fileStore: createFileStore(storageSettings(config)),
-        retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
+        retention: {
+          importsDays: config.RETAIN_IMPORTS_DAYS,
+          filesDays: config.RETAIN_FILES_DAYS,
+          lineageDays: config.RETAIN_LINEAGE_DAYS,
+        },
         sweepJobs: (now) => sweepFinishedJobs(queues, now),
       },
       'manual',

@@ -12,6 +12,7 @@ import {
   createImportsQueue,
   createProgressPublisher,
   createRedis,
+  createRevertsQueue,
   createWebhooksQueue,
   sweepFinishedJobs,
 } from '@importer/queue';
@@ -19,6 +20,7 @@ import { createFileStore } from '@importer/storage';
 import { watchEventLoop } from './event-loop';
 import { WorkerShutdownError } from './interruptions';
 import { createReconciler } from './reconciler';
+import { createRevertWorker } from './processors/revert-import';
 import { createCleanupWorker, registerSchedules } from './schedules';
 import { createWebhookWorker, dispatchFinishedImports } from './webhooks/worker';
 import { createImportWorker } from './worker';
@@ -40,11 +42,12 @@ function main(): void {
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
   const webhooksQueue = createWebhooksQueue({ connection, prefix: config.QUEUE_PREFIX });
   const retrySchedule = config.WEBHOOK_RETRY_SCHEDULE_S;
+  const revertsQueue = createRevertsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const progress = createProgressPublisher(connection, config.QUEUE_PREFIX);
   const shutdown = new AbortController();
   const files = createFileStore(storageSettings(config));
   const metrics = createMetrics();
-  metrics.watchQueues([queue, cleanupQueue, webhooksQueue], {
+  metrics.watchQueues([queue, revertsQueue, cleanupQueue, webhooksQueue], {
     onError: (name, error) => logger.warn({ err: error, queue: name }, 'queue metrics left out of a scrape'),
   });
   const metricsServer =
@@ -86,6 +89,29 @@ function main(): void {
       maxStalledCount: config.WORKER_MAX_STALLED,
     },
   );
+  const revertWorker = createRevertWorker(
+    {
+      logger,
+      shutdown: shutdown.signal,
+      engine: {
+        pool,
+        imports,
+        chunkSize: config.CHUNK_SIZE,
+        onProgress: (importId) => {
+          logger.debug({ importId }, 'revert chunk committed');
+          progress.publish(importId);
+        },
+      },
+    },
+    {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: config.WORKER_MAX_STALLED,
+    },
+  );
   const cleanupWorker = createCleanupWorker(
     {
       logger,
@@ -93,8 +119,12 @@ function main(): void {
         pool,
         storageDir: config.STORAGE_DIR,
         fileStore: files,
-        retention: { importsDays: config.RETAIN_IMPORTS_DAYS, filesDays: config.RETAIN_FILES_DAYS },
-        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue, webhooksQueue], now),
+        retention: {
+          importsDays: config.RETAIN_IMPORTS_DAYS,
+          filesDays: config.RETAIN_FILES_DAYS,
+          lineageDays: config.RETAIN_LINEAGE_DAYS,
+        },
+        sweepJobs: (now) => sweepFinishedJobs([queue, cleanupQueue, webhooksQueue, revertsQueue], now),
         signal: shutdown.signal,
       },
     },
@@ -117,6 +147,7 @@ function main(): void {
   const reconciler = createReconciler({
     pool,
     queue,
+    revertsQueue,
     logger,
     importAttempts: config.IMPORT_ATTEMPTS,
     intervalMs: config.RECONCILE_INTERVAL_MS,
@@ -124,7 +155,7 @@ function main(): void {
   });
   const eventLoop = watchEventLoop(logger, { lockDurationMs: config.WORKER_LOCK_DURATION_MS });
 
-  const running = Promise.all([worker.run(), cleanupWorker.run(), webhookWorker.run()]);
+  const running = Promise.all([worker.run(), revertWorker.run(), cleanupWorker.run(), webhookWorker.run()]);
   reconciler.start();
   eventLoop.start();
   // A port it cannot listen on costs the metrics, not the imports: logged, and the worker carries on.
@@ -144,11 +175,11 @@ function main(): void {
       shutdown.abort(new WorkerShutdownError());
       await reconciler.stop();
       await dispatcher.stop();
-      await Promise.all([worker.close(), cleanupWorker.close(), webhookWorker.close()]);
+      await Promise.all([worker.close(), revertWorker.close(), cleanupWorker.close(), webhookWorker.close()]);
       await running;
       eventLoop.stop();
       await metricsServer?.stop();
-      await Promise.all([queue.close(), cleanupQueue.close(), webhooksQueue.close()]);
+      await Promise.all([queue.close(), cleanupQueue.close(), webhooksQueue.close(), revertsQueue.close()]);
       connection.disconnect();
       await prisma.$disconnect();
       await pool.end();

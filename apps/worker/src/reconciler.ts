@@ -1,10 +1,19 @@
 import type { Logger } from 'pino';
-import { idleActiveImports, overdueDeliveries, type DeliveryRef, type ImportRef, type Pool } from '@importer/db';
-import { requeueImport, requeueWebhookDelivery, type ImportsQueue, type WebhooksQueue } from '@importer/queue';
+import { idleActiveImports, idleReverts, overdueDeliveries, type DeliveryRef, type ImportRef, type Pool } from '@importer/db';
+import {
+  enqueueRevert,
+  requeueImport,
+  requeueWebhookDelivery,
+  type ImportsQueue,
+  type RevertsQueue,
+  type WebhooksQueue,
+} from '@importer/queue';
 
 export interface ReconcilerDeps {
   pool: Pool;
   queue: ImportsQueue;
+  /** The reverts queue: a `reverting` import whose job Redis lost gets one again. */
+  revertsQueue?: RevertsQueue;
   logger: Logger;
   importAttempts: number;
   /** How often to look, in milliseconds (`RECONCILE_INTERVAL_MS`). */
@@ -61,6 +70,16 @@ export function createReconciler(deps: ReconcilerDeps) {
       const last = rows.at(-1);
       if (!last || rows.length < PAGE) break;
       after = last;
+    }
+    if (deps.revertsQueue && !stopped) {
+      for (const id of await idleReverts(deps.pool, graceMs, PAGE)) {
+        if (stopped) break;
+        result.checked++;
+        // Only a lost job is added again: a revert whose attempts all failed waits for an operator to ask again.
+        if ((await deps.revertsQueue.getJobState(id)) !== 'unknown') continue;
+        await enqueueRevert(deps.revertsQueue, id, deps.importAttempts);
+        result.added++;
+      }
     }
     if (result.added + result.replaced > 0) {
       deps.logger.info(result, 'reconciler re-enqueued imports PostgreSQL has but the queue had lost');

@@ -57,3 +57,5 @@ export function createImportWorker(deps: ImportFileDeps & { logger: Logger }, op
   });
   return worker;
 }
+
+export { createRevertWorker } from './processors/revert-import';

@@ -73,12 +73,19 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   const deps: CleanupDeps = {
     pool: recordingPool(h.db.pool, sent),
     storageDir: h.storageDir,
-    retention: { importsDays: 90, filesDays: 30 },
+    retention: { importsDays: 90, filesDays: 30, lineageDays: 30 },
   };
   const first = await runCleanup(deps, 'manual');
 
   expect(first.status).toBe('completed');
-  expect(first.counts).toEqual({ importsDeleted: 2, rowErrorsDeleted: 2_500, filesPurged: 2, orphanFilesDeleted: 1, jobsRemoved: 0 });
+  expect(first.counts).toEqual({
+    importsDeleted: 2,
+    rowErrorsDeleted: 2_500,
+    filesPurged: 2,
+    orphanFilesDeleted: 1,
+    jobsRemoved: 0,
+    lineageDeleted: 0,
+  });
   const after = await state();
   const byId = new Map(after.imports.map((row) => [row.id, row]));
   expect(byId.has(oldWithErrors.id)).toBe(false);
@@ -98,7 +105,14 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   sent.length = 0;
   const second = await runCleanup(deps, 'manual');
   expect(second.status).toBe('completed');
-  expect(second.counts).toEqual({ importsDeleted: 0, rowErrorsDeleted: 0, filesPurged: 0, orphanFilesDeleted: 0, jobsRemoved: 0 });
+  expect(second.counts).toEqual({
+    importsDeleted: 0,
+    rowErrorsDeleted: 0,
+    filesPurged: 0,
+    orphanFilesDeleted: 0,
+    jobsRemoved: 0,
+    lineageDeleted: 0,
+  });
   expect(await state()).toEqual(after);
   expect(writes().every((write) => write.rows === 0)).toBe(true);
 
@@ -122,7 +136,7 @@ it("a run that fails is recorded failed with a message in the product's words: t
         : h.db.pool.query(text as string, values as unknown[]),
     connect: () => h.db.pool.connect(),
   } as unknown as typeof h.db.pool;
-  const deps = { pool: failing, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1 } };
+  const deps = { pool: failing, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1, lineageDays: 1 } };
   await expect(runCleanup(deps, 'manual')).rejects.toThrow('division by zero');
   const listed = (await h.http.get('/api/v1/cleanup-runs?limit=1').set(h.auth)).body as Page<CleanupRunView>;
   expect(listed.items[0]).toMatchObject({ status: 'failed', trigger: 'manual' });
@@ -135,7 +149,7 @@ it('a run that finds another in progress is recorded as skipped and touches noth
   try {
     await holder.query(`SELECT pg_advisory_lock(hashtext('importer:cleanup'))`);
     const skipped = await runCleanup(
-      { pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1 } },
+      { pool: h.db.pool, storageDir: h.storageDir, retention: { importsDays: 1, filesDays: 1, lineageDays: 1 } },
       'schedule',
     );
     expect(skipped).toMatchObject({ status: 'skipped', trigger: 'schedule', counts: { importsDeleted: 0, filesPurged: 0 } });
@@ -177,7 +191,7 @@ it('removes finished BullMQ jobs once they are old: completed after 7 days, fail
         {
           pool: h.db.pool,
           storageDir: h.storageDir,
-          retention: { importsDays: 90, filesDays: 30 },
+          retention: { importsDays: 90, filesDays: 30, lineageDays: 30 },
           now: () => now,
           sweepJobs: (at) => sweepFinishedJobs([queue], at),
         },

@@ -117,7 +117,7 @@ describe('STORAGE_DRIVER=s3, through the compiled worker', () => {
         pool: onS3.db.pool,
         storageDir: onS3.storageDir,
         fileStore: files,
-        retention: { importsDays: 90, filesDays: 30 },
+        retention: { importsDays: 90, filesDays: 30, lineageDays: 30 },
         now: () => new Date(Date.now() + 31 * DAY_MS),
       },
       'manual',

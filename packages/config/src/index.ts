@@ -102,6 +102,8 @@ const baseSchema = z.object({
       }
       return delays;
     }),
+  /** Days after its end an import can be reverted: its lineage (keys created, rows before it) is then removed by the cleanup. */
+  RETAIN_LINEAGE_DAYS: int(30, 1),
 });
 
 /** Who may read `GET /metrics` (the API's, and each worker's). */

@@ -5,7 +5,14 @@ import { CLEANUP_RUN_STATUSES, CLEANUP_TRIGGERS } from './enums';
 const count = z.number().int().nonnegative();
 
 export const cleanupCountsSchema = z
-  .object({ importsDeleted: count, rowErrorsDeleted: count, filesPurged: count, orphanFilesDeleted: count, jobsRemoved: count })
+  .object({
+    importsDeleted: count,
+    rowErrorsDeleted: count,
+    filesPurged: count,
+    orphanFilesDeleted: count,
+    jobsRemoved: count,
+    lineageDeleted: count.describe('Lineage rows of imports older than RETAIN_LINEAGE_DAYS (they can no longer be reverted)'),
+  })
   .describe('What a cleanup run removed');
 export type CleanupCounts = z.infer<typeof cleanupCountsSchema>;
 

@@ -5,6 +5,7 @@ import { IMPORT_STATUSES } from './import-status';
 import { columnMappingSchema, mappingSourceSchema, uploadMappingFieldSchema } from './mappings';
 import { resubmissionSchema } from './import-fixes';
 import { webhookUrlSchema } from './webhooks';
+import { revertViewSchema } from './reverts';
 
 export const importStatusSchema = z.enum(IMPORT_STATUSES).describe('Where the import is in its life (docs/api.md, "The import record")');
 
@@ -119,6 +120,7 @@ export const importViewSchema = z
       .describe('The import whose failed rows this one re-submits (`POST /imports/:id/resubmit`); `null` for others'),
     resubmissions: z.array(resubmissionSchema).describe('The re-submissions of this import, oldest first'),
     webhookUrl: z.string().nullable().describe("The import's own webhook target, or `null`"),
+    revert: revertViewSchema.nullable().describe('Its revert, once one was asked for (`POST /imports/:id/revert`)'),
   })
   .describe('An import: its file, options, status, progress and totals');
 export type ImportView = z.infer<typeof importViewSchema>;

@@ -3,6 +3,7 @@ export * from './enums';
 export * from './common';
 export * from './imports';
 export * from './import-fixes';
+export * from './reverts';
 export * from './stats';
 export * from './profiles';
 export * from './session';

@@ -1,4 +1,11 @@
-import { ACTIVE_STATUSES, IMPORT_TRANSITIONS, isAllowed, type ImportStatus, type StatusAfter } from '@importer/contracts';
+import {
+  ACTIVE_STATUSES,
+  IMPORT_TRANSITIONS,
+  isAllowed,
+  REVERTING_STATUSES,
+  type ImportStatus,
+  type StatusAfter,
+} from '@importer/contracts';
 import type { Queryable } from './pool';
 import { finishedWithOutbox, webhookOutbox } from './sql/webhook-outbox';
 import { storableText } from './storable-text';
@@ -6,6 +13,7 @@ import { storableText } from './storable-text';
 export {
   ACTIVE_STATUSES,
   FINISHED_STATUSES,
+  REVERTING_STATUSES,
   IMPORT_STATUSES,
   IMPORT_TRANSITIONS,
   isAllowed,
@@ -146,6 +154,80 @@ export async function retryImport(db: Queryable, id: string): Promise<ImportActi
   if (!row) return { outcome: 'not_found' };
   if (row.purged && isAllowed('retry', row.status)) return { outcome: 'file_purged' };
   return { outcome: 'conflict', status: row.status };
+}
+
+/** The status in which revert chunks commit: the one a revert sets. */
+const REVERT_STATUS = 'reverting' satisfies StatusAfter<'revert'>;
+
+/**
+ * The revert fence: a condition of the update by which a revert chunk's statement (`sql/revert.ts`) advances
+ * the revert's checkpoint. Revert chunks commit only while the import is `reverting`.
+ */
+export const revertFence = (alias: string) => statusIn(`${alias}."status"`, [REVERT_STATUS]);
+
+/** Why a revert was refused, besides the status (`conflict`): a dry run wrote nothing; the lineage expired. */
+export type RevertStartResult = ImportActionResult | { outcome: 'dry_run' } | { outcome: 'lineage_expired' };
+
+/**
+ * `revert`: a completed (or completed with errors) import that wrote something (not a dry run) and whose
+ * lineage is younger than `retainDays` (counted from its end) becomes `reverting`, its revert counters reset;
+ * its revert job then goes through its lineage. Refused otherwise, saying why.
+ */
+export async function startRevert(
+  db: Queryable,
+  id: string,
+  options: { retainDays: number; requestedBy: string | null },
+): Promise<RevertStartResult> {
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "revert_requested_by" = $3, "revert_started_at" = now(), "revert_finished_at" = NULL,
+       "revert_rows" = NULL, "revert_checkpoint" = 0, "revert_processed" = 0, "revert_reverted" = 0, "revert_kept" = 0,
+       "revert_failed_referenced" = 0, "revert_failed_missing" = 0, "updated_at" = now()
+     WHERE "id" = $1 AND "status" = ANY($4::text[]) AND NOT coalesce(("options"->>'dryRun')::boolean, false)
+       AND "finished_at" > now() - make_interval(days => $5)`,
+    [id, REVERT_STATUS, options.requestedBy, IMPORT_TRANSITIONS.revert.from, options.retainDays],
+  );
+  if (rowCount === 1) return { outcome: 'done' };
+  return revertability(db, id, options.retainDays);
+}
+
+/**
+ * Whether the import can be reverted now (`done`), else why not, changing nothing: the dry run of a revert
+ * checks this first, and `startRevert` says it when it refuses.
+ */
+export async function revertability(db: Queryable, id: string, retainDays: number): Promise<RevertStartResult> {
+  const { rows } = await db.query<{ status: ImportStatus; dryRun: boolean; expired: boolean }>(
+    `SELECT "status", coalesce(("options"->>'dryRun')::boolean, false) AS "dryRun",
+       "finished_at" IS NULL OR "finished_at" <= now() - make_interval(days => $2) AS "expired"
+     FROM "imports" WHERE "id" = $1`,
+    [id, retainDays],
+  );
+  const row = rows[0];
+  if (!row) return { outcome: 'not_found' };
+  if (!isAllowed('revert', row.status)) return { outcome: 'conflict', status: row.status };
+  if (row.dryRun) return { outcome: 'dry_run' };
+  return row.expired ? { outcome: 'lineage_expired' } : { outcome: 'done' };
+}
+
+/** `finishRevert`: the revert job went through the whole lineage; the import is `reverted`. False when it was not reverting. */
+export async function finishRevert(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE "imports" SET "status" = $2, "revert_finished_at" = now(), "updated_at" = now() WHERE "id" = $1 AND "status" = ANY($3::text[])`,
+    [id, 'reverted' satisfies StatusAfter<'finishRevert'>, IMPORT_TRANSITIONS.finishRevert.from],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Imports whose revert runs (`reverting`) untouched for `idleMs`: the reconciler makes sure each has a revert
+ * job (a running revert commits chunks, and touches its row, far more often).
+ */
+export async function idleReverts(db: Queryable, idleMs: number, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT "id" FROM "imports" WHERE "status" = ANY($1::text[]) AND "updated_at" < now() - make_interval(secs => $2)
+     ORDER BY "updated_at" LIMIT $3`,
+    [REVERTING_STATUSES, idleMs / 1000, limit],
+  );
+  return rows.map((row) => row.id);
 }
 
 export interface ImportRef {

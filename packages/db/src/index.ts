@@ -15,6 +15,7 @@ export * from './sql/lookup-subcategories';
 export * from './sql/record-chunk';
 export * from './sql/write-chunk';
 export * from './sql/undo-superseded';
+export * from './sql/revert';
 export * from './sql/pg-arrays';
 export * from './sql/rejected-rows';
 export * from './sql/error-groups';

@@ -14,7 +14,11 @@ import {
   IMPORT_STATUSES,
   IMPORT_TRANSITIONS,
   isAllowed,
+  finishRevert,
   retryImport,
+  revertFence,
+  REVERTING_STATUSES,
+  startRevert,
   type ImportAction,
   type ImportRef,
   type ImportStatus,
@@ -35,6 +39,8 @@ const DOCUMENTED: Record<ImportAction, Partial<Record<ImportStatus, readonly Imp
   finish: { processing: ['completed', 'completed_with_errors', 'failed'] },
   cancel: { queued: ['cancelled'], processing: ['cancelled'] },
   retry: { failed: ['queued'], cancelled: ['queued'] },
+  revert: { completed: ['reverting'], completed_with_errors: ['reverting'] },
+  finishRevert: { reverting: ['reverted'] },
 };
 
 interface Stored {
@@ -48,7 +54,7 @@ interface Stored {
   eta_seconds: number | null;
 }
 
-/** An import as the steps before left it: in `status`, one attempt made, 40 rows in, an error if finished badly. */
+/** An import as the steps before left it: in `status`, one attempt made, 40 rows in, an error if finished badly, ended a minute ago if it ended. */
 async function importIn(status: ImportStatus, options: { purged?: boolean } = {}): Promise<string> {
   const id = randomUUID();
   await db.pool.query(
@@ -62,7 +68,7 @@ async function importIn(status: ImportStatus, options: { purged?: boolean } = {}
       status,
       '0'.repeat(64),
       `${id}.csv`,
-      FINISHED_STATUSES.includes(status),
+      FINISHED_STATUSES.includes(status) || REVERTING_STATUSES.includes(status),
       status === 'failed' ? 'internal_error' : null,
       status === 'failed' ? 'boom' : null,
       options.purged ?? false,
@@ -90,6 +96,12 @@ const ACTS: { action: ImportAction; to: ImportStatus; run: (id: string) => Promi
   { action: 'finish', to: 'failed', run: (id) => finishImport(db.pool, id, 'failed', { code: 'timeout', message: 'too long' }) },
   { action: 'cancel', to: 'cancelled', run: async (id) => (await cancelImport(db.pool, id)).outcome === 'done' },
   { action: 'retry', to: 'queued', run: async (id) => (await retryImport(db.pool, id)).outcome === 'done' },
+  {
+    action: 'revert',
+    to: 'reverting',
+    run: async (id) => (await startRevert(db.pool, id, { retainDays: 30, requestedBy: 'test' })).outcome === 'done',
+  },
+  { action: 'finishRevert', to: 'reverted', run: (id) => finishRevert(db.pool, id) },
 ];
 
 describe('the import lifecycle', () => {
@@ -104,7 +116,7 @@ describe('the import lifecycle', () => {
       for (const to of Object.values(edges)) expect([...IMPORT_TRANSITIONS[action].to].sort()).toEqual([...to].sort());
     }
     expect([...ACTIVE_STATUSES].sort()).toEqual(['processing', 'queued']);
-    expect([...FINISHED_STATUSES].sort()).toEqual(['cancelled', 'completed', 'completed_with_errors', 'failed']);
+    expect([...FINISHED_STATUSES].sort()).toEqual(['cancelled', 'completed', 'completed_with_errors', 'failed', 'reverted']);
   });
 
   describe.each(IMPORT_STATUSES)('from %s', (from) => {
@@ -126,8 +138,10 @@ describe('the import lifecycle', () => {
         expect(after.checkpoint_row).toBe(before.checkpoint_row); // every action keeps the checkpoint: a retry resumes there
         expect(after.attempts).toBe(before.attempts + (act.action === 'claim' ? 1 : 0));
         expect(after.started).toBe(true);
-        expect(after.finished).toBe(act.action === 'finish' || act.action === 'cancel');
+        // A revert (and its end) leave the import's own end as it was.
+        expect(after.finished).toBe(['finish', 'cancel', 'revert', 'finishRevert'].includes(act.action));
         expect(after.error_code).toBe(act.to === 'failed' ? 'timeout' : act.action === 'claim' ? before.error_code : null);
+        if (act.action === 'revert' || act.action === 'finishRevert') expect(after.progress_percent).toBe(before.progress_percent);
         if (act.to === 'completed' || act.to === 'completed_with_errors')
           expect(after).toMatchObject({ progress_percent: 100, eta_seconds: 0 });
         if (act.action === 'retry' || act.action === 'cancel' || act.to === 'failed') expect(after.eta_seconds).toBeNull();
@@ -146,6 +160,27 @@ describe('the import lifecycle', () => {
       const { rowCount } = await db.pool.query(`SELECT 1 FROM "imports" im WHERE im."id" = $1 AND ${chunkFence('im')}`, [id]);
       expect(rowCount).toBe(from === 'processing' ? 1 : 0);
     });
+
+    it('lets a revert chunk commit only while reverting (the revert fence)', async () => {
+      const id = await importIn(from);
+      const { rowCount } = await db.pool.query(`SELECT 1 FROM "imports" im WHERE im."id" = $1 AND ${revertFence('im')}`, [id]);
+      expect(rowCount).toBe(isAllowed('finishRevert', from) ? 1 : 0);
+    });
+
+    it('refuses a revert of a dry run, or once the lineage expired, and says why', async () => {
+      const dry = await importIn(from);
+      await db.pool.query(`UPDATE "imports" SET "options" = '{"dryRun": true}' WHERE "id" = $1`, [dry]);
+      const old = await importIn(from);
+      await db.pool.query(`UPDATE "imports" SET "finished_at" = now() - interval '31 days' WHERE "id" = $1`, [old]);
+      const conflict = { outcome: 'conflict', status: from };
+      const allowed = isAllowed('revert', from);
+      expect(await startRevert(db.pool, dry, { retainDays: 30, requestedBy: null })).toEqual(allowed ? { outcome: 'dry_run' } : conflict);
+      expect(await startRevert(db.pool, old, { retainDays: 30, requestedBy: null })).toEqual(
+        allowed ? { outcome: 'lineage_expired' } : conflict,
+      );
+      expect((await stored(dry)).status).toBe(from);
+      expect((await stored(old)).status).toBe(from);
+    });
   });
 
   it('answers an action on an unknown import', async () => {
@@ -155,6 +190,8 @@ describe('the import lifecycle', () => {
     expect(await finishImport(db.pool, unknown, 'completed')).toBe(false);
     expect(await cancelImport(db.pool, unknown)).toEqual({ outcome: 'not_found' });
     expect(await retryImport(db.pool, unknown)).toEqual({ outcome: 'not_found' });
+    expect(await startRevert(db.pool, unknown, { retainDays: 30, requestedBy: null })).toEqual({ outcome: 'not_found' });
+    expect(await finishRevert(db.pool, unknown)).toBe(false);
   });
 
   it('lists the active imports left idle, page by page, for the reconciler', async () => {

@@ -12,6 +12,7 @@ export * from './readers';
 export * from './rejected-rows';
 export * from './run-cleanup';
 export * from './run-import';
+export * from './run-revert';
 export * from './text';
 export * from './validate';
 export * from './run-sync';

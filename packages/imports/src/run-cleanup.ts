@@ -10,9 +10,11 @@ import {
   selectFilesToPurge,
   tryCleanupLock,
   ZERO_COUNTS,
+  deleteExpiredLineage,
   type Pool,
 } from '@importer/db';
 import type { FileStore } from '@importer/storage';
+import { PROFILES } from './profiles';
 import { fileStoreOf, removeStoredFile, storedFilesOlderThan } from './stored-files';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -33,6 +35,8 @@ export interface CleanupDeps {
     importsDays: number;
     /** `RETAIN_FILES_DAYS`: stored files older than this are removed; the import keeps a `purged` mark. */
     filesDays: number;
+    /** `RETAIN_LINEAGE_DAYS`: the lineage of imports finished longer ago is removed (they can no longer be reverted). */
+    lineageDays: number;
   };
   /** Removes finished queue jobs that are old at `now`; returns how many (BullMQ, supplied by the caller). */
   sweepJobs?: (now: Date) => Promise<number>;
@@ -67,6 +71,7 @@ export async function runCleanup(deps: CleanupDeps, trigger: CleanupTrigger): Pr
     const counts: CleanupCounts = { ...ZERO_COUNTS };
     try {
       counts.filesPurged = await purgeOldFiles(deps, filesBefore, now);
+      counts.lineageDeleted = await deleteLineage(deps, new Date(now.getTime() - deps.retention.lineageDays * DAY_MS));
       counts.rowErrorsDeleted = await untilNone(deps.signal, () => deleteRowErrorsOfOldImports(deps.pool, importsBefore));
       counts.importsDeleted = await untilNone(deps.signal, () => deleteOldImports(deps.pool, importsBefore));
       counts.orphanFilesDeleted = await deleteOrphanFiles(deps, new Date(now.getTime() - ORPHAN_GRACE_MS));
@@ -98,6 +103,14 @@ async function untilNone(signal: AbortSignal | undefined, step: () => Promise<nu
     total += deleted;
     if (deleted === 0) return total;
   }
+}
+
+/** The expired lineage of every profile's table, 1,000 rows a statement. */
+async function deleteLineage(deps: CleanupDeps, before: Date): Promise<number> {
+  let deleted = 0;
+  const tables = new Set(Object.values(PROFILES).map((profile) => profile.table.lineageTable));
+  for (const table of tables) deleted += await untilNone(deps.signal, () => deleteExpiredLineage(deps.pool, table, before));
+  return deleted;
 }
 
 /** Files of finished imports older than the cutoff: removed first, then marked, 1,000 imports at a time. */

@@ -1,4 +1,4 @@
-import { updatableColumns, type UpsertTable } from '@importer/db';
+import { lineageColumns, type UpsertTable } from '@importer/db';
 import { createTestDatabase, type TestDatabase } from '@importer/testing';
 import { PROFILES } from '../src/profiles';
 
@@ -64,12 +64,17 @@ describe.each(tables.map((spec): [string, UpsertTable] => [spec.table, spec]))('
     expect(await uniqueIndexes(spec.table)).toContainEqual([...spec.key]);
   });
 
-  it('has an undo table holding the key, every updatable column and updated_at, with the same types', async () => {
+  it('has a lineage table holding the key, every other column and updated_at, with the same types', async () => {
     const table = await columnsOf(spec.table);
-    const undo = await columnsOf(spec.undoTable);
-    expect(undo.get('import_id')?.type).toBe('uuid');
-    for (const name of [...spec.key, ...updatableColumns(spec).map((c) => c.name), 'updated_at']) {
-      expect({ column: name, type: undo.get(name)?.type }).toEqual({ column: name, type: table.get(name)?.type });
+    const lineage = await columnsOf(spec.lineageTable);
+    expect(lineage.get('import_id')?.type).toBe('uuid');
+    expect(lineage.get('created')?.type).toBe('bool');
+    expect(lineage.get('after_updated_at')?.type).toBe(table.get('updated_at')?.type);
+    for (const name of [...spec.key, ...lineageColumns(spec), 'updated_at']) {
+      expect({ column: name, type: lineage.get(name)?.type }).toEqual({ column: name, type: table.get(name)?.type });
     }
+    // Every business column of the table is in the image: a new one must be added to the lineage too.
+    const business = [...table.keys()].filter((name) => !['id', 'created_at'].includes(name));
+    expect(business.filter((name) => !lineage.has(name))).toEqual([]);
   });
 });

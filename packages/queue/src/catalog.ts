@@ -17,6 +17,9 @@ export const WEBHOOKS_QUEUE = 'webhooks';
 const DELIVER_WEBHOOK_JOB = 'deliver-webhook';
 /** The name of the webhooks' backoff strategy: the delays of `WEBHOOK_RETRY_SCHEDULE_S`, in order. */
 export const WEBHOOK_BACKOFF = 'webhook-schedule';
+/** Reverts of finished imports (docs/write-semantics.md, "Lineage and revert"): one job per import, job id = import id. */
+export const REVERTS_QUEUE = 'reverts';
+const REVERT_IMPORT_JOB = 'revert-import';
 
 /** Id of the nightly cleanup's job scheduler: every worker upserts the same one, so there is one schedule. */
 export const CLEANUP_SCHEDULER_ID = 'nightly-cleanup';
@@ -26,6 +29,8 @@ export type ImportFilePayload = z.infer<typeof importFilePayload>;
 
 export const deliverWebhookPayload = z.object({ deliveryId: z.string().uuid() });
 export type DeliverWebhookPayload = z.infer<typeof deliverWebhookPayload>;
+export const revertImportPayload = z.object({ importId: z.string().uuid() });
+export type RevertImportPayload = z.infer<typeof revertImportPayload>;
 
 /** What started a cleanup run: its schedule, or an operator (`npm run cli -- cleanup run`). */
 export const cleanupPayload = z.object({ trigger: z.enum(['schedule', 'manual']).default('schedule') });
@@ -84,6 +89,24 @@ export type ImportsQueue = Queue<ImportFilePayload, void, typeof IMPORT_FILE_JOB
 
 export function createImportsQueue({ connection, prefix }: QueueContext): ImportsQueue {
   return new Queue<ImportFilePayload, void, typeof IMPORT_FILE_JOB>(IMPORTS_QUEUE, { connection, prefix });
+}
+
+export type RevertsQueue = Queue<RevertImportPayload, unknown, typeof REVERT_IMPORT_JOB>;
+
+export function createRevertsQueue({ connection, prefix }: QueueContext): RevertsQueue {
+  return new Queue<RevertImportPayload, unknown, typeof REVERT_IMPORT_JOB>(REVERTS_QUEUE, { connection, prefix });
+}
+
+/**
+ * Enqueues the revert job of an import already `reverting`, with the imports' retries and retention. A
+ * finished job of the same id (an earlier revert job whose attempts all failed) is replaced: the revert
+ * resumes from its checkpoint.
+ */
+export async function enqueueRevert(queue: RevertsQueue, importId: string, attempts: number): Promise<void> {
+  const previous = await queue.getJob(importId);
+  const state = await previous?.getState();
+  if (previous && (state === 'completed' || state === 'failed')) await previous.remove();
+  await queue.add(REVERT_IMPORT_JOB, revertImportPayload.parse({ importId }), { ...importJobOptions(attempts), jobId: importId });
 }
 
 // Job names are typed as plain strings: BullMQ types the scheduler id with the job-name type.

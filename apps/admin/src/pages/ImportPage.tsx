@@ -7,6 +7,7 @@ import { ImportDeliveries } from '../components/ImportDeliveries';
 import { Pager } from '../components/Pager';
 import { ProgressBar } from '../components/ProgressBar';
 import { canResubmit, ResubmissionOf, ResubmissionsPanel, ResubmitPanel } from '../components/Resubmissions';
+import { RevertAction, RevertProgress } from '../components/Revert';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDateTime, formatDelimiter, formatDuration, formatNumber, MODE_LABELS, STATUS_LABELS } from '../format';
 import { useCursorTrail } from '../hooks';
@@ -232,6 +233,7 @@ export function ImportPage({ id }: { id: string }) {
           </div>
         </div>
         {can.operate(principal?.role) && <Actions record={record} onChanged={restart} />}
+        {can.operate(principal?.role) && <RevertAction record={record} onChanged={restart} />}
       </div>
 
       <section className="panel live-panel" aria-labelledby="progress-heading">
@@ -275,6 +277,7 @@ export function ImportPage({ id }: { id: string }) {
       <ErrorGroups importId={record.id} finishedAt={record.finishedAt} />
       {can.operate(principal?.role) && canResubmit(record) && <ResubmitPanel record={record} />}
       <ResubmissionsPanel record={record} />
+      {record.revert && <RevertProgress record={record} revert={record.revert} />}
 
       <section className="panel" aria-labelledby="totals-heading">
         <h2 id="totals-heading">Totals</h2>

@@ -12,7 +12,7 @@ import type { Queue } from 'bullmq';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { UsersRepository } from '@importer/db';
-import { IMPORTS_QUEUE } from '@importer/queue';
+import { IMPORTS_QUEUE, REVERTS_QUEUE } from '@importer/queue';
 import { HttpError } from '../errors';
 import { sessionPrincipal } from '../middleware/auth';
 import type { SessionLayer } from '../sessions';
@@ -48,7 +48,7 @@ function createBoard(queues: Queue[], readOnlyMode: boolean): RequestHandler {
       readOnlyMode,
       allowRetries: !readOnlyMode,
       externalJobUrl:
-        queue.name === IMPORTS_QUEUE
+        queue.name === IMPORTS_QUEUE || queue.name === REVERTS_QUEUE
           ? (job) => ({ displayText: 'Open import', href: `/admin/imports/${encodeURIComponent(String(job.id))}` })
           : undefined,
     });

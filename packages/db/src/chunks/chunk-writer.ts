@@ -3,7 +3,7 @@ import { UNIQUE_VIOLATION, copyRows } from '../sql/copy-rows';
 import type { ChunkRecord, ChunkTotals, RowErrorInput } from '../sql/record-chunk';
 import { clearWriteJournal, undoSuperseded } from '../sql/undo-superseded';
 import { lockKeys } from '../sql/lock-keys';
-import { copyable, inputParams, type UpsertTable, type WriteMode } from '../sql/upsert';
+import { copyable, type UpsertTable, type WriteMode } from '../sql/upsert';
 import { writeChunk, type ChunkWrite } from '../sql/write-chunk';
 import { ChunkEncoding } from './chunk-encoding';
 
@@ -120,18 +120,17 @@ export class ChunkWriter {
       failed: chunk.failed,
       warnings: chunk.warnings,
       adjust: { created: 0, updated: 0, unchanged: 0 },
-      copiedRows: [],
       errors: chunk.issues,
       maxStoredErrors: options.maxStoredErrors,
       ...progress,
     };
+    const write: ChunkWrite = { ...record, input: encoded.inputParams() };
     const copy = this.copying ? encoded.copy() : null;
     if (copy) {
-      const copied = await this.copyIn(copy, record);
+      const copied = await this.copyIn(copy.text, write);
       if (copied !== 'key_exists') return copied;
       this.copying = false;
     }
-    const write = { ...record, input: encoded.inputParams() };
     if (options.inTransaction) await lockKeys(client, options.table, write.input);
     if (encoded.superseded.rows.length === 0) return this.write(write);
     return this.transaction(async () => {
@@ -146,14 +145,15 @@ export class ChunkWriter {
   }
 
   /**
-   * BEGIN, COPY, the write statement (no input rows: it records the copied ones), COMMIT. `key_exists`,
-   * rolled back, when a copied key exists: the chunk is to be upserted, and so are the next ones.
+   * BEGIN, COPY, the write statement (its `copied` form: it reads the copied rows back by key, to record
+   * them, their lineage included), COMMIT. `key_exists`, rolled back, when a copied key exists: the chunk is
+   * to be upserted, and so are the next ones.
    */
-  private async copyIn(copy: { text: string; rows: readonly number[] }, record: ChunkRecord): Promise<CommitOutcome | 'key_exists'> {
+  private async copyIn(text: string, write: ChunkWrite): Promise<CommitOutcome | 'key_exists'> {
     try {
       return await this.transaction(async () => {
-        await copyRows(this.client, this.options.table, copy.text);
-        return this.write({ ...record, copiedRows: copy.rows, input: inputParams(this.options.table, []) });
+        await copyRows(this.client, this.options.table, text);
+        return this.write({ ...write, copied: true });
       });
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
@@ -184,7 +184,7 @@ export class ChunkWriter {
 
   /** Empties the import's write journal, once its last chunk is committed. */
   async clearJournal(): Promise<void> {
-    await clearWriteJournal(this.client, this.options.importId, this.options.table);
+    await clearWriteJournal(this.client, this.options.importId);
   }
 
   /** Gives the connection back (as it was), or drops it if it is broken. */

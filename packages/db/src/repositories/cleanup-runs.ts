@@ -18,6 +18,7 @@ interface CleanupRunRow {
   files_purged: number;
   orphan_files_deleted: number;
   jobs_removed: number;
+  lineage_deleted: number;
   error: string | null;
 }
 
@@ -35,11 +36,19 @@ const toView = (row: CleanupRunRow): CleanupRunView => ({
     filesPurged: row.files_purged,
     orphanFilesDeleted: row.orphan_files_deleted,
     jobsRemoved: row.jobs_removed,
+    lineageDeleted: row.lineage_deleted,
   },
   error: row.error,
 });
 
-export const ZERO_COUNTS: CleanupCounts = { importsDeleted: 0, rowErrorsDeleted: 0, filesPurged: 0, orphanFilesDeleted: 0, jobsRemoved: 0 };
+export const ZERO_COUNTS: CleanupCounts = {
+  importsDeleted: 0,
+  rowErrorsDeleted: 0,
+  filesPurged: 0,
+  orphanFilesDeleted: 0,
+  jobsRemoved: 0,
+  lineageDeleted: 0,
+};
 
 /** The record of cleanup runs: one row per run, written when it starts and when it ends. */
 export function createCleanupRunsRepository(db: Queryable) {
@@ -67,7 +76,7 @@ export function createCleanupRunsRepository(db: Queryable) {
       const c = result.counts;
       await db.query(
         `UPDATE "cleanup_runs" SET "status" = $2, "finished_at" = $3, "imports_deleted" = $4, "row_errors_deleted" = $5,
-           "files_purged" = $6, "orphan_files_deleted" = $7, "jobs_removed" = $8, "error" = $9
+           "files_purged" = $6, "orphan_files_deleted" = $7, "jobs_removed" = $8, "error" = $9, "lineage_deleted" = $10
          WHERE "id" = $1`,
         [
           id,
@@ -79,6 +88,7 @@ export function createCleanupRunsRepository(db: Queryable) {
           c.orphanFilesDeleted,
           c.jobsRemoved,
           result.error ?? null,
+          c.lineageDeleted,
         ],
       );
     },

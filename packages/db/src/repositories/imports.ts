@@ -115,6 +115,24 @@ export function toImportView(row: Import & Partial<Pick<ImportWithResubmissions,
     parentId: row.parentId,
     resubmissions: (row.resubmissions ?? []).map(toResubmission),
     webhookUrl: row.webhookUrl,
+    revert: revertView(row),
+  };
+}
+
+/** The import's revert, from its `revert_*` columns (docs/write-semantics.md, "Lineage and revert"). */
+function revertView(row: Import): ImportView['revert'] {
+  if (row.revertStartedAt === null) return null;
+  const failed = row.revertFailedReferenced + row.revertFailedMissing;
+  return {
+    reverted: row.revertReverted,
+    kept: row.revertKept,
+    failed,
+    failures: { referenced: row.revertFailedReferenced, missing: row.revertFailedMissing },
+    rows: row.revertRows,
+    processedRows: row.revertProcessed,
+    requestedBy: row.revertRequestedBy,
+    startedAt: iso(row.revertStartedAt),
+    finishedAt: iso(row.revertFinishedAt),
   };
 }
 

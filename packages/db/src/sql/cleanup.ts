@@ -1,4 +1,4 @@
-import { FINISHED_STATUSES } from '../import-lifecycle';
+import { FINISHED_STATUSES, IMPORT_TRANSITIONS } from '../import-lifecycle';
 import type { Pool, Queryable } from '../pool';
 
 /** Most rows one cleanup statement deletes or updates (docs/cleanup.md), so no statement runs long. */
@@ -64,6 +64,29 @@ export async function deleteOldImports(db: Queryable, before: Date, limit = CLEA
           AND NOT EXISTS (SELECT 1 FROM "import_row_errors" e WHERE e."import_id" = i."id")
         LIMIT $3)`,
     values: [before, FINISHED_STATUSES, limit],
+  });
+  return rowCount ?? 0;
+}
+
+/**
+ * Statuses whose lineage expires: imports that can be reverted, and reverted ones. (A failed or cancelled
+ * import keeps its lineage, the write journal of a retry, until the import itself is deleted.)
+ */
+const LINEAGE_EXPIRES: readonly string[] = [...IMPORT_TRANSITIONS.revert.from, ...IMPORT_TRANSITIONS.finishRevert.to];
+
+/**
+ * Deletes up to `limit` lineage rows, of the lineage table `table`, of imports finished before `before` (their
+ * revert window is over). Called until it returns 0, for each lineage table.
+ */
+export async function deleteExpiredLineage(db: Queryable, table: string, before: Date, limit = CLEANUP_BATCH): Promise<number> {
+  const { rowCount } = await db.query({
+    name: `cleanup_delete_lineage_${table}`,
+    text: `
+      DELETE FROM "${table}" WHERE ("import_id", "seq") IN (
+        SELECT l."import_id", l."seq" FROM "imports" i JOIN "${table}" l ON l."import_id" = i."id"
+        WHERE i."finished_at" < $1 AND i."status" = ANY($2::text[])
+        LIMIT $3)`,
+    values: [before, LINEAGE_EXPIRES, limit],
   });
   return rowCount ?? 0;
 }

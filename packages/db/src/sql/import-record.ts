@@ -17,7 +17,10 @@ const IMPORT_COLUMNS = `"id", "profile", "source", "options", "status", "file_na
   "progress_percent" AS "progressPercent", "rows_per_second" AS "rowsPerSecond", "eta_seconds" AS "etaSeconds", "attempts",
   "error_code" AS "errorCode", "error_message" AS "errorMessage", "created_by" AS "createdBy", "created_at" AS "createdAt",
   "started_at" AS "startedAt", "finished_at" AS "finishedAt", "updated_at" AS "updatedAt", "mapping_source" AS "mappingSource",
-  "parent_id" AS "parentId", "webhook_url" AS "webhookUrl"`;
+  "parent_id" AS "parentId", "webhook_url" AS "webhookUrl", "revert_rows" AS "revertRows", "revert_checkpoint" AS "revertCheckpoint",
+  "revert_processed" AS "revertProcessed", "revert_reverted" AS "revertReverted", "revert_kept" AS "revertKept",
+  "revert_failed_referenced" AS "revertFailedReferenced", "revert_failed_missing" AS "revertFailedMissing",
+  "revert_requested_by" AS "revertRequestedBy", "revert_started_at" AS "revertStartedAt", "revert_finished_at" AS "revertFinishedAt"`;
 
 export interface NewRecordedImport extends NewImport {
   source: ImportSource;

@@ -31,8 +31,6 @@ export interface ChunkRecord {
    * leaves the outcome it was counted under (negative numbers here) for `skipped` (counted in `skipped`).
    */
   adjust: { created: number; updated: number; unchanged: number };
-  /** Rows of the chunk already inserted by COPY in this transaction (`copyRows`): created. */
-  copiedRows: readonly number[];
   errors: readonly RowErrorInput[];
   maxStoredErrors: number;
   progressPercent: number;
@@ -61,7 +59,6 @@ export const RECORD_PARAMS = [
   'adjust_created',
   'adjust_updated',
   'adjust_unchanged',
-  'copied_rows',
   'max_stored_errors',
   'progress_percent',
   'rows_per_second',
@@ -89,7 +86,6 @@ export function recordParams(chunk: ChunkRecord): unknown[] {
     adjust_created: chunk.adjust.created,
     adjust_updated: chunk.adjust.updated,
     adjust_unchanged: chunk.adjust.unchanged,
-    copied_rows: `{${chunk.copiedRows.join(',')}}`,
     max_stored_errors: chunk.maxStoredErrors,
     progress_percent: chunk.progressPercent,
     rows_per_second: chunk.rowsPerSecond,

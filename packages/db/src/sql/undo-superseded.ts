@@ -22,7 +22,8 @@ export interface Superseded {
  * Undoes, inside the chunk's transaction, what earlier chunks of this import did for keys that a row of
  * this chunk repeats, so that the later row is written against the row as it was before the import (the
  * last row wins; the earlier ones are skipped). The journal tells what each earlier row did: one it
- * updated is restored from its undo image; one it created is deleted (unless other rows reference it by
+ * updated is restored from its before-image in the lineage (whose `after_updated_at` then says the row is
+ * as this import left it); one it created is deleted (unless other rows reference it by
  * now, in which case it is kept and the later row updates it); one it left unchanged needs nothing. In a
  * dry run nothing was written, so nothing is undone: only the counts are read. One statement.
  */
@@ -36,8 +37,13 @@ function buildUndoSupersededSql(spec: UpsertTable, dryRun: boolean): string {
     : `,
     restored AS (
       UPDATE ${q(spec.table)} t SET (${restored.join(', ')}) = (${restored.map((c) => `u.${c}`).join(', ')})
-      FROM prior p JOIN ${q(spec.undoTable)} u ON u."import_id" = $1 AND ${keyMatch(spec, 'u', 'p')}
-      WHERE p.o = 'u' AND ${keyMatch(spec, 't', 'p')}
+      FROM prior p JOIN ${q(spec.lineageTable)} u ON u."import_id" = $1 AND ${keyMatch(spec, 'u', 'p')}
+      WHERE p.o = 'u' AND NOT u."created" AND ${keyMatch(spec, 't', 'p')}
+      RETURNING 1
+    ),
+    relined AS (
+      UPDATE ${q(spec.lineageTable)} u SET "after_updated_at" = u."updated_at"
+      FROM prior p WHERE p.o = 'u' AND NOT u."created" AND u."import_id" = $1 AND ${keyMatch(spec, 'u', 'p')}
       RETURNING 1
     ),
     removed AS (
@@ -70,11 +76,10 @@ export async function undoSuperseded(db: Queryable, spec: UpsertTable, dryRun: b
   return rows[0] ?? { created: 0, updated: 0, other: 0 };
 }
 
-/** Empties an import's write journal (its chunks, and the undo images in the table it writes) once its last chunk is committed. */
-export async function clearWriteJournal(db: Queryable, importId: string, spec: UpsertTable): Promise<void> {
-  await db.query({
-    name: `clear_write_journal_${spec.table}`,
-    text: `WITH u AS (DELETE FROM ${q(spec.undoTable)} WHERE "import_id" = $1), c AS (DELETE FROM "import_chunks" WHERE "import_id" = $1) SELECT 1`,
-    values: [importId],
-  });
+/**
+ * Empties an import's write journal (its chunks) once its last chunk is committed. Its lineage, the
+ * before-images included, stays: a revert reads it (until the cleanup expires it).
+ */
+export async function clearWriteJournal(db: Queryable, importId: string): Promise<void> {
+  await db.query({ name: 'clear_write_journal', text: `DELETE FROM "import_chunks" WHERE "import_id" = $1`, values: [importId] });
 }

@@ -8,7 +8,7 @@ const uniqueSlug = `CASE WHEN EXISTS (SELECT 1 FROM "categories" x WHERE x."slug
 export const categoriesTable = {
   table: 'categories',
   key: ['nom_key'],
-  undoTable: 'import_undo_categories',
+  lineageTable: 'import_lineage_categories',
   referenced: `EXISTS (SELECT 1 FROM "subcategories" d WHERE d."category_id" = t."id")`,
   columns: [
     { name: 'nom_key', type: 'text', required: true },

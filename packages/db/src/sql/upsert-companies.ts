@@ -9,7 +9,8 @@ const isActive = `COALESCE(i."is_active", (SELECT c."is_active" FROM "companies"
 export const companiesTable = {
   table: 'companies',
   key: ['siren'],
-  undoTable: 'import_undo_companies',
+  lineageTable: 'import_lineage_companies',
+  restorable: `(l."subcategory_id" IS NULL OR EXISTS (SELECT 1 FROM "subcategories" s WHERE s."id" = l."subcategory_id"))`,
   columns: [
     { name: 'siren', type: 'bpchar', required: true },
     { name: 'siret', type: 'bpchar' },

@@ -18,7 +18,7 @@ const nafCodes = (mode: WriteMode) =>
 export const subcategoriesTable = {
   table: 'subcategories',
   key: ['category_id', 'nom_key'],
-  undoTable: 'import_undo_subcategories',
+  lineageTable: 'import_lineage_subcategories',
   referenced: `EXISTS (SELECT 1 FROM "companies" d WHERE d."subcategory_id" = t."id")`,
   columns: [
     { name: 'category_id', type: 'int8' },

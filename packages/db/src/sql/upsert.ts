@@ -47,13 +47,21 @@ export interface UpsertTable {
   /** Columns of the unique index that identifies a row. */
   key: readonly string[];
   columns: readonly UpsertColumn[];
-  /** Its undo table in the write journal (migration 20261122010000): key, updatable columns, updated_at. */
-  undoTable: string;
   /**
-   * SQL over the table row `t` that is true when other rows reference it. Undoing a row this import
-   * created normally deletes it; a referenced one is kept (see `undoSuperseded`).
+   * Its lineage table (migration 20261207040000, docs/write-semantics.md "Lineage and revert"): per key an
+   * import created or updated, `created`, `after_updated_at` and the before-image (`lineageColumns`, updated_at).
+   */
+  lineageTable: string;
+  /**
+   * SQL over the table row `t` that is true when other rows reference it. Undoing (or reverting) a row this
+   * import created normally deletes it; a referenced one is kept (see `undoSuperseded`, `revertChunk`).
    */
   referenced?: string;
+  /**
+   * SQL over a lineage row `l` that is false when its before-image can no longer be restored: it references a
+   * row deleted since (see `revertChunk`). Default: always restorable.
+   */
+  restorable?: string;
 }
 
 /** True when created rows can be copied in: every computed column says what it is for an absent key. */
@@ -68,6 +76,9 @@ export const q = (name: string) => `"${name}"`;
 
 const insertExpression = (c: UpsertColumn, mode: WriteMode) =>
   typeof c.insert === 'function' ? c.insert(mode) : (c.insert ?? `i.${q(c.name)}`);
+
+/** The columns a lineage row's before-image holds: every column but the key's (plus `updated_at`). */
+export const lineageColumns = (spec: UpsertTable) => spec.columns.filter((c) => !spec.key.includes(c.name)).map((c) => c.name);
 
 export const updatableColumns = (spec: UpsertTable) => spec.columns.filter((c) => c.updatable !== false && !spec.key.includes(c.name));
 
@@ -134,9 +145,9 @@ function changedSql(spec: UpsertTable, mode: WriteMode): string {
  * would change, read through the key's index without locking anything: an identical re-import stops
  * there, writing nothing (no row lock, no WAL). `written` is `INSERT … SELECT … FROM todo ON CONFLICT …
  * DO UPDATE … WHERE … IS DISTINCT FROM …`, which stays right when another import writes the same keys
- * meanwhile; it returns the key and whether the row was created (`xmax = 0`) of every row it created or
- * updated. In `upsert` mode a blank (null) cell keeps the stored value; in `overwrite` mode it clears it;
- * `insert_only` leaves existing keys alone.
+ * meanwhile; it returns the key, whether the row was created (`xmax = 0`) and the `updated_at` it now has,
+ * of every row it created or updated. In `upsert` mode a blank (null) cell keeps the stored value; in
+ * `overwrite` mode it clears it; `insert_only` leaves existing keys alone.
  */
 export function writtenCte(spec: UpsertTable, mode: WriteMode): string {
   const { table, key, columns } = spec;
@@ -157,7 +168,7 @@ export function writtenCte(spec: UpsertTable, mode: WriteMode): string {
       INSERT INTO ${q(table)} AS t (${names})
       SELECT ${inserted} FROM todo i
       ON CONFLICT (${key.map(q).join(', ')}) ${onConflict}
-      RETURNING ${key.map((k) => `t.${q(k)}`).join(', ')}, (t.xmax = 0) AS created)`;
+      RETURNING ${key.map((k) => `t.${q(k)}`).join(', ')}, (t.xmax = 0) AS created, t."updated_at")`;
 }
 
 /**

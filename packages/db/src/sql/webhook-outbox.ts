@@ -42,7 +42,13 @@ export function importViewJson(alias: string): string {
       SELECT COALESCE(jsonb_agg(jsonb_build_object('id', r."id", 'status', r."status", 'fixed', r."rows_total" - r."failed",
         'stillFailing', r."failed") ORDER BY r."created_at", r."id"), '[]'::jsonb)
       FROM "imports" r WHERE r."parent_id" = ${a('id')}),
-    'webhookUrl', ${a('webhook_url')})`;
+    'webhookUrl', ${a('webhook_url')},
+    'revert', CASE WHEN ${a('revert_started_at')} IS NOT NULL THEN jsonb_build_object(
+      'reverted', ${a('revert_reverted')}, 'kept', ${a('revert_kept')},
+      'failed', ${a('revert_failed_referenced')} + ${a('revert_failed_missing')},
+      'failures', jsonb_build_object('referenced', ${a('revert_failed_referenced')}, 'missing', ${a('revert_failed_missing')}),
+      'rows', ${a('revert_rows')}, 'processedRows', ${a('revert_processed')}, 'requestedBy', ${a('revert_requested_by')},
+      'startedAt', ${isoTime(a('revert_started_at'))}, 'finishedAt', ${isoTime(a('revert_finished_at'))}) END)`;
 }
 
 /**

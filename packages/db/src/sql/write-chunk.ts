@@ -6,9 +6,9 @@ import {
   inputParamCount,
   judgedCte,
   keyMatch,
+  lineageColumns,
   outcomeCte,
   q,
-  updatableColumns,
   writtenCte,
   type UpsertTable,
   type WriteMode,
@@ -20,40 +20,48 @@ export interface ChunkWrite extends ChunkRecord {
    * encoded while the database still writes the previous chunk.
    */
   input: readonly string[];
+  /** True when COPY inserted these rows earlier in the transaction: the statement records them, created. */
+  copied?: boolean;
 }
 
 /**
  * Everything a chunk changes, in one statement run inside the chunk's transaction:
- * 1. `written`: the set-based upsert of the chunk's rows (in a dry run, `judged`: what it would do);
- * 2. `undo`: the stored row of every key it updated, as it was before this import first changed it;
- * 3. `journal`: which file rows it created (those copied in before it, `copied_rows`, included) and updated;
+ * 1. `written`: the set-based upsert of the chunk's rows (in a dry run, `judged`: what it would do; for rows
+ *    COPY inserted earlier in the transaction, `copied`: those rows, read back);
+ * 2. `lineage`: per key it created or updated, whether it created it, the stored row as it was before this
+ *    import first changed it (read from the statement's snapshot, which the upsert's own writes do not reach)
+ *    and the `updated_at` it has now; not in a dry run;
+ * 3. `journal`: which file rows it created and updated;
  * 4. the row errors, and the import's totals and checkpoint, fenced on the expected checkpoint.
- * Parts 2 and 3 are the write journal: read only when a later row supersedes one of these rows.
+ * The lineage is also the write journal's before-images: read when a later row supersedes one of these rows,
+ * and by a revert (docs/write-semantics.md).
  */
-function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean): string {
-  const base = inputParamCount(spec);
+function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean, copied: boolean): string {
+  const base = copied ? spec.key.length + 1 : inputParamCount(spec);
   const p = (name: RecordParam) => `$${base + RECORD_PARAMS.indexOf(name) + 1}`;
-  const journalColumns = [...spec.key, ...updatableColumns(spec).map((c) => c.name), 'updated_at'].map(q).join(', ');
-  const undo =
-    dryRun || mode === 'insert_only'
-      ? ''
-      : `undo AS (
-      INSERT INTO ${q(spec.undoTable)} ("import_id", ${journalColumns})
-      SELECT ${p('import_id')}, ${[...spec.key, ...updatableColumns(spec).map((c) => c.name), 'updated_at'].map((c) => `o.${q(c)}`).join(', ')}
-      FROM written w JOIN ${q(spec.table)} o ON ${keyMatch(spec, 'o', 'w')}
-      WHERE NOT w.created
-      ON CONFLICT DO NOTHING
+  const image = [...lineageColumns(spec), 'updated_at'];
+  const lineage = dryRun
+    ? ''
+    : `lineage AS (
+      INSERT INTO ${q(spec.lineageTable)} ("import_id", ${[...spec.key, 'created', 'after_updated_at', ...image].map(q).join(', ')})
+      SELECT ${p('import_id')}, ${spec.key.map((k) => `w.${q(k)}`).join(', ')}, w."created", w."updated_at", ${image.map((c) => `o.${q(c)}`).join(', ')}
+      FROM written w LEFT JOIN ${q(spec.table)} o ON ${keyMatch(spec, 'o', 'w')} AND NOT w."created"
+      ON CONFLICT ("import_id", ${spec.key.map(q).join(', ')}) DO UPDATE SET "after_updated_at" = EXCLUDED."after_updated_at"
     ),`;
+  // Rows COPY inserted in this transaction: visible to this statement, created by this chunk.
+  const copiedRows = `written AS (
+      SELECT ${spec.key.map((k) => `t.${q(k)}`).join(', ')}, true AS "created", t."updated_at"
+      FROM input i JOIN ${q(spec.table)} t ON ${keyMatch(spec, 't', 'i')})`;
   return `
-    WITH ${inputCte(spec)},
-    ${dryRun ? judgedCte(spec, mode) : writtenCte(spec, mode)},
+    WITH ${copied ? copiedInputCte(spec) : inputCte(spec)},
+    ${dryRun ? judgedCte(spec, mode) : copied ? copiedRows : writtenCte(spec, mode)},
     ${outcomeCte(spec, dryRun)},
-    ${undo}
+    ${lineage}
     journal AS (
       INSERT INTO "import_chunks" ("import_id", "from_row", "to_row", "created_rows", "updated_rows")
       SELECT ${p('import_id')}, ${p('from_row')}, ${p('to_row')}, j.created_rows, j.updated_rows
       FROM (
-        SELECT array_cat(${p('copied_rows')}::int4[], coalesce(array_agg("row") FILTER (WHERE created), '{}')) AS created_rows,
+        SELECT coalesce(array_agg("row") FILTER (WHERE created), '{}') AS created_rows,
                coalesce(array_agg("row") FILTER (WHERE NOT created), '{}') AS updated_rows
         FROM outcome
       ) j
@@ -61,11 +69,25 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean)
       ON CONFLICT DO NOTHING
     ),
     counts AS (
-      SELECT count(*) FILTER (WHERE created)::int + cardinality(${p('copied_rows')}::int4[]) AS created,
-             count(*) FILTER (WHERE NOT created)::int AS updated
+      SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated
       FROM outcome
     ),
-    ${recordChunkSql(p, { insertOnly: mode === 'insert_only', written: `((SELECT count(*) FROM input)::int + cardinality(${p('copied_rows')}::int4[]))` })}`;
+    ${recordChunkSql(p, { insertOnly: mode === 'insert_only', written: `(SELECT count(*) FROM input)::int` })}`;
+}
+
+/**
+ * The CTE `input` of rows COPY inserted: only their keys and file rows travel (`copiedParams`), the rows
+ * themselves being in the table already. None is dropped (a chunk with dropped rows is upserted).
+ */
+function copiedInputCte(spec: UpsertTable): string {
+  const types = spec.key.map((k) => spec.columns.find((c) => c.name === k)?.type ?? 'text');
+  const params = [...types.map((type, n) => `$${n + 1}::${type}[]`), `$${types.length + 1}::int4[]`];
+  return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${[...spec.key.map(q), '"row"'].join(', ')}))`;
+}
+
+/** Of `inputParams`' values, those `copiedInputCte` takes: the key columns', then the file rows'. */
+function copiedParams(spec: UpsertTable, input: readonly string[]): string[] {
+  return [...spec.key.map((k) => input[spec.columns.findIndex((c) => c.name === k)] ?? '{}'), input[spec.columns.length] ?? '{}'];
 }
 
 /** SQLSTATE raised by `importer_chunk_fenced`. */
@@ -84,9 +106,10 @@ export async function writeChunk(
   dryRun: boolean,
   chunk: ChunkWrite,
 ): Promise<ChunkTotals | null> {
-  const name = `write_chunk_${spec.table}_${mode}${dryRun ? '_dry' : ''}`;
-  const text = cachedSql(name, () => buildWriteChunkSql(spec, mode, dryRun));
-  const values = [...chunk.input, ...recordParams(chunk)];
+  const copied = chunk.copied === true;
+  const name = `write_chunk_${spec.table}_${mode}${dryRun ? '_dry' : ''}${copied ? '_copied' : ''}`;
+  const text = cachedSql(name, () => buildWriteChunkSql(spec, mode, dryRun, copied));
+  const values = [...(copied ? copiedParams(spec, chunk.input) : chunk.input), ...recordParams(chunk)];
   try {
     const { rows } = await db.query<ChunkTotals>({ name, text, values });
     const added = rows[0];
