@@ -11,6 +11,8 @@ import {
   cleanupRunsQuerySchema,
   createdApiTokenSchema,
   errorGroupsSchema,
+  revertPreviewSchema,
+  revertRequestSchema,
   idempotencyKeySchema,
   syncAnswerSchema,
   syncRequestSchema,
@@ -200,6 +202,33 @@ export const API_ROUTES: ApiRoute[] = [
       413: { file_too_large: 'Over `MAX_FILE_MB`' },
       415: { unsupported_media_type: 'Not CSV, XLSX or XLS by content, or an extension that disagrees (details `{detected}`)' },
       429: { too_many_uploads: '`UPLOADS_PER_HOUR` reached (details `{limit, retryAfterSeconds}`)' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/imports/:id/revert',
+    idOf: 'import',
+    tag: 'Imports',
+    summary: 'Undo what a completed import wrote, or preview it (`dryRun`)',
+    description:
+      'Created rows are deleted, updated rows get back their values from just before it, except rows changed since (kept) and rows that cannot be (failed). Runs as a job: the import goes `reverting`, then `reverted`.',
+    access: 'operator',
+    body: { json: revertRequestSchema },
+    answers: {
+      200: { description: 'The dry run: what the revert would do now', body: revertPreviewSchema },
+      202: { description: 'The import, `reverting`', body: importViewSchema, headers: LOCATION },
+    },
+    errors: {
+      400: { invalid_revert_request: 'Not `{"dryRun"?: boolean}` (details `[{field, message}]`)' },
+      409: {
+        import_not_finished: 'The import is `queued` or `processing` (details `{status}`)',
+        import_failed: 'The import failed (details `{status}`)',
+        import_cancelled: 'The import was cancelled (details `{status}`)',
+        already_reverted: 'The import was reverted already (details `{status}`)',
+        dry_run_import: 'The import was a dry run: it changed nothing',
+        lineage_expired: 'Finished more than `RETAIN_LINEAGE_DAYS` ago (details `{retainDays}`)',
+        not_revertible: 'The import changed status meanwhile',
+      },
     },
   },
   {
