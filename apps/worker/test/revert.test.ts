@@ -18,9 +18,8 @@ import {
   toCsv,
   type FixtureRow,
 } from '@importer/testing';
-import { startFaultHarness, type FaultHarness } from './support/fault-harness';
+import { nextChunksBy, revertChunkCommitted, startFaultHarness, type FaultHarness } from './support/fault-harness';
 import type { Redis } from 'ioredis';
-import type { LogLine, WorkerProcess } from './support/processes';
 
 const HEADERS = [...COMPANY_HEADERS, 'date_creation', 'categorie', 'sous_categorie'];
 
@@ -278,38 +277,6 @@ describe('reverting an import', () => {
   });
 });
 
-const revertChunkCommitted = (importId: string) => (line: LogLine) => line.msg === 'revert chunk committed' && line.importId === importId;
-
-/** Resolves with the worker that next commits `chunks` revert chunks of the import. */
-function nextRevertChunksBy(
-  workers: readonly WorkerProcess[],
-  importId: string,
-  chunks: number,
-  timeoutMs = 120_000,
-): Promise<WorkerProcess> {
-  const match = revertChunkCommitted(importId);
-  return new Promise((resolve, reject) => {
-    const counts = new Map<WorkerProcess, number>();
-    const stops = workers.map((worker) =>
-      worker.onLine((line) => {
-        if (!match(line)) return;
-        const count = (counts.get(worker) ?? 0) + 1;
-        counts.set(worker, count);
-        if (count >= chunks) finish(() => resolve(worker));
-      }),
-    );
-    const timer = setTimeout(
-      () => finish(() => reject(new Error(`no worker committed ${chunks} revert chunks within ${timeoutMs} ms`))),
-      timeoutMs,
-    ).unref();
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      for (const stop of stops) stop();
-      settle();
-    };
-  });
-}
-
 it('resumes a revert whose worker was killed (SIGKILL) mid-way, and ends exact, counting nothing twice', async () => {
   const ROWS = 30_000;
   const h = await startFaultHarness({ chunkSize: 200, workerEnv: { WORKER_MAX_STALLED: '100' } });
@@ -328,7 +295,7 @@ it('resumes a revert whose worker was killed (SIGKILL) mid-way, and ends exact, 
     expect(imported.totals).toMatchObject({ updated: ROWS, created: 2000, failed: 0 });
 
     expect((await revert(h, imported.id)).status).toBe(202);
-    const runner = await nextRevertChunksBy(workers, imported.id, 20);
+    const runner = await nextChunksBy(workers, imported.id, 20, 120_000, revertChunkCommitted);
     runner.signal('SIGKILL');
     expect((await runner.exited).signal).toBe('SIGKILL');
     const { rows } = await h.db.pool.query<{ processed: number; status: string }>(

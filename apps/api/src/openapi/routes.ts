@@ -59,6 +59,20 @@ const IDEMPOTENCY_ERRORS = {
   422: { idempotency_key_reused: 'This `Idempotency-Key` was used with another body' },
 } as const;
 
+/** What any route that takes a file may answer about the file itself (`accept-upload.ts`, `upload.ts`). */
+const UPLOAD_ERRORS = {
+  400: {
+    file_required: 'No multipart field `file`',
+    empty_file: 'The file has 0 bytes',
+    too_many_files: 'A second file',
+    unexpected_file: 'A file in a field other than `file`',
+    invalid_upload: 'Not valid `multipart/form-data`, or over a multipart limit',
+  },
+  413: { file_too_large: 'Over `MAX_FILE_MB`' },
+  415: { unsupported_media_type: 'Not CSV, XLSX or XLS by content, or an extension that disagrees (details `{detected}`)' },
+  429: { too_many_uploads: '`UPLOADS_PER_HOUR` reached (details `{limit, retryAfterSeconds}`)' },
+} as const;
+
 const LOCATION = { Location: { description: 'The import: `/api/v1/imports/<id>`', schema: { type: 'string' } } } as const;
 const RATE_LIMIT = {
   RateLimit: { description: 'What is left of the limit (IETF draft 7)', schema: { type: 'string' } },
@@ -88,22 +102,18 @@ export const API_ROUTES: ApiRoute[] = [
     answers: { 202: { description: 'The import, `queued`', body: importViewSchema, headers: { ...LOCATION, ...RATE_LIMIT, ...REPLAYED } } },
     errors: {
       400: {
-        file_required: 'No multipart field `file`',
-        empty_file: 'The file has 0 bytes',
+        ...UPLOAD_ERRORS[400],
         unknown_profile: '`profile` missing or unknown (details `{profiles}`)',
         ...IDEMPOTENCY_ERRORS[400],
         invalid_options: '`mode`, `dryRun`, `sheet` or `createMissingCategories` invalid (details `[{field, message}]`)',
         invalid_mapping:
           '`mapping` is not a JSON object of file header to column, or names an unknown column, a column twice or a header twice',
-        too_many_files: 'A second file',
-        unexpected_file: 'A file in a field other than `file`',
-        invalid_upload: 'Not valid `multipart/form-data`, or over a multipart limit',
       },
       409: IDEMPOTENCY_ERRORS[409],
       422: IDEMPOTENCY_ERRORS[422],
-      413: { file_too_large: 'Over `MAX_FILE_MB`' },
-      415: { unsupported_media_type: 'Not CSV, XLSX or XLS by content, or an extension that disagrees (details `{detected}`)' },
-      429: { too_many_uploads: '`UPLOADS_PER_HOUR` reached (details `{limit, retryAfterSeconds}`)' },
+      413: UPLOAD_ERRORS[413],
+      415: UPLOAD_ERRORS[415],
+      429: UPLOAD_ERRORS[429],
     },
   },
   {
@@ -192,16 +202,12 @@ export const API_ROUTES: ApiRoute[] = [
     answers: { 202: { description: 'The new import, `queued`', body: importViewSchema, headers: { ...LOCATION, ...RATE_LIMIT } } },
     errors: {
       400: {
-        file_required: 'No multipart field `file`',
-        empty_file: 'The file has 0 bytes',
-        too_many_files: 'A second file',
-        unexpected_file: 'A file in a field other than `file`',
-        invalid_upload: 'Not valid `multipart/form-data`, or over a multipart limit',
+        ...UPLOAD_ERRORS[400],
       },
       409: { not_resubmittable: 'The original is not finished (details `{status}`)' },
-      413: { file_too_large: 'Over `MAX_FILE_MB`' },
-      415: { unsupported_media_type: 'Not CSV, XLSX or XLS by content, or an extension that disagrees (details `{detected}`)' },
-      429: { too_many_uploads: '`UPLOADS_PER_HOUR` reached (details `{limit, retryAfterSeconds}`)' },
+      413: UPLOAD_ERRORS[413],
+      415: UPLOAD_ERRORS[415],
+      429: UPLOAD_ERRORS[429],
     },
   },
   {
@@ -370,13 +376,12 @@ export const API_ROUTES: ApiRoute[] = [
     answers: { 200: { description: 'The headers, a suggestion for each, the required columns left unmatched', body: inspectionSchema } },
     errors: {
       400: {
-        file_required: 'No multipart field `file`',
-        empty_file: 'The file has 0 bytes',
+        ...UPLOAD_ERRORS[400],
         unknown_profile: '`profile` missing or unknown (details `{profiles}`)',
         invalid_options: '`sheet` invalid (details `[{field, message}]`)',
       },
-      413: { file_too_large: 'Over `MAX_FILE_MB`' },
-      415: { unsupported_media_type: 'Not CSV, XLSX or XLS by content, or an extension that disagrees (details `{detected}`)' },
+      413: UPLOAD_ERRORS[413],
+      415: UPLOAD_ERRORS[415],
       422: { unreadable_file: 'The file cannot be read (the code is the one an import of it would fail with)' },
     },
   },

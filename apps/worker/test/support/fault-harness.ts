@@ -231,17 +231,23 @@ export type FaultHarness = Awaited<ReturnType<typeof startFaultHarness>>;
 export const chunkCommitted = (importId: string) => (line: { msg: string; importId?: string }) =>
   line.msg === 'chunk committed' && line.importId === importId;
 
+/** A revert chunk of this import was committed by this worker (its debug log). */
+export const revertChunkCommitted = (importId: string) => (line: { msg: string; importId?: string }) =>
+  line.msg === 'revert chunk committed' && line.importId === importId;
+
 /**
- * Resolves with the worker that next commits `chunks` chunks of the import, whichever of `workers` runs it
- * (at most one at a time does). Listens to the workers' logs; rejects after the deadline.
+ * Resolves with the worker that next commits `chunks` chunks of the import (or, with `revertChunkCommitted`,
+ * of its revert), whichever of `workers` runs it (at most one at a time does). Listens to the workers' logs;
+ * rejects after the deadline.
  */
 export function nextChunksBy(
   workers: readonly WorkerProcess[],
   importId: string,
   chunks: number,
   timeoutMs = 60_000,
+  committed = chunkCommitted,
 ): Promise<WorkerProcess> {
-  const match = chunkCommitted(importId);
+  const match = committed(importId);
   return new Promise((resolve, reject) => {
     const counts = new Map<WorkerProcess, number>();
     const stops = workers.map((worker) =>
