@@ -94,6 +94,8 @@ describe('column mappings in the admin UI', () => {
     expect(record).toMatchObject({ status: 'completed', totals: { rows: 2, created: 2 } });
     expect(record?.file.mappingSource).toBe('saved');
     expect(record?.options.mapping).toBeUndefined();
+    // The import's page says how its headers were matched.
+    await page.getByText('with the saved column mapping').waitFor();
   });
 
   it('lists the saved mapping on its page, and removes it', async () => {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ACTIVE_STATUSES, isAllowed, type ImportView, type Page, type RowError } from '@importer/contracts';
+import { ACTIVE_STATUSES, isAllowed, type ImportView, type MappingSource, type Page, type RowError } from '@importer/contracts';
 import { api, ApiError } from '../api';
 import { Alert } from '../components/Alert';
 import { ErrorGroups } from '../components/ErrorGroups';
@@ -13,6 +13,13 @@ import { formatBytes, formatDateTime, formatDelimiter, formatDuration, formatNum
 import { useCursorTrail } from '../hooks';
 import { Link } from '../router';
 import { can, useSession } from '../session';
+
+/** How the file's headers were matched to the profile's columns (`file.mappingSource`). */
+const MAPPING_SOURCE_LABELS: Record<MappingSource, string> = {
+  aliases: 'by names and aliases',
+  request: 'with the mapping sent at upload',
+  saved: 'with the saved column mapping',
+};
 
 const ERRORS_PAGE = 50;
 type Live = 'connecting' | 'live' | 'ended' | 'lost';
@@ -320,6 +327,12 @@ export function ImportPage({ id }: { id: string }) {
             <dt>Delimiter</dt>
             <dd>{formatDelimiter(file.delimiter)}</dd>
           </div>
+          {file.mappingSource && (
+            <div>
+              <dt>Headers matched</dt>
+              <dd>{MAPPING_SOURCE_LABELS[file.mappingSource]}</dd>
+            </div>
+          )}
           {(file.sheet || file.format !== 'csv') && (
             <div>
               <dt>Sheet</dt>
