@@ -95,6 +95,27 @@ describe('POST /api/v1/sync/:profile', () => {
     expect(stats.status).toBe(200);
   });
 
+  it('records the webhook deliveries of a batch in its transaction, its payload the import record', async () => {
+    const endpoint = await api.http
+      .post('/api/v1/webhooks')
+      .set('Authorization', `Bearer ${api.token}`)
+      .send({ url: 'https://receiver.example/importer' });
+    expect(endpoint.status).toBe(201);
+    try {
+      const { importId } = (await sync({ rows: [companyRow(12)] })).body as SyncAnswer;
+      const record = (await get(`/api/v1/imports/${importId}`)).body as ImportView;
+      const { rows } = await api.db.pool.query<{ endpoint_id: string; payload: { type: string; data: ImportView } }>(
+        `SELECT "endpoint_id", "payload" FROM "webhook_deliveries" WHERE "import_id" = $1`,
+        [importId],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.endpoint_id).toBe((endpoint.body as { id: string }).id);
+      expect(rows[0]?.payload).toMatchObject({ type: 'import.finished', data: record });
+    } finally {
+      await api.http.delete(`/api/v1/webhooks/${(endpoint.body as { id: string }).id}`).set('Authorization', `Bearer ${api.token}`);
+    }
+  });
+
   it('answers bad rows as error entries by 0-based index, stored as rows index + 2, and errors.csv rebuilds them', async () => {
     const rows: FixtureRow[] = [
       companyRow(20),
