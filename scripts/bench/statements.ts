@@ -26,7 +26,7 @@ export async function measureStatements(
     await symlink(path.resolve(csvFile), path.join(storageDir, 'companies.csv'));
     for (const chunkSize of chunkSizes) {
       await pool.query('TRUNCATE "companies", "imports" CASCADE');
-      const id = await recordImport(imports, { fileKey: 'companies.csv', createdBy: 'bench' });
+      const id = await recordImport(pool, { fileKey: 'companies.csv', createdBy: 'bench' });
       const sent: SentStatement[] = [];
       await runImport({ pool: recordingPool(pool, sent), imports, storageDir, limits, chunkSize }, id);
       result.set(chunkSize, statementsPerChunk(sent));

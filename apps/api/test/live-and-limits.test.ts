@@ -51,7 +51,7 @@ describe('GET /imports/:id/events (Server-Sent Events)', () => {
     await api.close();
   });
 
-  const newImport = () => recordImport(api.imports);
+  const newImport = () => recordImport(api.db.pool);
   const auth = () => ({ Authorization: `Bearer ${api.token}` });
   const publish = (id: string) => createProgressPublisher(publisher, progressPrefix).publish(id);
 

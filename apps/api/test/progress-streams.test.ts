@@ -56,7 +56,7 @@ afterAll(async () => {
   await api.close();
 });
 
-const newImport = () => recordImport(api.imports);
+const newImport = () => recordImport(api.db.pool);
 const publish = (id: string) => createProgressPublisher(publisher, progressPrefix).publish(id);
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const watch = async (id: string, headers: Record<string, string>) => {
@@ -157,7 +157,7 @@ it('ends a stream at its maximum lifetime without `end`, so that the client reco
   const shortServer = short.app.listen(0, '127.0.0.1');
   await once(shortServer, 'listening');
   try {
-    const id = await recordImport(short.imports);
+    const id = await recordImport(short.db.pool);
     const stream = openStream((shortServer.address() as AddressInfo).port, `/api/v1/imports/${id}/events`, bearer(short.token));
     await stream.closed;
     expect(stream.status()).toBe(200);

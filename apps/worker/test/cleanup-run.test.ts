@@ -35,7 +35,7 @@ const writes = () =>
 async function anImport(name: string, options: { status: string; ageDays: number; rowErrors?: number; purged?: boolean }) {
   const fileKey = randomUUID();
   if (!options.purged) await writeFile(path.join(h.storageDir, fileKey), `nom\n${name}\n`);
-  const id = await recordImport(h.imports, { profile: 'categories', fileName: `${name}.csv`, fileKey });
+  const id = await recordImport(h.db.pool, { profile: 'categories', fileName: `${name}.csv`, fileKey });
   await h.db.pool.query(
     `UPDATE imports SET status = $2, created_at = now() - make_interval(days => $3), file_purged_at = CASE WHEN $4 THEN now() - interval '1 day' END WHERE id = $1`,
     [id, options.status, options.ageDays, options.purged ?? false],

@@ -34,7 +34,7 @@ const reconciler = (intervalMs: number) =>
 
 /** An import left `processing` an hour ago (its worker gone), whose only job has just failed. */
 async function importWithFailedJob(): Promise<{ id: string; finishedOn: number }> {
-  const id = await recordImport(services.imports);
+  const id = await recordImport(services.db.pool);
   await services.db.pool.query(`UPDATE imports SET status = 'processing', updated_at = now() - interval '1 hour' WHERE id = $1`, [id]);
   await enqueueImport(services.queue, id, 1);
   const token = randomUUID();

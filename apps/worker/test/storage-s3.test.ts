@@ -96,7 +96,7 @@ describe('STORAGE_DRIVER=s3, through the compiled worker', () => {
   });
 
   it('fails an import whose object is gone with file_missing', async () => {
-    const id = await recordImport(onS3.imports, { fileKey: randomUUID() });
+    const id = await recordImport(onS3.db.pool, { fileKey: randomUUID() });
     await enqueueImport(onS3.queue, id, 1);
     const finished = await onS3.waitUntilFinished(id);
     expect({ status: finished.status, code: finished.error?.code }).toEqual({ status: 'failed', code: 'file_missing' });

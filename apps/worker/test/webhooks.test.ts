@@ -153,7 +153,7 @@ it('replays a delivery: the same message, with the same webhook-id, sent again',
 
 it('records deliveries for a cancelled import too (the cancel’s own statement)', async () => {
   await stage.endpoint('/cancelled');
-  const id = await recordImport(stage.imports);
+  const id = await recordImport(stage.db.pool);
   const cancel = await stage.http.post(`/api/v1/imports/${id}/cancel`).set(stage.auth);
   expect(cancel.status).toBe(200);
   const [delivery] = await stage.settled(id);
@@ -169,7 +169,7 @@ it('records deliveries in the finishing transaction: none if it rolls back, sent
   await stage.endpoint('/transaction');
   const client = await stage.db.pool.connect();
   try {
-    const rolledBack = await recordImport(stage.imports);
+    const rolledBack = await recordImport(stage.db.pool);
     await claimImport(stage.db.pool, rolledBack);
     await client.query('BEGIN');
     expect(await finishImport(client, rolledBack, 'completed')).toBe(true);
@@ -177,7 +177,7 @@ it('records deliveries in the finishing transaction: none if it rolls back, sent
     expect((await stage.imports.find(rolledBack))?.status).toBe('processing');
     expect(await stage.deliveriesOf(rolledBack)).toEqual([]);
 
-    const committed = await recordImport(stage.imports);
+    const committed = await recordImport(stage.db.pool);
     await claimImport(stage.db.pool, committed);
     await client.query('BEGIN');
     expect(await finishImport(client, committed, 'failed', { code: 'timeout', message: 'too long' })).toBe(true);

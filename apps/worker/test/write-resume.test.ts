@@ -76,7 +76,7 @@ const engine = (pool: Pool): ImportEngineDeps => ({ pool, imports, storageDir, l
 async function newImport(rows: FixtureRow[]): Promise<string> {
   const id = randomUUID();
   await writeFile(path.join(storageDir, `${id}.csv`), toCsv(COMPANY_HEADERS, rows));
-  return recordImport(imports, { id, fileName: 'resume.csv', createdBy: null });
+  return recordImport(db.pool, { id, fileName: 'resume.csv', createdBy: null });
 }
 
 /** 1,200 records, chunks of 500; keys repeated in chunks 1, 2 and 3 (see write-duplicates.test.ts). */

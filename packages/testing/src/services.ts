@@ -9,8 +9,9 @@ import {
   createImportsRepository,
   createPrisma,
   createUsersRepository,
-  type ImportsRepository,
-  type NewImport,
+  insertImport,
+  type NewRecordedImport,
+  type Queryable,
 } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createTestDatabase } from './database';
@@ -100,13 +101,15 @@ export function testAppDeps<O extends object = object>(services: TestServices, o
 }
 
 /**
- * Records a queued import of a small CSV straight in the database (no upload, no job): for tests of what
- * reads or runs imports. `fields` replaces any of the record's defaults (the stored file's key, the profile…).
+ * Records a queued import of a small CSV straight in the database (no upload, no job), as an upload records
+ * it (`insertImport`): for tests of what reads or runs imports. `fields` replaces any of the record's
+ * defaults (the stored file's key, the profile…).
  */
-export async function recordImport(imports: ImportsRepository, fields: Partial<NewImport> = {}): Promise<string> {
+export async function recordImport(db: Queryable, fields: Partial<NewRecordedImport> = {}): Promise<string> {
   const id = fields.id ?? randomUUID();
-  await imports.create({
+  await insertImport(db, {
     id,
+    source: 'file',
     profile: 'companies',
     options: {},
     fileName: 'companies.csv',

@@ -106,7 +106,7 @@ export async function startWebhookStage(options: StageOptions = {}) {
     },
     /** A queued import recorded in the database, finished through the lifecycle as a worker finishes one. */
     async finishedImport(fields: { webhookUrl?: string } = {}, pool: Pool = db.pool): Promise<string> {
-      const id = await recordImport(imports, { webhookUrl: fields.webhookUrl ?? null });
+      const id = await recordImport(db.pool, { webhookUrl: fields.webhookUrl ?? null });
       await claimImport(db.pool, id);
       if (!(await finishImport(pool, id, 'completed'))) throw new Error('not finished');
       return id;

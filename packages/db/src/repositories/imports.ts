@@ -1,5 +1,4 @@
 import {
-  importOptionsSchema,
   type FileFormat,
   type ImportOptions,
   type ImportOptionsInput,
@@ -138,14 +137,6 @@ function revertView(row: Import): ImportView['revert'] {
 
 export function createImportsRepository(prisma: PrismaClient) {
   return {
-    async create(input: NewImport): Promise<ImportView> {
-      const row = await prisma.import.create({
-        data: { ...input, options: importOptionsSchema.parse(input.options), fileSize: BigInt(input.fileSize) },
-        include: withResubmissions,
-      });
-      return toImportView(row);
-    },
-
     async get(id: string): Promise<Import | null> {
       return prisma.import.findUnique({ where: { id } });
     },
