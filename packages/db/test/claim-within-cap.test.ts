@@ -26,10 +26,9 @@ async function importOf(createdBy: string | null, status: ImportStatus = 'queued
 }
 
 async function stored(id: string): Promise<{ status: string; attempts: number }> {
-  const { rows } = await db.pool.query<{ status: string; attempts: number }>(
-    `SELECT "status", "attempts" FROM "imports" WHERE "id" = $1`,
-    [id],
-  );
+  const { rows } = await db.pool.query<{ status: string; attempts: number }>(`SELECT "status", "attempts" FROM "imports" WHERE "id" = $1`, [
+    id,
+  ]);
   return rows[0]!;
 }
 
