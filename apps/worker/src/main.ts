@@ -4,7 +4,7 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { importLimits, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import { importLimits, importsPerUser, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createMetrics, createMetricsServer } from '@importer/metrics';
 import {
@@ -63,6 +63,7 @@ function main(): void {
     {
       logger,
       timeoutMs: config.IMPORT_TIMEOUT_MIN * 60_000,
+      userCapWaitMs: config.IMPORTS_PER_USER_WAIT_MS,
       shutdown: shutdown.signal,
       metrics,
       engine: {
@@ -72,6 +73,7 @@ function main(): void {
         fileStore: files,
         limits: importLimits(config),
         chunkSize: config.CHUNK_SIZE,
+        importsPerUser: importsPerUser(config),
         onProgress: (importId) => {
           logger.debug({ importId }, 'chunk committed');
           progress.publish(importId); // wakes the admin UI's live progress (SSE)
@@ -168,7 +170,10 @@ function main(): void {
     () => logger.info({ cron: config.CLEANUP_CRON, tz: config.CLEANUP_TZ }, 'cleanup scheduled'),
     (error: unknown) => logger.error({ err: error }, 'could not schedule the cleanup'),
   );
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX, pid: process.pid }, 'worker started');
+  logger.info(
+    { concurrency: config.WORKER_CONCURRENCY, importsPerUser: importsPerUser(config), prefix: config.QUEUE_PREFIX, pid: process.pid },
+    'worker started',
+  );
 
   onShutdownSignal(
     async () => {

@@ -156,6 +156,13 @@ const apiSchema = baseSchema
 const workerSchema = baseSchema.extend({
   /** Imports one worker process runs at once. */
   WORKER_CONCURRENCY: int(2, 1),
+  /**
+   * Imports of one user (their `created_by`) running at once across all workers; unset: half this worker's
+   * slots, at least 1 (`importsPerUser`). Set it to the same value on every worker.
+   */
+  IMPORTS_PER_USER: z.coerce.number().int().min(1).optional(),
+  /** Milliseconds an import over `IMPORTS_PER_USER` first waits before it is looked at again (doubling each time, up to 8 times it). */
+  IMPORTS_PER_USER_WAIT_MS: int(5_000, 50),
   /** Minutes an import may run before it fails with `timeout`. */
   IMPORT_TIMEOUT_MIN: z.coerce.number().positive().default(30),
   /** Imports started per minute across all workers. */
@@ -220,6 +227,14 @@ function environment(env?: Env): Env {
 export const loadBaseConfig = (env?: Env): BaseConfig => parse(baseSchema, environment(env));
 export const loadApiConfig = (env?: Env): ApiConfig => parse(apiSchema, environment(env));
 export const loadWorkerConfig = (env?: Env): WorkerConfig => parse(workerSchema, environment(env));
+
+/**
+ * The per-user cap (`IMPORTS_PER_USER`): as set, else half the slots, at least 1. A worker does not know
+ * the total slots of every worker, so "half the slots" is half its own `WORKER_CONCURRENCY`.
+ */
+export function importsPerUser(config: Pick<WorkerConfig, 'IMPORTS_PER_USER' | 'WORKER_CONCURRENCY'>): number {
+  return config.IMPORTS_PER_USER ?? Math.max(1, Math.floor(config.WORKER_CONCURRENCY / 2));
+}
 
 /** Byte and count limits derived from the configuration (docs/api.md, "Limits"). */
 export interface ImportLimits {

@@ -6,7 +6,7 @@ import {
   type ImportStatus,
   type StatusAfter,
 } from '@importer/contracts';
-import type { Queryable } from './pool';
+import type { Pool, Queryable } from './pool';
 import { finishedWithOutbox, webhookOutbox } from './sql/webhook-outbox';
 import { storableText } from './storable-text';
 
@@ -59,6 +59,51 @@ export async function claimImport(db: Queryable, id: string): Promise<boolean> {
     [id, CHUNK_STATUS, IMPORT_TRANSITIONS.claim.from],
   );
   return rowCount === 1;
+}
+
+/** How a capped claim ended: `claimed`; `not_claimable` (finished: a duplicate delivery); `user_at_cap` (it waits). */
+export type CappedClaim = 'claimed' | 'not_claimable' | 'user_at_cap';
+
+/**
+ * `claim`, with at most `perUser` imports of one user (`created_by`) `processing` at once across every
+ * worker (`IMPORTS_PER_USER`, docs/failure-modes.md). The claims of one user serialise on a
+ * transaction-scoped advisory lock of that user, taken before the update (whose snapshot then sees every
+ * claim committed before it), so two workers racing cannot both take the last place. An import already
+ * `processing` (a resumed attempt) is not counted against itself, and an import without `created_by` is
+ * not capped. Nothing changes when the answer is `user_at_cap`.
+ */
+export async function claimImportWithinCap(pool: Pool, id: string, perUser: number): Promise<CappedClaim> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('importer:user-imports' || chr(31) || "created_by", 0))
+       FROM "imports" WHERE "id" = $1 AND "created_by" IS NOT NULL`,
+      [id],
+    );
+    const { rows } = await client.query<{ claimed: boolean; claimable: boolean }>(
+      `WITH claimed AS (
+         UPDATE "imports" AS i SET "status" = $2, "attempts" = i."attempts" + 1,
+           "started_at" = COALESCE(i."started_at", now()), "updated_at" = now()
+         WHERE i."id" = $1 AND i."status" = ANY($3::text[])
+           AND (i."status" = $2 OR i."created_by" IS NULL
+             OR (SELECT count(*) FROM "imports" AS o WHERE o."created_by" = i."created_by" AND o."status" = $2) < $4)
+         RETURNING i."id"
+       )
+       SELECT EXISTS (SELECT 1 FROM claimed) AS "claimed",
+         EXISTS (SELECT 1 FROM "imports" WHERE "id" = $1 AND "status" = ANY($3::text[])) AS "claimable"`,
+      [id, CHUNK_STATUS, IMPORT_TRANSITIONS.claim.from, perUser],
+    );
+    await client.query('COMMIT');
+    const row = rows[0]!;
+    if (row.claimed) return 'claimed';
+    return row.claimable ? 'user_at_cap' : 'not_claimable';
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /**

@@ -15,3 +15,14 @@ export class BadFileError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The import's user already has `IMPORTS_PER_USER` imports running: nothing was claimed, no attempt
+ * counted. The worker puts the job back (delayed) without holding a slot; it is not a failure.
+ */
+export class UserAtCapError extends Error {
+  override name = 'UserAtCapError';
+  constructor(readonly importId: string) {
+    super(`The import's user already has the most imports running at once; it waits for one of them to end.`);
+  }
+}

@@ -1,6 +1,7 @@
 import type { ImportLimits } from '@importer/config';
 import {
   claimImport,
+  claimImportWithinCap,
   finishImport,
   openChunkWriter,
   type ChunkProgress,
@@ -10,7 +11,7 @@ import {
   type Pool,
 } from '@importer/db';
 import type { FileStore } from '@importer/storage';
-import { BadFileError } from './errors';
+import { BadFileError, UserAtCapError } from './errors';
 import { mapFileHeaders } from './column-mapping';
 import type { MappedColumn } from './headers';
 import { LookupCache } from './lookups';
@@ -34,6 +35,11 @@ export interface ImportEngineDeps {
   onProgress?: (importId: string) => void;
   /** Called after each committed chunk with its rows by outcome and how long its commit took (metrics). */
   onChunkCommitted?: (chunk: CommittedChunk) => void;
+  /**
+   * At most this many imports of one user run at once across every worker (`IMPORTS_PER_USER`); an import
+   * over it is not claimed and `UserAtCapError` is thrown. Unset: no cap.
+   */
+  importsPerUser?: number;
 }
 
 export interface CommittedChunk {
@@ -59,6 +65,14 @@ export type ImportOutcome =
   /** The import was already finished, or another delivery of its job is ahead: nothing to do here. */
   | { status: 'skipped'; reason: string };
 
+/** The attempt's claim, within the per-user cap when there is one; throws `UserAtCapError` when over it. */
+async function claim(deps: ImportEngineDeps, importId: string): Promise<boolean> {
+  if (deps.importsPerUser === undefined) return claimImport(deps.pool, importId);
+  const claimed = await claimImportWithinCap(deps.pool, importId, deps.importsPerUser);
+  if (claimed === 'user_at_cap') throw new UserAtCapError(importId);
+  return claimed === 'claimed';
+}
+
 /**
  * Runs one import from its checkpoint to its end: open → detect → parse → validate → look up → upsert
  * chunk → checkpoint → report. Each chunk commits in one transaction with the import's totals and
@@ -67,7 +81,7 @@ export type ImportOutcome =
  * thrown for the queue to retry.
  */
 export async function runImport(deps: ImportEngineDeps, importId: string, run: RunOptions = {}): Promise<ImportOutcome> {
-  const record = (await claimImport(deps.pool, importId)) ? await deps.imports.get(importId) : null;
+  const record = (await claim(deps, importId)) ? await deps.imports.get(importId) : null;
   if (!record) return { status: 'skipped', reason: 'already finished' };
   const profile = getProfile(record.profile);
   if (!profile) throw new BadFileError('unknown_profile', `Unknown profile "${record.profile}".`);

@@ -1,7 +1,7 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { finishImport } from '@importer/db';
-import { BadFileError, runImport, type ImportEngineDeps, type ImportOutcome } from '@importer/imports';
+import { BadFileError, runImport, UserAtCapError, type ImportEngineDeps, type ImportOutcome } from '@importer/imports';
 import type { Metrics } from '@importer/metrics';
 import { importFilePayload, type ImportFilePayload } from '@importer/queue';
 import { countFinished } from '../finished-imports';
@@ -21,6 +21,11 @@ export interface ImportFileDeps {
   deadline?: (timeoutMs: number, importId: string) => Deadline;
   /** Counts the imports this worker finishes (`importer_imports_finished_total`). */
   metrics?: Metrics;
+  /**
+   * First wait, in milliseconds, of an import whose user is at `IMPORTS_PER_USER` (`IMPORTS_PER_USER_WAIT_MS`);
+   * each later wait of the same job doubles, up to 8 times it.
+   */
+  userCapWaitMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -54,6 +59,18 @@ export function importFileProcessor(deps: ImportFileDeps) {
         await countFinished(counted, importId, outcome.status);
       return outcome;
     } catch (error) {
+      if (error instanceof UserAtCapError) {
+        // Not an attempt: the job goes back (delayed) without holding this slot, and another user's import
+        // can take it meanwhile. BullMQ counts no attempt for a `DelayedError`.
+        const waitMs = userCapWait(deps.userCapWaitMs ?? DEFAULT_USER_CAP_WAIT_MS, job);
+        try {
+          await job.moveToDelayed(Date.now() + waitMs, token);
+          log.info({ waitMs }, 'import waits: its user has the most imports running at once');
+        } catch (moveError) {
+          log.warn({ err: moveError }, 'could not delay the job; its lock expires and it is looked at again');
+        }
+        throw new DelayedError();
+      }
       if (error instanceof WorkerShutdownError) {
         // Released, not failed: another worker (or this one, restarted) resumes from the checkpoint.
         try {
@@ -90,6 +107,17 @@ export function importFileProcessor(deps: ImportFileDeps) {
       deadline.clear();
     }
   };
+}
+
+const DEFAULT_USER_CAP_WAIT_MS = 5_000;
+
+/**
+ * How long a capped import waits before it is looked at again: `baseMs`, doubled for each earlier wait of
+ * the job (the deliveries BullMQ started that counted no attempt), up to 8 times `baseMs`.
+ */
+function userCapWait(baseMs: number, job: Job): number {
+  const waits = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+  return baseMs * 2 ** Math.min(waits, 3);
 }
 
 /**
