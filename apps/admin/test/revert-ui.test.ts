@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ImportView } from '@importer/contracts';
-import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
+import { COMPANY_HEADERS, companyRow, toCsv, pollUntil } from '@importer/testing';
 import { ARTIFACTS, PASSWORD, startStack, type Stack } from './stack';
 
 let stack: Stack;
@@ -22,13 +22,12 @@ afterAll(async () => {
 /** Uploads through the API and waits (on PostgreSQL, polled with a deadline) until the import completed. */
 async function imported(csv: string, name: string): Promise<ImportView> {
   const id = await stack.uploadByApi(csv, name);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const view = await stack.imports.find(id);
-    if (view?.status === 'completed') return view;
-    if (Date.now() > deadline) throw new Error(`import ${id} did not complete: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const view = await pollUntil(
+    () => stack.imports.find(id),
+    (found) => found?.status === 'completed',
+    `import ${id} completed`,
+  );
+  return view!;
 }
 
 const liveStatus = (page: Page, status: string) =>

@@ -1,6 +1,6 @@
 import type { ImportView, SyncAnswer } from '@importer/contracts';
 import { runCleanup } from '@importer/imports';
-import { COMPANY_HEADERS, companyRow, sirenFor, toCsv } from '@importer/testing';
+import { COMPANY_HEADERS, companyRow, sirenFor, toCsv, pollUntil } from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;
@@ -17,13 +17,13 @@ const count = async (table: string) => Number((await api.db.pool.query<{ n: stri
 
 /** Resolves once some statement of this test's database waits for a lock. */
 async function someoneWaitsForALock(): Promise<void> {
-  for (;;) {
-    const { rows } = await api.db.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if (rows[0]!.n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const waiting = async () =>
+    (
+      await api.db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      )
+    ).rows[0]!.n;
+  await pollUntil(waiting, (n) => n > 0, 'a statement waiting for a lock', { everyMs: 20 });
 }
 
 describe('Idempotency-Key on POST /sync/:profile', () => {

@@ -19,6 +19,7 @@ import {
   zipArchive,
   type TestS3,
   type ZipEntrySpec,
+  pollUntil,
 } from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
 
@@ -46,11 +47,7 @@ const upload = (content: Buffer | string, name: string, fields: Record<string, s
 
 /** Waits until `check` holds, re-checking every 20 ms; fails naming `what` after the deadline. */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await pollUntil(check, Boolean, what, { timeoutMs, everyMs: 20 });
 }
 
 /** A CSV of companies of about `bytes` bytes. */

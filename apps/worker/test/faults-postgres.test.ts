@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { companiesCsv, companiesFingerprint, rowErrorsFingerprint } from './support/fixtures';
 import { nextChunksBy, startFaultHarness, type FaultHarness } from './support/fault-harness';
+import { pollUntil } from '@importer/testing';
 
 const ROWS = 60_000;
 
@@ -23,16 +24,14 @@ afterAll(async () => {
  * (a chunk between its upsert and its commit). Polled: PostgreSQL has no event for it.
  */
 async function workerTransactionOpen(database: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rowCount } = await h.db.pool.query(
-      `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'importer-worker' AND backend_xid IS NOT NULL`,
-      [database],
-    );
-    if (rowCount) return;
-    if (Date.now() > deadline) throw new Error('no open transaction of the worker seen');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const open = async () =>
+    (
+      await h.db.pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'importer-worker' AND backend_xid IS NOT NULL`,
+        [database],
+      )
+    ).rowCount;
+  await pollUntil(open, Boolean, 'an open transaction of the worker', { timeoutMs, everyMs: 0 });
 }
 
 it("PostgreSQL terminates the import's connections mid-chunk: the import is retried from its checkpoint and completes", async () => {

@@ -17,6 +17,7 @@ import {
   SUBCATEGORY_HEADERS,
   toCsv,
   type FixtureRow,
+  pollUntil,
 } from '@importer/testing';
 import { nextChunksBy, revertChunkCommitted, startFaultHarness, type FaultHarness } from './support/fault-harness';
 import type { Redis } from 'ioredis';
@@ -54,14 +55,13 @@ async function revert(h: FaultHarness, id: string, body?: object) {
 }
 
 /** Waits until the import has `status` (polled in PostgreSQL, with a deadline). */
-async function waitForStatus(h: FaultHarness, id: string, status: string, timeoutMs = 120_000): Promise<ImportView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await h.record(id);
-    if (view.status === status) return view;
-    if (Date.now() > deadline) throw new Error(`import ${id} not ${status} within ${timeoutMs} ms: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitForStatus(h: FaultHarness, id: string, status: string, timeoutMs = 120_000): Promise<ImportView> {
+  return pollUntil(
+    () => h.record(id),
+    (view) => view.status === status,
+    `import ${id} ${status}`,
+    { timeoutMs },
+  );
 }
 
 /** Starts the revert and waits for its end: the import as it is then. */

@@ -4,7 +4,7 @@
  * users, and imports without a user, are not held back.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@importer/testing';
+import { createTestDatabase, type TestDatabase, pollUntil } from '@importer/testing';
 import { claimImportWithinCap, type CappedClaim, type ImportStatus } from '../src';
 
 let db: TestDatabase;
@@ -59,11 +59,10 @@ async function racingClaims(user: string, ids: string[], perUser: number): Promi
     await holder.query('BEGIN');
     await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended('importer:user-imports' || chr(31) || $1, 0))`, [user]);
     const claims = ids.map((id) => claimImportWithinCap(db.pool, id, perUser));
-    const deadline = Date.now() + 30_000;
-    while ((await waitingOnAdvisoryLocks()) < ids.length) {
-      if (Date.now() > deadline) throw new Error(`the ${ids.length} claims did not all wait on the user's lock`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await pollUntil(waitingOnAdvisoryLocks, (waiting) => waiting >= ids.length, `the ${ids.length} claims waiting on the user's lock`, {
+      timeoutMs: 30_000,
+      everyMs: 0,
+    });
     await holder.query('COMMIT');
     return await Promise.all(claims);
   } finally {

@@ -7,3 +7,4 @@ export * from './xls';
 export * from './worker';
 export * from './prometheus';
 export * from './s3';
+export * from './poll';

@@ -16,6 +16,7 @@ import {
   TEST_LIMITS,
   testLogger,
   type RunningWorker,
+  pollUntil,
 } from '@importer/testing';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
@@ -199,13 +200,13 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
      * while Redis is flushed or down, queue events cannot be relied upon, and PostgreSQL has no event.
      */
     async waitUntilFinished(id: string, timeoutMs = 120_000): Promise<ImportView> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const view = await imports.find(id);
-        if (view && FINISHED.has(view.status)) return view;
-        if (Date.now() > deadline) throw new Error(`import ${id} not finished within ${timeoutMs} ms: ${JSON.stringify(view)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const view = await pollUntil(
+        () => imports.find(id),
+        (found) => found !== null && FINISHED.has(found.status),
+        `import ${id} finished`,
+        { timeoutMs },
+      );
+      return view!;
     },
 
     /** Every worker started by this harness that is still running is killed (SIGKILL) and awaited. */
