@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { syncRequestSchema } from '@importer/contracts';
 import type { Pool } from '@importer/db';
 import type { FinishedStatus, Metrics } from '@importer/metrics';
-import { BadSyncBatchError, getProfile, PROFILE_NAMES, runSync } from '@importer/imports';
+import { BadSyncBatchError, runSync } from '@importer/imports';
 import { badRequest, HttpError } from '../errors';
 import { answerIdempotent, idempotencyClaim } from '../idempotency';
+import { knownProfile } from '../profile-field';
 import { requireRole } from '../middleware/auth';
 import { listIssues, parseOr } from '../validation';
 
@@ -32,13 +33,7 @@ export function syncRouter(deps: SyncRouteDeps): Router {
   const router = Router();
   const rateLimit = deps.rateLimit ? [deps.rateLimit] : [];
   router.post('/:profile', requireRole('admin', 'operator'), ...rateLimit, express.json({ limit: deps.maxBodyBytes }), async (req, res) => {
-    const name = String(req.params.profile);
-    const profile = getProfile(name);
-    if (!profile) {
-      throw new HttpError(404, 'unknown_profile', `Unknown profile "${name}"; expected one of ${PROFILE_NAMES.join(', ')}.`, {
-        profiles: PROFILE_NAMES,
-      });
-    }
+    const profile = knownProfile(String(req.params.profile), 404);
     const body: unknown = req.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw badRequest('invalid_sync_request', 'Send a JSON object {"rows": [...]} with Content-Type: application/json.');
