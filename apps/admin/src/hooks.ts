@@ -13,6 +13,8 @@ export function useCursorTrail() {
   };
 }
 
+export type CursorTrail = ReturnType<typeof useCursorTrail>;
+
 /** Calls `tick` every `ms` while `active`, one call at a time; stops on unmount. */
 export function useRefresh(active: boolean, ms: number, tick: () => Promise<unknown>) {
   const onTick = useEffectEvent(tick);

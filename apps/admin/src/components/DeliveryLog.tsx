@@ -237,14 +237,7 @@ export function DeliveryLog({
           </li>
         ))}
       </ol>
-      <Pager
-        label="Delivery pages"
-        page={trail.page}
-        hasPrevious={trail.page > 1}
-        hasNext={Boolean(page.nextCursor)}
-        onPrevious={trail.previous}
-        onNext={() => page.nextCursor && trail.next(page.nextCursor)}
-      />
+      <Pager label="Delivery pages" trail={trail} nextCursor={page.nextCursor} />
     </>
   );
 }

@@ -63,14 +63,7 @@ function GroupRows({ importId, group, id }: { importId: string; group: ErrorGrou
           </tbody>
         </table>
       </div>
-      <Pager
-        label={`Pages of the rows of ${group.code}`}
-        page={trail.page}
-        hasPrevious={trail.page > 1}
-        hasNext={Boolean(page.nextCursor)}
-        onPrevious={trail.previous}
-        onNext={() => page.nextCursor && trail.next(page.nextCursor)}
-      />
+      <Pager label={`Pages of the rows of ${group.code}`} trail={trail} nextCursor={page.nextCursor} />
     </div>
   );
 }

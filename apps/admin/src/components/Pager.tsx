@@ -1,27 +1,19 @@
-/** Previous/next buttons over keyset pages (the API gives only a next cursor: the UI keeps the trail). */
-export function Pager({
-  page,
-  hasPrevious,
-  hasNext,
-  onPrevious,
-  onNext,
-  label,
-}: {
-  page: number;
-  hasPrevious: boolean;
-  hasNext: boolean;
-  onPrevious: () => void;
-  onNext: () => void;
-  label: string;
-}) {
-  if (!hasPrevious && !hasNext) return null;
+import type { CursorTrail } from '../hooks';
+
+/**
+ * Previous/next buttons over keyset pages: the API gives only the next cursor (`nextCursor` of the page
+ * shown), the UI keeps the trail of the ones behind (`useCursorTrail`).
+ */
+export function Pager({ label, trail, nextCursor }: { label: string; trail: CursorTrail; nextCursor: string | null | undefined }) {
+  const hasPrevious = trail.page > 1;
+  if (!hasPrevious && !nextCursor) return null;
   return (
     <nav className="pager" aria-label={label}>
-      <button type="button" className="button" onClick={onPrevious} disabled={!hasPrevious}>
+      <button type="button" className="button" onClick={trail.previous} disabled={!hasPrevious}>
         ← Previous
       </button>
-      <span className="pager-page">Page {page}</span>
-      <button type="button" className="button" onClick={onNext} disabled={!hasNext}>
+      <span className="pager-page">Page {trail.page}</span>
+      <button type="button" className="button" onClick={() => nextCursor && trail.next(nextCursor)} disabled={!nextCursor}>
         Next →
       </button>
     </nav>

@@ -127,14 +127,7 @@ function RowErrors({ id, finishedAt }: { id: string; finishedAt: string | null }
           </tbody>
         </table>
       </div>
-      <Pager
-        label="Row error pages"
-        page={trail.page}
-        hasPrevious={trail.page > 1}
-        hasNext={Boolean(page.nextCursor)}
-        onPrevious={trail.previous}
-        onNext={() => page.nextCursor && trail.next(page.nextCursor)}
-      />
+      <Pager label="Row error pages" trail={trail} nextCursor={page.nextCursor} />
     </>
   );
 }

@@ -196,14 +196,7 @@ export function ImportsPage() {
             </table>
           </div>
         )}
-        <Pager
-          label="Imports pages"
-          page={trail.page}
-          hasPrevious={trail.page > 1}
-          hasNext={Boolean(page?.nextCursor)}
-          onPrevious={trail.previous}
-          onNext={() => page?.nextCursor && trail.next(page.nextCursor)}
-        />
+        <Pager label="Imports pages" trail={trail} nextCursor={page?.nextCursor} />
       </section>
     </>
   );
