@@ -11,6 +11,7 @@ COPY packages/contracts/package.json packages/contracts/
 COPY packages/db/package.json packages/db/
 COPY packages/queue/package.json packages/queue/
 COPY packages/imports/package.json packages/imports/
+COPY packages/metrics/package.json packages/metrics/
 COPY packages/storage/package.json packages/storage/
 COPY packages/testing/package.json packages/testing/
 RUN npm install --no-audit --no-fund

@@ -238,7 +238,7 @@ async function ensureRedis() {
   if (await redisAnswers(host, port)) return log(`Redis: found on ${host}:${port}`);
   if (!LOCAL_HOSTS.has(host)) throw new Error(`Redis at ${host}:${port} does not answer`);
   if (!onPath('redis-server')) {
-    const hint = 'run `docker compose up -d redis` or `apt-get install redis-server`';
+    const hint = 'install it (`apt-get install redis-server`) or set REDIS_URL';
     throw new Error(`no Redis on ${host}:${port} and no redis-server to start: ${hint}`);
   }
   log(`Redis: none on ${port}; starting redis-server (.data/redis)`);
