@@ -13,6 +13,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
@@ -192,12 +193,15 @@ describe(isolated ? 'hosts in network namespaces' : 'hosts as separate processes
       const runner = await nextChunksBy([...workers.keys()], id, 10, 120_000);
       const dying = workers.get(runner)!;
       const survivor = [...workers.keys()].find((worker) => worker !== runner)!;
+      const checkpoint = (await find(id)).totals.rows;
+      const killedAt = Date.now();
       await dying.kill();
       expect((await runner.exited).signal).toBe('SIGKILL');
       expect(dying.isAlive()).toBe(false);
       workers.delete(runner);
       // The surviving host takes the job over once the dead one's lock has expired.
       await nextChunksBy([survivor], id, 1, 120_000);
+      const takenOverMs = Date.now() - killedAt;
 
       const result = await waitUntilFinished(id);
       expect({ status: result.status, error: result.error }).toEqual({ status: 'completed', error: null });
@@ -212,6 +216,19 @@ describe(isolated ? 'hosts in network namespaces' : 'hosts as separate processes
       expect(stream.records.at(-1)?.status).toBe('completed');
       const [, subscribers] = (await services.redis.pubsub('NUMSUB', progressChannel(services.prefix))) as [string, number];
       expect(subscribers).toBe(1); // the API host's subscription
+
+      if (process.env.FAULT_FIGURES_FILE) {
+        const entry = {
+          test: 'many-hosts',
+          isolated,
+          rows: ROWS,
+          killedAtRows: checkpoint,
+          takenOverMs,
+          attempts: result.attempts,
+          totals: result.totals,
+        };
+        await appendFile(process.env.FAULT_FIGURES_FILE, JSON.stringify(entry) + '\n');
+      }
     } finally {
       stream.close();
     }

@@ -9,4 +9,3 @@ export * from './prometheus';
 export * from './s3';
 export * from './poll';
 export * from './hosts';
-export * from './forwarder';
