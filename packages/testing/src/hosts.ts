@@ -8,7 +8,7 @@
  * `kill()` is a host dying: every process in its namespace is killed with SIGKILL, then the namespace
  * and its link are deleted. `close()` does that for every host, deletes the bridge and the folders,
  * whatever state the test left them in; should the test process exit first, an exit hook deletes what is
- * left of the network synchronously.
+ * left of the network synchronously, and should it be killed, the next run deletes what it left.
  *
  * Without the privilege to make namespaces (`ip netns add` fails: not root, no `ip`), the hosts are plain
  * processes on 127.0.0.1, each with its own folder, and `isolated` is false: tests say so.
@@ -135,6 +135,34 @@ function killNamespaceSync(namespace: string): void {
   ipQuietly('netns', 'del', namespace);
 }
 
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Deletes what an earlier run left behind when its process died before its clean-up (jest killed it): the
+ * namespaces (with their processes) and links named after a test process that no longer runs.
+ */
+function sweepDeadRuns(): void {
+  const namespaces = ip('netns', 'list')
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '');
+  for (const namespace of namespaces) {
+    const pid = Number(/^imp-(\d+)-/.exec(namespace)?.[1]);
+    if (pid && !isRunning(pid)) killNamespaceSync(namespace);
+  }
+  for (const line of ip('-o', 'link', 'show').split('\n')) {
+    const link = line.split(':')[1]?.trim().split('@')[0] ?? '';
+    const pid = Number(/^imp(\d+)[bv]\d*$/.exec(link)?.[1]);
+    if (pid && !isRunning(pid)) ipQuietly('link', 'del', link);
+  }
+}
+
 function killGroups(children: Set<ChildProcess>): void {
   for (const child of children) {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
@@ -167,6 +195,7 @@ export async function startHosts(names: readonly string[]): Promise<Hosts> {
   try {
     let subnet = 0;
     if (isolated) {
+      sweepDeadRuns();
       subnet = freeSubnet();
       serviceAddress = `10.213.${subnet}.1`;
       const bridge = linkName('b');

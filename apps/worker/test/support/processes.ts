@@ -43,7 +43,7 @@ export interface WorkerProcess {
 let built = false;
 
 /** How a process is started: `child_process.spawn`, or a host's (`@importer/testing`'s `startHosts`). */
-export type Spawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+type Spawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
 export interface SpawnProcessOptions {
   /** Starts the process elsewhere (in a network namespace); default: here, in the repository. */
