@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTcpForwarder, type TcpForwarder } from './forwarder';
 
-/** Names of this run's namespaces and links start with this (unique per test process). */
+/** Names of this process's namespaces start with this. */
 const TAG = `imp-${process.pid}`;
-/** Link names are at most 15 characters: `imp<pid>b` for the bridge, `imp<pid>v<n>` for a host's link. */
-const linkName = (suffix: string) => `imp${process.pid}${suffix}`;
+/** `startHosts` calls of this process so far: each names its namespaces and links after its number. */
+let runs = 0;
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).toString();
 const ipQuietly = (...args: string[]) => {
@@ -41,7 +41,7 @@ let probed: boolean | undefined;
  */
 export function networkNamespacesAvailable(): boolean {
   if (probed !== undefined) return probed;
-  const name = `${TAG}-probe`;
+  const name = `${TAG}-probe`; // never a run's name: those have a number after the pid
   try {
     ip('netns', 'add', name);
     ip('netns', 'del', name);
@@ -158,7 +158,7 @@ function sweepDeadRuns(): void {
   }
   for (const line of ip('-o', 'link', 'show').split('\n')) {
     const link = line.split(':')[1]?.trim().split('@')[0] ?? '';
-    const pid = Number(/^imp(\d+)[bv]\d*$/.exec(link)?.[1]);
+    const pid = Number(/^imp(\d+)r\d+[bv]\d*$/.exec(link)?.[1]);
     if (pid && !isRunning(pid)) ipQuietly('link', 'del', link);
   }
 }
@@ -177,6 +177,11 @@ function killGroups(children: Set<ChildProcess>): void {
 /** Starts the hosts named (e.g. `['api', 'w1', 'w2']`); `close()` them in the test's teardown. */
 export async function startHosts(names: readonly string[]): Promise<Hosts> {
   const isolated = networkNamespacesAvailable();
+  const run = ++runs;
+  /** This run's namespaces: `imp-<pid>-<run>-<host>`. */
+  const prefix = `${TAG}-${run}-`;
+  /** Link names are at most 15 characters: `imp<pid>r<run>b` for the bridge, `imp<pid>r<run>v<n>` for a host's link. */
+  const linkName = (suffix: string) => `imp${process.pid}r${run}${suffix}`;
   const dirs = await Promise.all(names.map((name) => mkdtemp(path.join(tmpdir(), `importer-host-${name}-`))));
   const forwarders: TcpForwarder[] = [];
   const namespaces = new Set<string>();
@@ -206,7 +211,7 @@ export async function startHosts(names: readonly string[]): Promise<Hosts> {
     }
     names.forEach((name, index) => {
       const children = new Set<ChildProcess>();
-      const namespace = isolated ? `${TAG}-${name}` : undefined;
+      const namespace = isolated ? `${prefix}${name}` : undefined;
       const address = isolated ? `10.213.${subnet}.${index + 2}` : '127.0.0.1';
       if (namespace) {
         ip('netns', 'add', namespace);
@@ -260,7 +265,7 @@ export async function startHosts(names: readonly string[]): Promise<Hosts> {
   return {
     isolated,
     note: isolated
-      ? `hosts ${names.join(', ')}: network namespaces ${TAG}-*, bridge ${linkName('b')} ${serviceAddress}/24`
+      ? `hosts ${names.join(', ')}: network namespaces ${prefix}*, bridge ${linkName('b')} ${serviceAddress}/24`
       : `hosts ${names.join(', ')}: NOT isolated (no network namespaces: \`ip netns add\` failed, not root?): processes on 127.0.0.1, each with its own STORAGE_DIR`,
     serviceAddress,
     hosts,
@@ -290,11 +295,11 @@ export async function startHosts(names: readonly string[]): Promise<Hosts> {
         ...ip('netns', 'list')
           .split('\n')
           .map((line) => line.split(' ')[0] ?? '')
-          .filter((ns) => ns.startsWith(`${TAG}-`)),
+          .filter((ns) => ns.startsWith(prefix)),
         ...ip('-o', 'link', 'show')
           .split('\n')
           .map((line) => line.split(':')[1]?.trim().split('@')[0] ?? '')
-          .filter((link) => link.startsWith(`imp${process.pid}`)),
+          .filter((link) => link.startsWith(linkName(''))),
       ];
       return found;
     },
