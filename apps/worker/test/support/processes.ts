@@ -1,8 +1,9 @@
 /**
  * Real processes for fault-injection tests: worker processes started as `npm run worker` starts them (the
  * compiled entry with its node flags, `apps/worker/scripts/command.cjs`; one process, so the pid the test
- * signals is the worker itself) and throwaway `redis-server`s on free ports. Everything started here is
- * stopped by pid; nothing else is touched.
+ * signals is the worker itself), the API as `npm run api` starts it, either of them here or on a test's host
+ * (`startHosts`), and throwaway `redis-server`s on free ports. Everything started here is stopped by pid
+ * (or with its host); nothing else is touched.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
