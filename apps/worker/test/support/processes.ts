@@ -1,10 +1,11 @@
 /**
  * Real processes for fault-injection tests: worker processes started as `npm run worker` starts them (the
  * compiled entry with its node flags, `apps/worker/scripts/command.cjs`; one process, so the pid the test
- * signals is the worker itself) and throwaway `redis-server`s on free ports. Everything started here is
- * stopped by pid; nothing else is touched.
+ * signals is the worker itself), the API as `npm run api` starts it, either of them here or on a test's host
+ * (`startHosts`), and throwaway `redis-server`s on free ports. Everything started here is stopped by pid
+ * (or with its host); nothing else is touched.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -42,16 +43,44 @@ export interface WorkerProcess {
 /** The compiled worker, built from the current sources once per test file (≈ 50 ms). */
 let built = false;
 
+/** How a process is started: `child_process.spawn`, or a host's (`@importer/testing`'s `startHosts`). */
+type Spawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+export interface SpawnProcessOptions {
+  /** Starts the process elsewhere (in a network namespace); default: here, in the repository. */
+  spawn?: Spawn;
+}
+
 /** Starts one worker process with the environment given (on top of this process's PATH and HOME). */
-export function spawnWorker(name: string, env: Record<string, string>): WorkerProcess {
+export function spawnWorker(name: string, env: Record<string, string>, options: SpawnProcessOptions = {}): WorkerProcess {
   if (!built) execFileSync(process.execPath, [WORKER_BUILD], { cwd: REPO_ROOT, stdio: 'inherit' });
   built = true;
-  const child: ChildProcess = spawn(WORKER_COMMAND.command, WORKER_COMMAND.args, {
+  return spawnLogged(name, WORKER_COMMAND.command, WORKER_COMMAND.args, { ...WORKER_COMMAND.env, ...env }, options);
+}
+
+/**
+ * Starts the API as `npm run api` does (tsx on apps/api/src/main.ts; the admin UI is built by `npm test`
+ * beforehand), with the environment given. Its log lines are read like a worker's.
+ */
+export function spawnApi(name: string, env: Record<string, string>, options: SpawnProcessOptions = {}): WorkerProcess {
+  return spawnLogged(name, path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'apps/api/src/main.ts')], env, options);
+}
+
+/** Starts a process that logs JSON lines (pino), on top of this process's PATH and HOME. */
+function spawnLogged(
+  name: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  options: SpawnProcessOptions,
+): WorkerProcess {
+  const start: Spawn = options.spawn ?? ((file, argv, spawnOptions) => spawn(file, argv, spawnOptions));
+  const child: ChildProcess = start(command, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...WORKER_COMMAND.env, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new Error(`could not start worker ${name}`);
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   const listeners = new Set<(line: LogLine) => void>();
@@ -128,7 +157,7 @@ const tail = (logs: LogLine[]) =>
     .join('\n');
 
 /** A TCP port free at the time of asking. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

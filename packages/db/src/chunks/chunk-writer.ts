@@ -50,6 +50,41 @@ export interface ChunkWriterOptions {
    * back.
    */
   inTransaction?: boolean;
+  /**
+   * How long PostgreSQL keeps this writer's transaction once the worker has gone silent in it (its host lost
+   * without closing the connection): see `sessionSettings`. Default 60 s.
+   */
+  lostWorkerTimeoutMs?: number;
+}
+
+/**
+ * The session of a writer's connection. Commits are asynchronous (below). And a worker that vanishes
+ * mid-chunk, its host lost without closing the connection (power, network cut), lets go of the chunk's
+ * locks within about `lostMs`, so that the worker taking the import over does not wait for them until TCP
+ * gives up (over two hours with PostgreSQL's defaults on Linux): PostgreSQL ends the session once it has sat
+ * that long idle inside a transaction, and probes the connection (keepalives; unacknowledged data) to end
+ * it when the worker is gone in the middle of a COPY. A living worker is idle inside a chunk's transaction
+ * for moments only.
+ */
+function sessionSettings(lostMs: number): { set: string; reset: string } {
+  const seconds = Math.max(1, Math.round(lostMs / 1000));
+  const settings = {
+    synchronous_commit: 'off',
+    idle_in_transaction_session_timeout: String(lostMs),
+    // Silent for half the time, then three probes over the other half.
+    tcp_keepalives_idle: String(Math.max(1, Math.round(seconds / 2))),
+    tcp_keepalives_interval: String(Math.max(1, Math.round(seconds / 6))),
+    tcp_keepalives_count: '3',
+    tcp_user_timeout: String(lostMs),
+  };
+  return {
+    set: Object.entries(settings)
+      .map(([name, value]) => `SET ${name} = ${value}`)
+      .join('; '),
+    reset: Object.keys(settings)
+      .map((name) => `RESET ${name}`)
+      .join('; '),
+  };
 }
 
 /**
@@ -66,13 +101,14 @@ export interface ChunkWriterOptions {
  */
 export async function openChunkWriter(pool: Pool, options: ChunkWriterOptions): Promise<ChunkWriter> {
   const client = await pool.connect();
+  const session = sessionSettings(options.lostWorkerTimeoutMs ?? 60_000);
   try {
-    await client.query('SET synchronous_commit = off');
+    await client.query(session.set);
   } catch (error) {
     client.release(error as Error);
     throw error;
   }
-  return new ChunkWriter(client, options);
+  return new ChunkWriter(client, options, session.reset);
 }
 
 export class ChunkWriter {
@@ -84,6 +120,8 @@ export class ChunkWriter {
   constructor(
     private readonly client: PoolClient,
     private readonly options: ChunkWriterOptions,
+    /** What gives the connection back as it was (`openChunkWriter`'s session settings). */
+    private readonly resetSession = '',
   ) {
     this.copying = copyable(options.table) && !options.dryRun && !options.inTransaction;
   }
@@ -190,7 +228,7 @@ export class ChunkWriter {
   /** Gives the connection back (as it was), or drops it if it is broken. */
   async close(): Promise<void> {
     try {
-      await this.client.query('RESET synchronous_commit');
+      if (this.resetSession) await this.client.query(this.resetSession);
       this.client.release();
     } catch (error) {
       this.client.release(error as Error);
