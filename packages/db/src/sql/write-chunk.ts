@@ -17,7 +17,8 @@ import {
 export interface ChunkWrite extends ChunkRecord {
   /**
    * The rows to write, as `inputParams` encodes them (keys unique once its dropped rows are left out):
-   * encoded while the database still writes the previous chunk.
+   * encoded while the database still writes the previous chunk. For rows COPY inserted (`copied`), only
+   * their keys and file rows (`copiedInputCte`).
    */
   input: readonly string[];
   /** True when COPY inserted these rows earlier in the transaction: the statement records them, created. */
@@ -103,18 +104,13 @@ function copiedLineageCte(spec: UpsertTable, importId: string): string {
 }
 
 /**
- * The CTE `input` of rows COPY inserted: only their keys and file rows travel (`copiedParams`), the rows
+ * The CTE `input` of rows COPY inserted: only their keys and file rows travel (`ChunkEncoding.copy`), the rows
  * themselves being in the table already. None is dropped (a chunk with dropped rows is upserted).
  */
 function copiedInputCte(spec: UpsertTable): string {
   const types = spec.key.map((k) => spec.columns.find((c) => c.name === k)?.type ?? 'text');
   const params = [...types.map((type, n) => `$${n + 1}::${type}[]`), `$${types.length + 1}::int4[]`];
   return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${[...spec.key.map(q), '"row"'].join(', ')}))`;
-}
-
-/** Of `inputParams`' values, those `copiedInputCte` takes: the key columns', then the file rows'. */
-function copiedParams(spec: UpsertTable, input: readonly string[]): string[] {
-  return [...spec.key.map((k) => input[spec.columns.findIndex((c) => c.name === k)] ?? '{}'), input[spec.columns.length] ?? '{}'];
 }
 
 /** SQLSTATE raised by `importer_chunk_fenced`. */
@@ -136,7 +132,7 @@ export async function writeChunk(
   const copied = chunk.copied === true;
   const name = `write_chunk_${spec.table}_${mode}${dryRun ? '_dry' : ''}${copied ? '_copied' : ''}`;
   const text = cachedSql(name, () => buildWriteChunkSql(spec, mode, dryRun, copied));
-  const values = [...(copied ? copiedParams(spec, chunk.input) : chunk.input), ...recordParams(chunk)];
+  const values = [...chunk.input, ...recordParams(chunk)];
   try {
     const { rows } = await db.query<ChunkTotals>({ name, text, values });
     const added = rows[0];
