@@ -25,6 +25,9 @@ import { createCleanupWorker, registerSchedules } from './schedules';
 import { createWebhookWorker, dispatchFinishedImports } from './webhooks/worker';
 import { createImportWorker } from './worker';
 
+/** An import id no import has: the warm-up query's. */
+const NO_IMPORT = '00000000-0000-0000-0000-000000000000';
+
 function main(): void {
   const config = loadWorkerConfig();
   const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
@@ -157,6 +160,9 @@ function main(): void {
   });
   const eventLoop = watchEventLoop(logger, { lockDurationMs: config.WORKER_LOCK_DURATION_MS });
 
+  // Prisma compiles its query engine (WebAssembly) on its first query, ≈ 0.6 s of CPU: done now, while the
+  // worker waits for jobs, instead of inside the first import (which reads its record through Prisma).
+  imports.get(NO_IMPORT).catch((error: unknown) => logger.warn({ err: error }, 'could not warm up the database client'));
   const running = Promise.all([worker.run(), revertWorker.run(), cleanupWorker.run(), webhookWorker.run()]);
   reconciler.start();
   eventLoop.start();

@@ -1,7 +1,7 @@
 import { COMPANY_HEADERS, companyRow, sirenFor, toCsv } from '@importer/testing';
 import { startHarness, type Harness } from './harness';
 
-// One chunk of 2,000 records, read and encoded 500 at a time: a repeat in a later read batch of the same
+// One chunk of 2,000 records, read and encoded 250 at a time: a repeat in a later read batch of the same
 // chunk drops a row that was encoded already (the write statement leaves it out).
 let h: Harness;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@importer/testing';
 import { arrayLiteral, columnLiteral } from '../src/sql/pg-arrays';
-import { companiesTable, copyRows, copyText } from '../src';
+import { ChunkEncoding, companiesTable, copyRows, copyText, inputCte } from '../src';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -55,5 +55,52 @@ describe('COPY text', () => {
     } finally {
       client.release();
     }
+  });
+});
+
+describe('a chunk encoded for COPY', () => {
+  it('gives the write statement the same rows when it is upserted after all', async () => {
+    const rows = awkward.map((text, n) => ({
+      siren: String(100_000_000 + n),
+      nom: text === '' ? 'x' : text,
+      adresse: text,
+      ville_nom: n % 3 === 0 ? null : `${text}\\N`,
+      is_active: [null, false, true][n % 3] ?? null,
+      subcategory_id: n % 2 === 0 ? null : String(n * 1000),
+      date_creation: n % 2 === 0 ? '2011-03-15' : null,
+    }));
+    const encode = (copying: boolean) => {
+      const encoding = new ChunkEncoding(companiesTable, () => copying);
+      encoding.add(rows.slice(0, 5), [2, 3, 4, 5, 6]);
+      encoding.add(rows.slice(5), [7, 8, 9, 10, 11, 12, 13]);
+      encoding.drop(4);
+      return encoding;
+    };
+    const copied = encode(true);
+    expect(copied.copy()).toBeNull(); // a dropped row: upserted
+    const read = async (params: string[]) =>
+      (
+        await db.pool.query<Record<string, unknown>>(
+          `WITH ${inputCte(companiesTable)} SELECT i.*, i."date_creation"::text AS d FROM input i`,
+          params,
+        )
+      ).rows;
+    const upserted = await read(encode(false).inputParams());
+    expect(upserted).toHaveLength(rows.length - 1);
+    expect(await read(copied.inputParams())).toEqual(upserted);
+  });
+
+  it('sends only its keys and file rows with its COPY text', () => {
+    const encoding = new ChunkEncoding(companiesTable, () => true);
+    encoding.add([{ siren: '100000001', nom: 'a' }], [2]);
+    encoding.add([{ siren: '100000002', nom: 'b', is_active: null }], [3]);
+    expect(encoding.copy()).toEqual({
+      text: copyText(companiesTable, [
+        { siren: '100000001', nom: 'a' },
+        { siren: '100000002', nom: 'b' },
+      ]),
+      rows: [2, 3],
+      params: ['{"100000001","100000002"}', '{2,3}'],
+    });
   });
 });

@@ -1,18 +1,33 @@
-import { copyText } from '../sql/copy-rows';
+import { copyText, copyTextColumns } from '../sql/copy-rows';
+import { bodyOf, columnBodies } from '../sql/pg-arrays';
 import { encodeInput, inputParams, type UpsertTable } from '../sql/upsert';
 
 /**
+ * A read batch as it was encoded: the write statement's array-parameter bodies (`encodeInput`), or, while
+ * the chunk is copied in, its COPY text with the few bodies the copied chunk's statement takes (keys, file
+ * rows) and the raw values of the computed columns (the COPY text holds their `created` values); the other
+ * bodies are made from the COPY text only if the chunk is upserted after all (`paramsOf`).
+ */
+type EncodedBatch = { params: string[] } | CopiedBatch;
+interface CopiedBatch {
+  copy: string;
+  keys: string[];
+  rows: string;
+  /** By column index: the computed columns' values as the records held them. */
+  computed: Map<number, unknown[]>;
+}
+
+/**
  * One chunk's rows as the database will receive them, encoded a read batch at a time (`add`), so that the
- * domain's records and raw cells never outlive their batch: the write statement's array parameters and,
- * while chunks are still copied in, the same rows as COPY text. Also what the chunk's commit must leave out
- * or undo: rows of this chunk that a later row of it supersedes (`drop`), rows of earlier, committed chunks
- * that a row of it supersedes (`supersede`). Opaque to the domain: only the chunk writer reads it.
+ * domain's records and raw cells never outlive their batch: while chunks are still copied in, as COPY text
+ * (the array parameters of the write statement are made from it only if the COPY meets an existing key);
+ * else as the write statement's array parameters. Also what the chunk's commit must leave out or undo: rows
+ * of this chunk that a later row of it supersedes (`drop`), rows of earlier, committed chunks that a row of
+ * it supersedes (`supersede`). Opaque to the domain: only the chunk writer reads it.
  */
 export class ChunkEncoding {
-  private readonly batches: string[][] = [];
-  /** COPY text per batch, while every batch could be copied in; else null. */
-  private copyBatches: string[] | null = [];
-  /** The file rows of that COPY text. */
+  private readonly batches: EncodedBatch[] = [];
+  /** The file rows of the batches encoded as COPY text. */
   private readonly copyRows: number[] = [];
   /** Rows of this chunk left out because a later row of it has the same key. */
   readonly dropped: number[] = [];
@@ -29,13 +44,20 @@ export class ChunkEncoding {
 
   /** Encodes a batch of table rows (objects keyed by column) with their file rows, in file order. */
   add(records: readonly Record<string, unknown>[], rows: readonly number[]): void {
-    this.batches.push(encodeInput(this.spec, records, rows));
-    if (this.copyBatches && this.copying()) {
-      this.copyBatches.push(copyText(this.spec, records));
-      this.copyRows.push(...rows);
-    } else {
-      this.copyBatches = null;
+    if (!this.copying()) {
+      this.batches.push({ params: encodeInput(this.spec, records, rows) });
+      return;
     }
+    const computed = new Map<number, unknown[]>();
+    this.spec.columns.forEach((column, n) => {
+      if (column.created)
+        computed.set(
+          n,
+          records.map((record) => record[column.name] ?? null),
+        );
+    });
+    this.batches.push({ copy: copyText(this.spec, records), keys: columnBodies(records, this.spec.key), rows: rows.join(','), computed });
+    this.copyRows.push(...rows);
   }
 
   /** An earlier row of this chunk whose key a later row repeats: the write statement leaves it out. */
@@ -50,16 +72,43 @@ export class ChunkEncoding {
   }
 
   /**
-   * The rows as COPY text, when every batch was encoded while copying and every row can simply be inserted
-   * (none dropped, none superseding an earlier chunk's); else null.
+   * The rows as COPY text, with the parameters of the statement that records them (`copiedInputCte`: the key
+   * columns', then the file rows'), when every batch was encoded while copying and every row can simply be
+   * inserted (none dropped, none superseding an earlier chunk's); else null.
    */
-  copy(): { text: string; rows: readonly number[] } | null {
-    if (!this.copyBatches || this.dropped.length > 0 || this.superseded.rows.length > 0) return null;
-    return { text: this.copyBatches.join(''), rows: this.copyRows };
+  copy(): { text: string; rows: readonly number[]; params: string[] } | null {
+    if (this.dropped.length > 0 || this.superseded.rows.length > 0) return null;
+    const batches: CopiedBatch[] = [];
+    for (const batch of this.batches) {
+      if (!('copy' in batch)) return null;
+      batches.push(batch);
+    }
+    const params = this.spec.key.map((_, k) => literal(batches.map((batch) => batch.keys[k] as string)));
+    params.push(literal(batches.map((batch) => batch.rows)));
+    return { text: batches.map((batch) => batch.copy).join(''), rows: this.copyRows, params };
   }
 
   /** The write statement's input parameters (`inputCte`). */
   inputParams(): string[] {
-    return inputParams(this.spec, this.batches, this.dropped);
+    const params = this.batches.map((batch, n) => {
+      if (!('copy' in batch)) return batch.params;
+      const made = paramsFromCopy(this.spec, batch);
+      this.batches[n] = { params: made };
+      return made;
+    });
+    return inputParams(this.spec, params, this.dropped);
   }
 }
+
+/**
+ * A batch encoded for COPY as `encodeInput` would have encoded it: each column's values read back from the
+ * COPY text, but the computed columns', whose values the records held are kept aside.
+ */
+function paramsFromCopy(spec: UpsertTable, batch: CopiedBatch): string[] {
+  const params = copyTextColumns(spec, batch.copy).map((values, n) => bodyOf(batch.computed.get(n) ?? values));
+  params.push(batch.rows);
+  return params;
+}
+
+/** An array literal joining the bodies of several batches. */
+const literal = (bodies: readonly string[]) => `{${bodies.filter((body) => body !== '').join(',')}}`;

@@ -162,13 +162,13 @@ export class ChunkWriter {
       maxStoredErrors: options.maxStoredErrors,
       ...progress,
     };
-    const write: ChunkWrite = { ...record, input: encoded.inputParams() };
     const copy = this.copying ? encoded.copy() : null;
     if (copy) {
-      const copied = await this.copyIn(copy.text, write);
+      const copied = await this.copyIn(copy.text, { ...record, input: copy.params, copied: true });
       if (copied !== 'key_exists') return copied;
       this.copying = false;
     }
+    const write: ChunkWrite = { ...record, input: encoded.inputParams() };
     if (options.inTransaction) await lockKeys(client, options.table, write.input);
     if (encoded.superseded.rows.length === 0) return this.write(write);
     return this.transaction(async () => {
@@ -183,15 +183,15 @@ export class ChunkWriter {
   }
 
   /**
-   * BEGIN, COPY, the write statement (its `copied` form: it reads the copied rows back by key, to record
-   * them, their lineage included), COMMIT. `key_exists`, rolled back, when a copied key exists: the chunk is
+   * BEGIN, COPY, the write statement (its `copied` form: it records the copied rows, created, their lineage
+   * included, from their keys), COMMIT. `key_exists`, rolled back, when a copied key exists: the chunk is
    * to be upserted, and so are the next ones.
    */
   private async copyIn(text: string, write: ChunkWrite): Promise<CommitOutcome | 'key_exists'> {
     try {
       return await this.transaction(async () => {
         await copyRows(this.client, this.options.table, text);
-        return this.write({ ...write, copied: true });
+        return this.write(write);
       });
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;

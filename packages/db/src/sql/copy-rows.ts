@@ -45,6 +45,32 @@ export function copyText(spec: UpsertTable, rows: readonly Record<string, unknow
   return `${encode(rows).join('\n')}\n`;
 }
 
+const UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
+
+/**
+ * The values `copyText` wrote, column by column (one array per column of the spec, in its order): text as
+ * it was (numbers, booleans and dates as their text, which PostgreSQL reads back alike), `\N` as null.
+ * A computed column holds its `created` value.
+ */
+export function copyTextColumns(spec: UpsertTable, text: string): (string | null)[][] {
+  const columns = spec.columns.map((): (string | null)[] => []);
+  if (text === '') return columns;
+  for (const line of text.slice(0, -1).split('\n')) {
+    const fields = line.split('\t');
+    for (let n = 0; n < columns.length; n++) {
+      const field = fields[n] as string;
+      (columns[n] as (string | null)[]).push(
+        field === '\\N'
+          ? null
+          : field.indexOf('\\') === -1
+            ? field
+            : field.replace(/\\([\\tnr])/g, (_, c: string) => UNESCAPES[c] as string),
+      );
+    }
+  }
+  return columns;
+}
+
 /**
  * Inserts rows whose keys are absent with COPY, the database's fastest path (batched heap writes), inside
  * the caller's transaction. A key that exists after all fails the whole COPY with a unique violation

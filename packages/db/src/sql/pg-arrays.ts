@@ -31,7 +31,7 @@ export function arrayLiteral(values: readonly unknown[]): string {
  * `"`, `\` or control character needed escaping), only the brackets differ. Otherwise each element is
  * escaped here.
  */
-function bodyOf(values: unknown[]): string {
+export function bodyOf(values: unknown[]): string {
   const json = JSON.stringify(values);
   if (json.indexOf('\\') === -1) return json.slice(1, -1);
   return arrayLiteral(values).slice(1, -1);

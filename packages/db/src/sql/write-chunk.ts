@@ -17,7 +17,8 @@ import {
 export interface ChunkWrite extends ChunkRecord {
   /**
    * The rows to write, as `inputParams` encodes them (keys unique once its dropped rows are left out):
-   * encoded while the database still writes the previous chunk.
+   * encoded while the database still writes the previous chunk. For rows COPY inserted (`copied`), only
+   * their keys and file rows (`copiedInputCte`).
    */
   input: readonly string[];
   /** True when COPY inserted these rows earlier in the transaction: the statement records them, created. */
@@ -27,7 +28,7 @@ export interface ChunkWrite extends ChunkRecord {
 /**
  * Everything a chunk changes, in one statement run inside the chunk's transaction:
  * 1. `written`: the set-based upsert of the chunk's rows (in a dry run, `judged`: what it would do; for rows
- *    COPY inserted earlier in the transaction, `copied`: those rows, read back);
+ *    COPY inserted earlier in the transaction, their keys, all created: `copiedRowsCtes`);
  * 2. `lineage`: per key it created or updated, whether it created it, the stored row as it was before this
  *    import first changed it (read from the statement's snapshot, which the upsert's own writes do not reach)
  *    and the `updated_at` it has now; not in a dry run;
@@ -42,20 +43,22 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean,
   const image = [...lineageColumns(spec), 'updated_at'];
   const lineage = dryRun
     ? ''
-    : `lineage AS (
+    : copied
+      ? copiedLineageCte(spec, p('import_id'))
+      : `lineage AS (
       INSERT INTO ${q(spec.lineageTable)} ("import_id", ${[...spec.key, 'created', 'after_updated_at', ...image].map(q).join(', ')})
       SELECT ${p('import_id')}, ${spec.key.map((k) => `w.${q(k)}`).join(', ')}, w."created", w."updated_at", ${image.map((c) => `o.${q(c)}`).join(', ')}
       FROM written w LEFT JOIN ${q(spec.table)} o ON ${keyMatch(spec, 'o', 'w')} AND NOT w."created"
       ON CONFLICT ("import_id", ${spec.key.map(q).join(', ')}) DO UPDATE SET "after_updated_at" = EXCLUDED."after_updated_at"
     ),`;
-  // Rows COPY inserted in this transaction: visible to this statement, created by this chunk.
-  const copiedRows = `written AS (
-      SELECT ${spec.key.map((k) => `t.${q(k)}`).join(', ')}, true AS "created", t."updated_at"
-      FROM input i JOIN ${q(spec.table)} t ON ${keyMatch(spec, 't', 'i')})`;
+  const rows = dryRun
+    ? [judgedCte(spec, mode), outcomeCte(spec, true)]
+    : copied
+      ? copiedRowsCtes(spec)
+      : [writtenCte(spec, mode), outcomeCte(spec, false)];
   return `
     WITH ${copied ? copiedInputCte(spec) : inputCte(spec)},
-    ${dryRun ? judgedCte(spec, mode) : copied ? copiedRows : writtenCte(spec, mode)},
-    ${outcomeCte(spec, dryRun)},
+    ${rows.join(',\n    ')},
     ${lineage}
     journal AS (
       INSERT INTO "import_chunks" ("import_id", "from_row", "to_row", "created_rows", "updated_rows")
@@ -76,18 +79,38 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean,
 }
 
 /**
- * The CTE `input` of rows COPY inserted: only their keys and file rows travel (`copiedParams`), the rows
+ * `written` and `outcome` for rows COPY inserted in this transaction: every one created by this chunk, its
+ * `updated_at` the column's default, the transaction's `now()` (rounded alike when stored), so nothing is
+ * read back from the table.
+ */
+function copiedRowsCtes(spec: UpsertTable): string[] {
+  return [
+    `written AS (SELECT ${spec.key.map((k) => `i.${q(k)}`).join(', ')}, true AS "created", now() AS "updated_at" FROM input i)`,
+    `outcome AS (SELECT i."row", true AS "created" FROM input i)`,
+  ];
+}
+
+/**
+ * The lineage of rows COPY inserted: created keys, no before-image. A plain INSERT (no ON CONFLICT, no join):
+ * a key this import already has a lineage row for cannot have been copied in (an earlier row of the same key
+ * makes the chunk upserted), and should one exist after all, its unique violation rolls the chunk back to be
+ * upserted, as a copied key that exists does (`ChunkWriter`).
+ */
+function copiedLineageCte(spec: UpsertTable, importId: string): string {
+  return `lineage AS (
+      INSERT INTO ${q(spec.lineageTable)} ("import_id", ${[...spec.key, 'created', 'after_updated_at'].map(q).join(', ')})
+      SELECT ${importId}, ${spec.key.map((k) => `w.${q(k)}`).join(', ')}, true, w."updated_at" FROM written w
+    ),`;
+}
+
+/**
+ * The CTE `input` of rows COPY inserted: only their keys and file rows travel (`ChunkEncoding.copy`), the rows
  * themselves being in the table already. None is dropped (a chunk with dropped rows is upserted).
  */
 function copiedInputCte(spec: UpsertTable): string {
   const types = spec.key.map((k) => spec.columns.find((c) => c.name === k)?.type ?? 'text');
   const params = [...types.map((type, n) => `$${n + 1}::${type}[]`), `$${types.length + 1}::int4[]`];
   return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${[...spec.key.map(q), '"row"'].join(', ')}))`;
-}
-
-/** Of `inputParams`' values, those `copiedInputCte` takes: the key columns', then the file rows'. */
-function copiedParams(spec: UpsertTable, input: readonly string[]): string[] {
-  return [...spec.key.map((k) => input[spec.columns.findIndex((c) => c.name === k)] ?? '{}'), input[spec.columns.length] ?? '{}'];
 }
 
 /** SQLSTATE raised by `importer_chunk_fenced`. */
@@ -109,7 +132,7 @@ export async function writeChunk(
   const copied = chunk.copied === true;
   const name = `write_chunk_${spec.table}_${mode}${dryRun ? '_dry' : ''}${copied ? '_copied' : ''}`;
   const text = cachedSql(name, () => buildWriteChunkSql(spec, mode, dryRun, copied));
-  const values = [...(copied ? copiedParams(spec, chunk.input) : chunk.input), ...recordParams(chunk)];
+  const values = [...chunk.input, ...recordParams(chunk)];
   try {
     const { rows } = await db.query<ChunkTotals>({ name, text, values });
     const added = rows[0];
