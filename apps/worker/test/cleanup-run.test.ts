@@ -8,7 +8,7 @@ import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { CleanupRunView, ImportView, Page } from '@importer/contracts';
-import { CLEANUP_BATCH } from '@importer/db';
+import { CLEANUP_BATCH, deleteOldImports, LINEAGE_TABLES } from '@importer/db';
 import { runCleanup, type CleanupDeps } from '@importer/imports';
 import { createCleanupQueue, createRedis, sweepFinishedJobs, type CleanupPayload } from '@importer/queue';
 import { recordImport, recordingPool, redisUrl, type SentStatement } from '@importer/testing';
@@ -28,7 +28,7 @@ afterAll(async () => {
 const sent: SentStatement[] = [];
 const writes = () =>
   sent
-    .filter(({ text }) => /^\s*(DELETE|UPDATE)/i.test(text) && !text.includes('"cleanup_runs"'))
+    .filter(({ text }) => /^\s*(DELETE|UPDATE|WITH)/i.test(text) && !text.includes('"cleanup_runs"'))
     .map(({ text, name, rowCount }) => ({ statement: name ?? text, rows: rowCount ?? 0 }));
 
 /** An import as the API records it, with its stored file, then aged and moved to a status. */
@@ -125,6 +125,60 @@ it('deletes what is old, keeps the rest, in statements of at most 1,000 rows; a 
   expect(next.items[0]).toMatchObject({ id: first.id, counts: first.counts });
   expect(next.items[0]!.finishedAt).not.toBeNull();
   expect((await h.http.get('/api/v1/cleanup-runs?cursor=abc').set(h.auth)).status).toBe(400);
+});
+
+/** Lineage rows of an import: `companies` in import_lineage_companies, one in each other lineage table. */
+async function addLineage(id: string, companies: number) {
+  await h.db.pool.query(
+    `INSERT INTO import_lineage_companies (import_id, siren, created) SELECT $1, lpad(n::text, 9, '0'), true FROM generate_series(1, $2) n`,
+    [id, companies],
+  );
+  await h.db.pool.query(`INSERT INTO import_lineage_categories (import_id, nom_key, created) VALUES ($1, 'lineage', true)`, [id]);
+  await h.db.pool.query(
+    `INSERT INTO import_lineage_subcategories (import_id, category_id, nom_key, created) VALUES ($1, 1, 'lineage', true)`,
+    [id],
+  );
+}
+
+async function lineageOf(id: string): Promise<number> {
+  let rows = 0;
+  for (const table of LINEAGE_TABLES) {
+    const { rows: counted } = await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}" WHERE import_id = $1`, [id]);
+    rows += counted[0]!.n;
+  }
+  return rows;
+}
+
+it('deletes the lineage of every import it deletes, of every lineage table, in bounded statements; keeps the lineage of the others', async () => {
+  expect(LINEAGE_TABLES).toHaveLength(3);
+  // No foreign key does it for the cleanup: the lineage tables have none to imports.
+  const { rows: keys } = await h.db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND confrelid = 'imports'::regclass AND conrelid::regclass::text = ANY($1::text[])`,
+    [LINEAGE_TABLES],
+  );
+  expect(keys[0]!.n).toBe(0);
+  // A failed import keeps its lineage (the journal of a retry) until the import itself is deleted.
+  const oldFailed = await anImport('lineage-old-failed', { status: 'failed', ageDays: 100, purged: true });
+  const recent = await anImport('lineage-recent', { status: 'failed', ageDays: 10, purged: true });
+  await addLineage(oldFailed.id, 2_500);
+  await addLineage(recent.id, 5);
+  sent.length = 0;
+  const run = await runCleanup(
+    { pool: recordingPool(h.db.pool, sent), storageDir: h.storageDir, retention: { importsDays: 90, filesDays: 30, lineageDays: 30 } },
+    'manual',
+  );
+  expect(run.status).toBe('completed');
+  expect(run.counts).toMatchObject({ importsDeleted: 1, lineageDeleted: 2_502 });
+  expect(await lineageOf(oldFailed.id)).toBe(0);
+  expect(await lineageOf(recent.id)).toBe(7);
+  expect(Math.max(...writes().map((write) => write.rows))).toBeLessThanOrEqual(CLEANUP_BATCH);
+
+  // The statement that deletes imports deletes their lineage itself, whatever is left of it.
+  const gone = await anImport('lineage-gone', { status: 'completed', ageDays: 100, purged: true });
+  await addLineage(gone.id, 3);
+  expect(await deleteOldImports(h.db.pool, new Date(Date.now() - 90 * DAY))).toBe(1);
+  expect(await lineageOf(gone.id)).toBe(0);
+  expect(await lineageOf(recent.id)).toBe(7);
 });
 
 it("a run that fails is recorded failed with a message in the product's words: the SQL stays in the thrown error", async () => {

@@ -11,6 +11,8 @@ import {
   tryCleanupLock,
   ZERO_COUNTS,
   deleteExpiredLineage,
+  deleteLineageOfOldImports,
+  LINEAGE_TABLES,
   type Pool,
 } from '@importer/db';
 import type { FileStore } from '@importer/storage';
@@ -48,7 +50,7 @@ export interface CleanupDeps {
 
 /**
  * The nightly cleanup (docs/cleanup.md): removes files older than `RETAIN_FILES_DAYS` (marking their imports
- * purged), import records older than `RETAIN_IMPORTS_DAYS` with their row errors, orphan files, expired
+ * purged), import records older than `RETAIN_IMPORTS_DAYS` with their row errors and lineage, orphan files, expired
  * Idempotency-Key answers (not counted in the run's record), and old
  * finished jobs. Every statement touches at most 1,000 rows; every step is idempotent, so a run that dies
  * half-way is finished by the next one. One run at a time (a PostgreSQL advisory lock): a run that finds
@@ -73,6 +75,7 @@ export async function runCleanup(deps: CleanupDeps, trigger: CleanupTrigger): Pr
       counts.filesPurged = await purgeOldFiles(deps, filesBefore, now);
       counts.lineageDeleted = await deleteLineage(deps, new Date(now.getTime() - deps.retention.lineageDays * DAY_MS));
       counts.rowErrorsDeleted = await untilNone(deps.signal, () => deleteRowErrorsOfOldImports(deps.pool, importsBefore));
+      counts.lineageDeleted += await deleteLineageOf(deps, importsBefore);
       counts.importsDeleted = await untilNone(deps.signal, () => deleteOldImports(deps.pool, importsBefore));
       counts.orphanFilesDeleted = await deleteOrphanFiles(deps, new Date(now.getTime() - ORPHAN_GRACE_MS));
       await untilNone(deps.signal, () => deleteExpiredIdempotencyKeys(deps.pool, now));
@@ -110,6 +113,14 @@ async function deleteLineage(deps: CleanupDeps, before: Date): Promise<number> {
   let deleted = 0;
   const tables = new Set(Object.values(PROFILES).map((profile) => profile.table.lineageTable));
   for (const table of tables) deleted += await untilNone(deps.signal, () => deleteExpiredLineage(deps.pool, table, before));
+  return deleted;
+}
+
+/** The lineage of the imports about to be deleted (older than `RETAIN_IMPORTS_DAYS`), 1,000 rows a statement. */
+async function deleteLineageOf(deps: CleanupDeps, importsBefore: Date): Promise<number> {
+  let deleted = 0;
+  for (const table of LINEAGE_TABLES)
+    deleted += await untilNone(deps.signal, () => deleteLineageOfOldImports(deps.pool, table, importsBefore));
   return deleted;
 }
 

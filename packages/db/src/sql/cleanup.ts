@@ -1,5 +1,8 @@
 import { FINISHED_STATUSES, IMPORT_TRANSITIONS } from '../import-lifecycle';
 import type { Pool, Queryable } from '../pool';
+import { categoriesTable } from './upsert-categories';
+import { companiesTable } from './upsert-companies';
+import { subcategoriesTable } from './upsert-subcategories';
 
 /** Most rows one cleanup statement deletes or updates (docs/cleanup.md), so no statement runs long. */
 export const CLEANUP_BATCH = 1_000;
@@ -53,15 +56,53 @@ export async function deleteRowErrorsOfOldImports(db: Queryable, before: Date, l
   return rowCount ?? 0;
 }
 
-/** Deletes up to `limit` finished imports created before `before` that have no row errors left. */
+/**
+ * Every lineage table. The lineage has no foreign key to "imports" (a chunk's statement, fenced on its import,
+ * is its only writer: the per-row check cost half of the lineage insert), so deleting imports deletes their
+ * lineage here; a new lineage table is added to this list.
+ */
+export const LINEAGE_TABLES: readonly string[] = [
+  categoriesTable.lineageTable,
+  subcategoriesTable.lineageTable,
+  companiesTable.lineageTable,
+];
+
+/**
+ * Deletes up to `limit` finished imports created before `before` that have no row errors left, and, in the same
+ * statement, the lineage rows of every lineage table of the imports it deletes (usually none left:
+ * `deleteLineageOfOldImports` runs first, so that this statement stays bounded).
+ */
 export async function deleteOldImports(db: Queryable, before: Date, limit = CLEANUP_BATCH): Promise<number> {
+  const lineage = LINEAGE_TABLES.map(
+    (table, n) => `, "lineage_${n}" AS (DELETE FROM "${table}" WHERE "import_id" IN (SELECT "id" FROM "deleted"))`,
+  ).join('');
   const { rowCount } = await db.query({
     name: 'cleanup_delete_imports',
     text: `
-      DELETE FROM "imports" WHERE "id" IN (
-        SELECT i."id" FROM "imports" i
+      WITH "deleted" AS (
+        DELETE FROM "imports" WHERE "id" IN (
+          SELECT i."id" FROM "imports" i
+          WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
+            AND NOT EXISTS (SELECT 1 FROM "import_row_errors" e WHERE e."import_id" = i."id")
+          LIMIT $3)
+        RETURNING "id")${lineage}
+      SELECT "id" FROM "deleted"`,
+    values: [before, FINISHED_STATUSES, limit],
+  });
+  return rowCount ?? 0;
+}
+
+/**
+ * Deletes up to `limit` lineage rows, of the lineage table `table`, of finished imports created before `before`
+ * (the imports `deleteOldImports` deletes next). Called until it returns 0, for each lineage table.
+ */
+export async function deleteLineageOfOldImports(db: Queryable, table: string, before: Date, limit = CLEANUP_BATCH): Promise<number> {
+  const { rowCount } = await db.query({
+    name: `cleanup_delete_old_lineage_${table}`,
+    text: `
+      DELETE FROM "${table}" WHERE ("import_id", "seq") IN (
+        SELECT l."import_id", l."seq" FROM "imports" i JOIN "${table}" l ON l."import_id" = i."id"
         WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
-          AND NOT EXISTS (SELECT 1 FROM "import_row_errors" e WHERE e."import_id" = i."id")
         LIMIT $3)`,
     values: [before, FINISHED_STATUSES, limit],
   });
