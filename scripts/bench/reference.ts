@@ -1,8 +1,13 @@
 /**
  * The reference: what PostgreSQL itself does with the same CSV, with no application in between. The file is
  * streamed by COPY into a temporary staging table of text columns, then one `INSERT … SELECT … ON CONFLICT
- * (siren) DO UPDATE … WHERE … IS DISTINCT FROM …` moves it into `companies`, converting as little as the
- * schema needs (booleans, NAF codes). One transaction.
+ * (siren) DO UPDATE … WHERE … IS DISTINCT FROM …` moves it into `companies` (the product's migrated table:
+ * its unique key on `siren`, its foreign key `subcategory_id` → `subcategories`), converting as little as
+ * the schema needs (booleans, NAF codes). One transaction.
+ *
+ * Linked (the real job, issue 12): the SELECT LEFT JOINs the subcategories by NAF code, each code to the
+ * oldest subcategory listing it as Importer resolves it, so every company's `subcategory_id` is set and
+ * checked by the foreign key. Unlinked (`link: false`, the earlier benchmark's case): no join, no link.
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -10,21 +15,29 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { companiesTable, lineageColumns, type Pool } from '@importer/db';
 import { BENCH_HEADERS } from './files';
 
-const columns = BENCH_HEADERS.map((h) => `"${h}"`);
 const updatable = BENCH_HEADERS.filter((h) => h !== 'siren');
+const NAF = `regexp_replace(upper(s."naf_code"), '^(\\d{2})\\.?(\\d{2})([A-Z])$', '\\1.\\2\\3')`;
 
 /** The staging row as a companies row. */
 const converted: Record<string, string> = {
   is_active: `coalesce(lower(s."is_active") IN ('oui', 'true', 'yes', '1'), true)`,
-  naf_code: `regexp_replace(upper(s."naf_code"), '^(\\d{2})\\.?(\\d{2})([A-Z])$', '\\1.\\2\\3')`,
+  naf_code: NAF,
 };
-const selectList = BENCH_HEADERS.map((h) => converted[h] ?? `nullif(s."${h}", '')`).join(', ');
+const selectList = BENCH_HEADERS.map((h) => converted[h] ?? `nullif(s."${h}", '')`);
 
-const INSERT = `
-  INSERT INTO "companies" AS t (${columns.join(', ')})
-  SELECT ${selectList} FROM staging s
-  ON CONFLICT ("siren") DO UPDATE SET ${updatable.map((h) => `"${h}" = EXCLUDED."${h}"`).join(', ')}, "updated_at" = now()
-  WHERE (${updatable.map((h) => `t."${h}"`).join(', ')}) IS DISTINCT FROM (${updatable.map((h) => `EXCLUDED."${h}"`).join(', ')})`;
+/** Each NAF code's subcategory: the oldest listing it (`lookupSubcategories`). */
+const BY_NAF = `SELECT code, min(sc."id") AS "id" FROM "subcategories" sc, unnest(sc."naf_codes") AS code GROUP BY code`;
+
+function insertStatement(link: boolean): string {
+  const columns = link ? [...BENCH_HEADERS, 'subcategory_id'] : BENCH_HEADERS;
+  const changing = link ? [...updatable, 'subcategory_id'] : updatable;
+  return `
+  INSERT INTO "companies" AS t (${columns.map((c) => `"${c}"`).join(', ')})
+  SELECT ${[...selectList, ...(link ? ['l."id"'] : [])].join(', ')}
+  FROM staging s${link ? ` LEFT JOIN (${BY_NAF}) l ON l.code = ${NAF}` : ''}
+  ON CONFLICT ("siren") DO UPDATE SET ${changing.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ')}, "updated_at" = now()
+  WHERE (${changing.map((c) => `t."${c}"`).join(', ')}) IS DISTINCT FROM (${changing.map((c) => `EXCLUDED."${c}"`).join(', ')})`;
+}
 
 /** Columns of a company's before-image in its lineage (`import_lineage_companies`). */
 const image = [...lineageColumns(companiesTable), 'updated_at'].map((c) => `"${c}"`);
@@ -35,7 +48,7 @@ const image = [...lineageColumns(companiesTable), 'updated_at'].map((c) => `"${c
  * database's own speed.
  */
 const INSERT_WITH_LINEAGE = `
-  WITH w AS (${INSERT} RETURNING t."siren", (t.xmax = 0) AS "created", t."updated_at")
+  WITH w AS (${insertStatement(true)} RETURNING t."siren", (t.xmax = 0) AS "created", t."updated_at")
   INSERT INTO "import_lineage_companies" ("import_id", "siren", "created", "after_updated_at", ${image.join(', ')})
   SELECT $1, w."siren", w."created", w."updated_at", ${image.map((c) => `o.${c}`).join(', ')}
   FROM w LEFT JOIN "companies" o ON o."siren" = w."siren" AND NOT w."created"`;
@@ -46,15 +59,24 @@ export interface ReferenceRun {
   written: number;
 }
 
-/** `lineage`: the id of an import row to write the lineage for (see `INSERT_WITH_LINEAGE`). */
-export async function referenceImport(pool: Pool, csvFile: string, options: { lineage?: string } = {}): Promise<ReferenceRun> {
+/**
+ * `link`: join the subcategories (default true); `lineage`: the id of an import row to write the lineage for
+ * (see `INSERT_WITH_LINEAGE`; linked).
+ */
+export async function referenceImport(
+  pool: Pool,
+  csvFile: string,
+  options: { link?: boolean; lineage?: string } = {},
+): Promise<ReferenceRun> {
   const client = await pool.connect();
   try {
     const started = process.hrtime.bigint();
     await client.query('BEGIN');
-    await client.query(`CREATE TEMPORARY TABLE staging (${columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`);
+    await client.query(`CREATE TEMPORARY TABLE staging (${BENCH_HEADERS.map((c) => `"${c}" text`).join(', ')}) ON COMMIT DROP`);
     await pipeline(createReadStream(csvFile), client.query(copyFrom(`COPY staging FROM STDIN WITH (FORMAT csv, HEADER true)`)));
-    const { rowCount } = options.lineage ? await client.query(INSERT_WITH_LINEAGE, [options.lineage]) : await client.query(INSERT);
+    const { rowCount } = options.lineage
+      ? await client.query(INSERT_WITH_LINEAGE, [options.lineage])
+      : await client.query(insertStatement(options.link ?? true));
     await client.query('COMMIT');
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, written: rowCount ?? 0 };
   } catch (error) {
