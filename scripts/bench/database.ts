@@ -1,4 +1,4 @@
-/** The benchmark's own database: dropped, created and migrated at each run, dropped again at the end. */
+/** The benchmark's own database: created (dropped first if a name is reused) and migrated at each run, dropped at the end. */
 import pg from 'pg';
 import { createPool, runMigrations, type Pool } from '@importer/db';
 

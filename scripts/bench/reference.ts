@@ -16,25 +16,34 @@ import { companiesTable, lineageColumns, type Pool } from '@importer/db';
 import { BENCH_HEADERS } from './files';
 
 const updatable = BENCH_HEADERS.filter((h) => h !== 'siren');
-const NAF = `regexp_replace(upper(s."naf_code"), '^(\\d{2})\\.?(\\d{2})([A-Z])$', '\\1.\\2\\3')`;
 
 /** The staging row as a companies row. */
 const converted: Record<string, string> = {
   is_active: `coalesce(lower(s."is_active") IN ('oui', 'true', 'yes', '1'), true)`,
-  naf_code: NAF,
+  naf_code: `regexp_replace(upper(s."naf_code"), '^(\\d{2})\\.?(\\d{2})([A-Z])$', '\\1.\\2\\3')`,
 };
 const selectList = BENCH_HEADERS.map((h) => converted[h] ?? `nullif(s."${h}", '')`);
 
-/** Each NAF code's subcategory: the oldest listing it (`lookupSubcategories`). */
-const BY_NAF = `SELECT code, min(sc."id") AS "id" FROM "subcategories" sc, unnest(sc."naf_codes") AS code GROUP BY code`;
+/**
+ * Each NAF code's subcategory (the oldest listing it, as `lookupSubcategories` resolves it), under both
+ * spellings a file may hold (`62.10Z`, `6210Z`), so that the join compares the cell as it is and the
+ * normalising expression runs only for a code no subcategory lists (it costs ~4 µs a row).
+ */
+const BY_NAF = `
+  SELECT spelling, code, min(sc."id") AS "id"
+  FROM "subcategories" sc, unnest(sc."naf_codes") AS code, unnest(ARRAY[code, replace(code, '.', '')]) AS spelling
+  GROUP BY spelling, code`;
 
 function insertStatement(link: boolean): string {
   const columns = link ? [...BENCH_HEADERS, 'subcategory_id'] : BENCH_HEADERS;
   const changing = link ? [...updatable, 'subcategory_id'] : updatable;
+  const values = link
+    ? [...selectList.map((e, i) => (BENCH_HEADERS[i] === 'naf_code' ? `coalesce(l.code, ${e})` : e)), 'l."id"']
+    : selectList;
   return `
   INSERT INTO "companies" AS t (${columns.map((c) => `"${c}"`).join(', ')})
-  SELECT ${[...selectList, ...(link ? ['l."id"'] : [])].join(', ')}
-  FROM staging s${link ? ` LEFT JOIN (${BY_NAF}) l ON l.code = ${NAF}` : ''}
+  SELECT ${values.join(', ')}
+  FROM staging s${link ? ` LEFT JOIN (${BY_NAF}) l ON l.spelling = upper(s."naf_code")` : ''}
   ON CONFLICT ("siren") DO UPDATE SET ${changing.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ')}, "updated_at" = now()
   WHERE (${changing.map((c) => `t."${c}"`).join(', ')}) IS DISTINCT FROM (${changing.map((c) => `EXCLUDED."${c}"`).join(', ')})`;
 }

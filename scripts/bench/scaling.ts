@@ -11,7 +11,7 @@ import type { ImportStatus } from '@importer/contracts';
 import { FINISHED_STATUSES } from '@importer/db';
 import { companiesCsv } from './files';
 import { startImport } from './importer';
-import { peakRssMb, resetPeakRss } from './processes';
+import { cpuSeconds, peakRssMb, resetPeakRss, workingPid } from './processes';
 import type { BenchServices } from './services';
 
 export const SCALING_IMPORTS = 8;
@@ -23,6 +23,9 @@ export interface ScalingRun {
   seconds: number;
   /** The highest peak RSS among the workers, in MB. */
   peakMb: number;
+  /** CPU time the workers used during the run, all together, and the API's, in seconds: load does not move them as it moves wall time. */
+  workerCpuSeconds: number;
+  apiCpuSeconds: number;
 }
 
 /** The files of the scaling run (cached like the others). */
@@ -59,6 +62,8 @@ export async function measureScaling(
     await services.db.reset();
     const pids = workers.map((w) => w.child.pid as number);
     await Promise.all(pids.map(resetPeakRss));
+    const apiPid = await workingPid(services.api.child.pid as number);
+    const cpuBefore = await Promise.all([apiPid, ...pids].map(cpuSeconds));
     const started = process.hrtime.bigint();
     const uploads = await Promise.all(
       files.map((file, i) => startImport(services.baseUrl, tokens[i] as string, file, { profile: 'companies' })),
@@ -68,8 +73,16 @@ export async function measureScaling(
       uploads.map((u) => u.id),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = (await Promise.all([apiPid, ...pids].map(cpuSeconds))).map((after, i) => after - (cpuBefore[i] as number));
     const peakMb = Math.max(...(await Promise.all(pids.map(peakRssMb))));
-    const run = { workers: count, rows: files.length * SCALING_ROWS, seconds, peakMb };
+    const run: ScalingRun = {
+      workers: count,
+      rows: files.length * SCALING_ROWS,
+      seconds,
+      peakMb,
+      apiCpuSeconds: cpu[0] as number,
+      workerCpuSeconds: cpu.slice(1).reduce((sum, x) => sum + x, 0),
+    };
     runs.push(run);
     log(
       `${count} worker${count > 1 ? 's' : ''}: ${run.rows.toLocaleString('en')} rows in ${seconds.toFixed(1)} s, worker peak ${peakMb.toFixed(0)} MB`,
@@ -84,7 +97,9 @@ export function printScaling(runs: readonly ScalingRun[], machine: { load: numbe
   console.log(
     `\n${SCALING_IMPORTS} concurrent imports of ${SCALING_ROWS.toLocaleString('en')} companies each (linked), one API token each, into an empty table`,
   );
-  const rows = [['workers', 'seconds', 'rows/s', `ratio to ${base?.workers ?? 1} worker`, 'highest worker peak RSS']];
+  const rows = [
+    ['workers', 'seconds', 'rows/s', `ratio to ${base?.workers ?? 1} worker`, 'workers CPU s', 'API CPU s', 'highest worker peak RSS'],
+  ];
   for (const r of runs) {
     const rate = r.rows / r.seconds;
     rows.push([
@@ -92,6 +107,8 @@ export function printScaling(runs: readonly ScalingRun[], machine: { load: numbe
       r.seconds.toFixed(1),
       Math.round(rate).toLocaleString('en'),
       `${(rate / baseRate).toFixed(2)}×`,
+      r.workerCpuSeconds.toFixed(1),
+      r.apiCpuSeconds.toFixed(1),
       `${r.peakMb.toFixed(0)} MB`,
     ]);
   }

@@ -1,5 +1,6 @@
 /**
- * The product as the benchmark runs it: a database of its own (`importer_bench`, recreated and migrated), a
+ * The product as the benchmark runs it: a database of its own (`importer_bench_<run id>`, created and migrated,
+ * so that runs from several checkouts on one PostgreSQL server never meet), a
  * queue prefix and a file store of its own, the real API and worker processes (`processes.ts`) on a free
  * port, an admin API token; then the catalogue (21 categories, 704 subcategories) imported through the
  * product, as an operator would, so that the companies imported after it link to subcategories.
@@ -52,8 +53,9 @@ export async function startServices(options: {
   chunkSize?: number;
   workers: number;
 }): Promise<BenchServices> {
-  const db = await createBenchDatabase(options.serverUrl, 'importer_bench');
-  const prefix = `bench-${randomUUID()}`;
+  const runId = randomUUID();
+  const db = await createBenchDatabase(options.serverUrl, `importer_bench_${runId.slice(0, 8)}`);
+  const prefix = `bench-${runId}`;
   const storageDir = path.join(options.cacheDir, `storage-${prefix}`);
   await mkdir(storageDir, { recursive: true });
   const port = await freePort();
@@ -84,8 +86,10 @@ export async function startServices(options: {
     }
     redis.disconnect();
     await rm(storageDir, { recursive: true, force: true });
-    if (keepDb) await db.pool.end();
-    else await db.drop();
+    if (keepDb) {
+      await db.pool.end();
+      console.log(`[bench] database kept: ${db.url}`);
+    } else await db.drop();
   };
   const failed = started.find((p) => p.status === 'rejected');
   if (failed) {
