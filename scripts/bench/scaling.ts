@@ -85,7 +85,8 @@ export async function measureScaling(
     };
     runs.push(run);
     log(
-      `${count} worker${count > 1 ? 's' : ''}: ${run.rows.toLocaleString('en')} rows in ${seconds.toFixed(1)} s, worker peak ${peakMb.toFixed(0)} MB`,
+      `${count} worker${count > 1 ? 's' : ''}: ${run.rows.toLocaleString('en')} rows in ${seconds.toFixed(1)} s, ` +
+        `CPU ${run.workerCpuSeconds.toFixed(1)} s in the workers and ${run.apiCpuSeconds.toFixed(1)} s in the API, worker peak ${peakMb.toFixed(0)} MB`,
     );
   }
   return runs;
