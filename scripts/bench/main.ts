@@ -27,7 +27,7 @@ import type { Pool } from '@importer/db';
 import { companiesChangesCsv, companiesCsv, companiesRenamedCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp } from './importer';
 import { benchImport, lineageSize } from './lineage';
-import { peakRssMb, resetPeakRss, workingPid } from './processes';
+import { cpuSeconds, peakRssMb, resetPeakRss, workingPid } from './processes';
 import { referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type ImporterMeasure, type Measured, type SizeMeasure } from './report';
 import { measureScaling, printScaling, scalingFiles, SCALING_ROWS } from './scaling';
@@ -109,15 +109,17 @@ async function main(): Promise<void> {
 
     const run = async (label: string, file: string): Promise<ImporterMeasure> => {
       await resetPeakRss(workerPid);
+      const cpuBefore = await cpuSeconds(workerPid);
       const result = await importOverHttp(services.baseUrl, token, file, { profile: 'companies' });
       const peakMb = await peakRssMb(workerPid);
+      const workerCpuSeconds = (await cpuSeconds(workerPid)) - cpuBefore;
       const { chunkRows } = await worker.importFinished(result.record.id);
       const { status, totals } = result.record;
       log(
-        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(2)} s), ${JSON.stringify(totals)}, worker peak ${peakMb.toFixed(0)} MB`,
+        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(2)} s), ${JSON.stringify(totals)}, worker CPU ${workerCpuSeconds.toFixed(1)} s, peak ${peakMb.toFixed(0)} MB`,
       );
       if (status !== 'completed') throw new Error(`${label} ended ${status}: ${JSON.stringify(result.record.error)}`);
-      return { run: result, peakMb, chunkRows };
+      return { run: result, peakMb, workerCpuSeconds, chunkRows };
     };
 
     for (const rows of sizes) {

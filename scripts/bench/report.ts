@@ -9,6 +9,8 @@ import type { SyncRun } from './sync';
 export interface ImporterMeasure {
   run: ImporterRun;
   peakMb: number;
+  /** CPU time the worker used for the import (user + system), in seconds: the machine's load does not move it as it moves wall time. */
+  workerCpuSeconds: number;
   /** Rows per chunk, when the worker logs them at the end of the import. */
   chunkRows: ChunkRows | null;
 }
@@ -63,11 +65,17 @@ const uploadMbPerSecond = (x: ImporterMeasure) => x.run.uploadBytes / MB / x.run
 /** Importer's speed over the reference's, on the same rows. */
 const ratio = (x?: ImporterMeasure, r?: ReferenceRun) => (x && r ? r.seconds / x.run.seconds : NaN);
 const times = (n: number) => (Number.isNaN(n) ? '-' : `${n.toFixed(2)}×`);
+/** How much longer `more` took than `plain`, signed: `+27 %`, `-1 %`. */
+const extra = (plain?: { seconds: number }, more?: { seconds: number }) => {
+  if (!plain || !more) return '-';
+  const percent = Math.round((more.seconds / plain.seconds - 1) * 100);
+  return `${percent >= 0 ? '+' : ''}${percent} %`;
+};
 const chunkRowsText = (c: ChunkRows) =>
   `${int(c.chunks)} chunks of ${int(c.min)} / ${int(c.median)} / ${int(c.max)} rows (min / median / max)`;
 
 export function printReport(m: Measured, machine: { load: number[]; cpus: number }): void {
-  const header = ['case', 'rows', 'seconds', 'rows/s', 'ratio to the linked reference', 'worker peak RSS', 'upload'];
+  const header = ['case', 'rows', 'seconds', 'rows/s', 'ratio to the linked reference', 'worker CPU s', 'worker peak RSS', 'upload'];
   const rows: string[][] = [header];
   const line = (label: string, n: number, run?: { seconds: number }, importer?: ImporterMeasure, reference?: ReferenceRun) =>
     rows.push([
@@ -76,6 +84,7 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
       run ? run.seconds.toFixed(1) : '-',
       run ? int(n / run.seconds) : '-',
       importer && reference ? times(ratio(importer, reference)) : '',
+      importer ? importer.workerCpuSeconds.toFixed(1) : '',
       importer ? `${importer.peakMb.toFixed(0)} MB` : '',
       importer ? `${int(uploadMbPerSecond(importer))} MB/s` : '',
     ]);
@@ -102,6 +111,7 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
       sync.seconds.toFixed(1),
       int(sync.rows / sync.seconds),
       '',
+      '',
       `${sync.worker.peakMb.toFixed(0)} MB`,
       '',
     ]);
@@ -115,7 +125,7 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
     console.log(
       `${int(size.rows)} rows: Importer against the reference without the link: first ${times(ratio(x.first, r.unlinkedFirst))}, ` +
         `re-import ${times(ratio(x.again, r.unlinkedAgain))}; the link's cost on the reference: ` +
-        `+${((r.first!.seconds / r.unlinkedFirst!.seconds - 1) * 100).toFixed(0)} % first, +${((r.again!.seconds / r.unlinkedAgain!.seconds - 1) * 100).toFixed(0)} % re-import`,
+        `${extra(r.unlinkedFirst, r.first)} first, ${extra(r.unlinkedAgain, r.again)} re-import`,
     );
   }
   const chunked: [string, ImporterMeasure | undefined][] = [
@@ -139,13 +149,11 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
         `worker ${sync.worker.beforeMb.toFixed(0)} MB before, peak ${sync.worker.peakMb.toFixed(0)} MB (it takes no part)`,
     );
   }
-  const cost = (plain?: ReferenceRun, withLineage?: ReferenceRun) =>
-    plain && withLineage ? `${((withLineage.seconds / plain.seconds - 1) * 100).toFixed(0)} %` : '-';
   const firstReference = m.sizes.at(-1)?.reference.first;
   console.log(
     `lineage (docs/write-semantics.md): ${int(big.lineage?.rows.first ?? NaN)} rows for the first import, ${int(big.lineage?.rows.renamed ?? NaN)} for the update-heavy one ` +
-      `(${big.lineage?.tableMb.toFixed(0) ?? '-'} MB); its cost on the reference: +${cost(firstReference, big.reference.firstLineage)} first, ` +
-      `+${cost(big.reference.renamed, big.reference.renamedLineage)} update-heavy (every Importer line includes it)`,
+      `(${big.lineage?.tableMb.toFixed(0) ?? '-'} MB); its cost on the reference: ${extra(firstReference, big.reference.firstLineage)} first, ` +
+      `${extra(big.reference.renamed, big.reference.renamedLineage)} update-heavy (every Importer line includes it)`,
   );
   const statementLines = [...m.statements].map(([size, chunks]) => {
     const shown = chunks.length > 8 ? `${chunks.slice(0, 8).join(', ')}, …` : chunks.join(', ');
@@ -204,12 +212,13 @@ function targets(m: Measured): [string, boolean, string][] {
     ],
   );
   const maxima = [...m.statements.values()].map((chunks) => Math.max(...chunks));
-  const steady = [...m.statements.values()].map((chunks) => Math.max(...chunks.slice(1)));
+  // Chunks after the first, at the chunk sizes that made more than one.
+  const steady = [...m.statements.values()].filter((chunks) => chunks.length > 1).map((chunks) => Math.max(...chunks.slice(1)));
   // The first chunk also looks the catalogue up (the look-up cache starts empty): constant means the same
   // counts whatever the chunk size.
   list.push([
     'statements per chunk constant (the same at both chunk sizes)',
-    maxima.length > 1 && new Set(maxima).size === 1 && new Set(steady).size === 1,
+    maxima.length > 1 && new Set(maxima).size === 1 && steady.length > 0 && new Set(steady).size === 1,
     `first chunk ${maxima.join(' / ')}, every later chunk at most ${steady.join(' / ')}`,
   ]);
   const { dryRun } = m.largest;
