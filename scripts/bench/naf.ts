@@ -40,7 +40,7 @@ export interface BenchSubcategory {
   naf: string;
 }
 
-export const SUBCATEGORY_COUNT = 704;
+const SUBCATEGORY_COUNT = 704;
 
 export const CATEGORIES: readonly string[] = SECTIONS.map((s) => s.nom);
 

@@ -14,7 +14,7 @@ import { startImport } from './importer';
 import { cpuSeconds, peakRssMb, resetPeakRss, workingPid } from './processes';
 import type { BenchServices } from './services';
 
-export const SCALING_IMPORTS = 8;
+const SCALING_IMPORTS = 8;
 export const SCALING_ROWS = 50_000;
 
 export interface ScalingRun {
