@@ -28,7 +28,7 @@ import { companiesChangesCsv, companiesCsv, companiesRenamedCsv, companiesXlsx, 
 import { importOverHttp } from './importer';
 import { benchImport, lineageSize } from './lineage';
 import { cpuSeconds, peakRssMb, resetPeakRss, workingPid } from './processes';
-import { referenceImport, type ReferenceRun } from './reference';
+import { checkLinkedSchema, referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type ImporterMeasure, type Measured, type SizeMeasure } from './report';
 import { measureScaling, printScaling, scalingFiles, SCALING_ROWS } from './scaling';
 import { seedCatalogue, startServices } from './services';
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   const { db } = services;
   const measured: Measured = { sizes: [], largest: { rows: largest, reference: {} }, xlsxRows, statements: new Map() };
   try {
+    await checkLinkedSchema(db.pool);
     const token = await services.newToken('bench');
     log('catalogue: 21 categories and 704 subcategories imported through the API');
     measured.seedSeconds = (await seedCatalogue(services, token, CACHE)).seconds;

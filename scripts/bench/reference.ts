@@ -95,3 +95,21 @@ export async function referenceImport(
     client.release();
   }
 }
+
+/**
+ * Checks that `companies` has what the linked reference relies on: the unique key on `siren` (the ON
+ * CONFLICT arbiter) and the foreign key `subcategory_id` → `subcategories` (checked for every row written).
+ */
+export async function checkLinkedSchema(pool: Pool): Promise<void> {
+  const { rows } = await pool.query<{ unique_siren: boolean; link: boolean }>(
+    `SELECT
+       EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+               WHERE i.indrelid = '"companies"'::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = 'siren') AS unique_siren,
+       EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+               WHERE c.conrelid = '"companies"'::regclass AND c.contype = 'f' AND c.confrelid = '"subcategories"'::regclass
+                 AND a.attname = 'subcategory_id') AS link`,
+  );
+  if (!rows[0]?.unique_siren || !rows[0]?.link) {
+    throw new Error(`companies lacks what the linked reference measures against: ${JSON.stringify(rows[0])}`);
+  }
+}
