@@ -27,7 +27,8 @@ import type { Pool } from '@importer/db';
 import { companiesChangesCsv, companiesCsv, companiesRenamedCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp } from './importer';
 import { benchImport, lineageSize } from './lineage';
-import { cpuSeconds, peakRssMb, resetPeakRss, workingPid } from './processes';
+import { backendsCpu, cpuSeconds } from './cpu';
+import { peakRssMb, resetPeakRss, workingPid } from './processes';
 import { checkLinkedSchema, referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type ImporterMeasure, type Measured, type SizeMeasure } from './report';
 import { measureScaling, printScaling, scalingFiles, SCALING_ROWS } from './scaling';
@@ -107,20 +108,25 @@ async function main(): Promise<void> {
     measured.seedSeconds = (await seedCatalogue(services, token, CACHE)).seconds;
     const worker = services.workers[0]!;
     const workerPid = worker.child.pid as number;
+    const apiPid = await workingPid(services.api.child.pid as number);
 
     const run = async (label: string, file: string): Promise<ImporterMeasure> => {
       await resetPeakRss(workerPid);
-      const cpuBefore = await cpuSeconds(workerPid);
+      const processesBefore = await Promise.all([workerPid, apiPid].map(cpuSeconds));
+      const database = await backendsCpu(db.pool);
       const result = await importOverHttp(services.baseUrl, token, file, { profile: 'companies' });
       const peakMb = await peakRssMb(workerPid);
-      const workerCpuSeconds = (await cpuSeconds(workerPid)) - cpuBefore;
+      const [workerCpu, apiCpu] = (await Promise.all([workerPid, apiPid].map(cpuSeconds))).map(
+        (after, i) => after - (processesBefore[i] as number),
+      );
+      const cpu = { worker: workerCpu as number, api: apiCpu as number, database: await database.stop() };
       const { chunkRows } = await worker.importFinished(result.record.id);
       const { status, totals } = result.record;
       log(
-        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(2)} s), ${JSON.stringify(totals)}, worker CPU ${workerCpuSeconds.toFixed(1)} s, peak ${peakMb.toFixed(0)} MB`,
+        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(2)} s), ${JSON.stringify(totals)}, CPU ${cpu.worker.toFixed(1)} s in the worker, ${cpu.api.toFixed(1)} s in the API, ${cpu.database.toFixed(1)} s in PostgreSQL, worker peak ${peakMb.toFixed(0)} MB`,
       );
       if (status !== 'completed') throw new Error(`${label} ended ${status}: ${JSON.stringify(result.record.error)}`);
-      return { run: result, peakMb, workerCpuSeconds, chunkRows };
+      return { run: result, peakMb, cpu, chunkRows };
     };
 
     for (const rows of sizes) {
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
       rows: syncRows,
       batchSize: 1_000,
       clients: 4,
-      apiPid: await workingPid(services.api.child.pid as number),
+      apiPid,
       workerPid,
     });
     measured.sync = sync;

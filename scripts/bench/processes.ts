@@ -126,11 +126,3 @@ export async function workingPid(pid: number): Promise<number> {
     pid = child;
   }
 }
-
-/** CPU time a process has used so far (user + system), in seconds: `/proc/<pid>/stat`, in clock ticks of 1/100 s. */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) is in parentheses and may hold spaces: count the fields after it.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}

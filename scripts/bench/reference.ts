@@ -13,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { companiesTable, lineageColumns, type Pool } from '@importer/db';
+import { cpuSeconds } from './cpu';
 import { BENCH_HEADERS } from './files';
 
 const updatable = BENCH_HEADERS.filter((h) => h !== 'siren');
@@ -64,6 +65,8 @@ const INSERT_WITH_LINEAGE = `
 
 export interface ReferenceRun {
   seconds: number;
+  /** CPU time of the PostgreSQL backend that ran it (`cpu.ts`), in seconds. */
+  cpuSeconds: number;
   /** Rows the INSERT created or updated. */
   written: number;
 }
@@ -79,6 +82,9 @@ export async function referenceImport(
 ): Promise<ReferenceRun> {
   const client = await pool.connect();
   try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS "pid"');
+    const backend = rows[0]?.pid ?? 0;
+    const cpuBefore = await cpuSeconds(backend);
     const started = process.hrtime.bigint();
     await client.query('BEGIN');
     await client.query(`CREATE TEMPORARY TABLE staging (${BENCH_HEADERS.map((c) => `"${c}" text`).join(', ')}) ON COMMIT DROP`);
@@ -87,7 +93,8 @@ export async function referenceImport(
       ? await client.query(INSERT_WITH_LINEAGE, [options.lineage])
       : await client.query(insertStatement(options.link ?? true));
     await client.query('COMMIT');
-    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, written: rowCount ?? 0 };
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { seconds, cpuSeconds: (await cpuSeconds(backend)) - cpuBefore, written: rowCount ?? 0 };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

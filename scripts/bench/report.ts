@@ -9,8 +9,11 @@ import type { SyncRun } from './sync';
 export interface ImporterMeasure {
   run: ImporterRun;
   peakMb: number;
-  /** CPU time the worker used for the import (user + system), in seconds: the machine's load does not move it as it moves wall time. */
-  workerCpuSeconds: number;
+  /**
+   * CPU time (user + system) used for the import, in seconds, by the worker, the API and PostgreSQL's backends
+   * (`cpu.ts`): the machine's load does not move it as it moves wall time.
+   */
+  cpu: { worker: number; api: number; database: number };
   /** Rows per chunk, when the worker logs them at the end of the import. */
   chunkRows: ChunkRows | null;
 }
@@ -71,20 +74,27 @@ const extra = (plain?: { seconds: number }, more?: { seconds: number }) => {
   const percent = Math.round((more.seconds / plain.seconds - 1) * 100);
   return `${percent >= 0 ? '+' : ''}${percent} %`;
 };
+const totalCpu = (x: ImporterMeasure) => x.cpu.worker + x.cpu.api + x.cpu.database;
 const chunkRowsText = (c: ChunkRows) =>
   `${int(c.chunks)} chunks of ${int(c.min)} / ${int(c.median)} / ${int(c.max)} rows (min / median / max)`;
 
 export function printReport(m: Measured, machine: { load: number[]; cpus: number }): void {
-  const header = ['case', 'rows', 'seconds', 'rows/s', 'ratio to the linked reference', 'worker CPU s', 'worker peak RSS', 'upload'];
+  const header = ['case', 'rows', 'seconds', 'rows/s', 'ratio to the linked reference', 'CPU s', 'worker peak RSS', 'upload'];
   const rows: string[][] = [header];
-  const line = (label: string, n: number, run?: { seconds: number }, importer?: ImporterMeasure, reference?: ReferenceRun) =>
+  const line = (
+    label: string,
+    n: number,
+    run?: { seconds: number; cpuSeconds?: number },
+    importer?: ImporterMeasure,
+    reference?: ReferenceRun,
+  ) =>
     rows.push([
       label,
       int(n),
       run ? run.seconds.toFixed(1) : '-',
       run ? int(n / run.seconds) : '-',
       importer && reference ? times(ratio(importer, reference)) : '',
-      importer ? importer.workerCpuSeconds.toFixed(1) : '',
+      importer ? totalCpu(importer).toFixed(1) : run?.cpuSeconds !== undefined ? run.cpuSeconds.toFixed(1) : '',
       importer ? `${importer.peakMb.toFixed(0)} MB` : '',
       importer ? `${int(uploadMbPerSecond(importer))} MB/s` : '',
     ]);
@@ -118,7 +128,9 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
   }
   console.log('');
   printTable(rows);
-  console.log('');
+  console.log(
+    "\nCPU s: user + system seconds of the reference's PostgreSQL backend; of Importer's worker, API and PostgreSQL backends together",
+  );
 
   for (const size of m.sizes) {
     const { reference: r, importer: x } = size;
@@ -126,6 +138,14 @@ export function printReport(m: Measured, machine: { load: number[]; cpus: number
       `${int(size.rows)} rows: Importer against the reference without the link: first ${times(ratio(x.first, r.unlinkedFirst))}, ` +
         `re-import ${times(ratio(x.again, r.unlinkedAgain))}; the link's cost on the reference: ` +
         `${extra(r.unlinkedFirst, r.first)} first, ${extra(r.unlinkedAgain, r.again)} re-import`,
+    );
+    const cpu = (label: string, x?: ImporterMeasure, reference?: ReferenceRun) =>
+      x && reference
+        ? `${label} ${x.cpu.worker.toFixed(1)} + ${x.cpu.api.toFixed(1)} + ${x.cpu.database.toFixed(1)} = ${totalCpu(x).toFixed(1)} s ` +
+          `against the reference's ${reference.cpuSeconds.toFixed(1)} s (${times(reference.cpuSeconds / totalCpu(x))})`
+        : `${label} -`;
+    console.log(
+      `${int(size.rows)} rows: CPU of Importer (worker + API + PostgreSQL): ${cpu('first', x.first, r.first)}; ${cpu('re-import', x.again, r.again)}`,
     );
   }
   const chunked: [string, ImporterMeasure | undefined][] = [

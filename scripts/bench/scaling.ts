@@ -11,7 +11,8 @@ import type { ImportStatus } from '@importer/contracts';
 import { FINISHED_STATUSES } from '@importer/db';
 import { companiesCsv } from './files';
 import { startImport } from './importer';
-import { cpuSeconds, peakRssMb, resetPeakRss, workingPid } from './processes';
+import { cpuSeconds } from './cpu';
+import { peakRssMb, resetPeakRss, workingPid } from './processes';
 import type { BenchServices } from './services';
 
 const SCALING_IMPORTS = 8;
