@@ -14,21 +14,63 @@ import { WORKER_COMMAND } from '../../apps/worker/scripts/command.cjs';
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
+/** Rows per chunk of one import, as the worker logs them when the import finishes. */
+export interface ChunkRows {
+  min: number;
+  median: number;
+  max: number;
+  chunks: number;
+}
+
 export interface AppProcess {
   name: string;
   child: ChildProcess;
   /** Last lines of its output, for the error message when it dies. */
   tail: string[];
+  /**
+   * The next `import finished` line (pino JSON) this process logs for an import, with its `chunkRows` when
+   * the worker logs them (`null` otherwise). Resolves at once for a line already logged.
+   */
+  importFinished(importId: string): Promise<{ chunkRows: ChunkRows | null }>;
   stop(): Promise<void>;
+}
+
+/** An `import finished` log line: its import and its chunk sizes, if any. */
+function finishedLine(line: string): { importId: string; chunkRows: ChunkRows | null } | null {
+  if (!line.startsWith('{') || !line.includes('"import finished"')) return null;
+  try {
+    const entry = JSON.parse(line) as { msg?: unknown; importId?: unknown; chunkRows?: unknown; outcome?: { chunkRows?: unknown } };
+    if (entry.msg !== 'import finished' || typeof entry.importId !== 'string') return null;
+    const rows = entry.chunkRows ?? entry.outcome?.chunkRows;
+    const isChunkRows = (x: unknown): x is ChunkRows =>
+      typeof x === 'object' &&
+      x !== null &&
+      ['min', 'median', 'max', 'chunks'].every((k) => typeof (x as Record<string, unknown>)[k] === 'number');
+    return { importId: entry.importId, chunkRows: isChunkRows(rows) ? rows : null };
+  } catch {
+    return null;
+  }
 }
 
 function start(name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<AppProcess> {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
+  const finished = new Map<string, { chunkRows: ChunkRows | null }>();
+  const waiting = new Map<string, { resolve: (line: { chunkRows: ChunkRows | null }) => void; reject: (error: Error) => void }>();
+  child.once('exit', () => {
+    for (const [importId, { reject }] of waiting) reject(new Error(`${name} exited before it logged the end of import ${importId}`));
+    waiting.clear();
+  });
   const app: AppProcess = {
     name,
     child,
     tail,
+    importFinished(importId) {
+      const line = finished.get(importId);
+      if (line) return Promise.resolve(line);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`${name} has exited`));
+      return new Promise((resolve, reject) => waiting.set(importId, { resolve, reject }));
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -42,6 +84,12 @@ function start(name: string, command: string, args: string[], env: Record<string
       tail.push(line);
       if (tail.length > 20) tail.shift();
       if (ready.test(line)) resolve(app);
+      const ended = finishedLine(line);
+      if (ended) {
+        finished.set(ended.importId, { chunkRows: ended.chunkRows });
+        waiting.get(ended.importId)?.resolve({ chunkRows: ended.chunkRows });
+        waiting.delete(ended.importId);
+      }
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);
