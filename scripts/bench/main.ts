@@ -16,6 +16,8 @@
  *    4 concurrent clients) into an empty table; rows/s against the CSV reference, per-batch latency, the API's
  *    and the worker's memory.
  * 7. SQL statements per chunk, in process, at two chunk sizes.
+ *
+ * `--api [--api-seconds N]` runs only the read path's benchmark instead (`api.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -29,6 +31,7 @@ import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/q
 import { createBenchDatabase } from './database';
 import { companiesChangesCsv, companiesCsv, companiesRenamedCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp, type ImporterRun } from './importer';
+import { benchApi } from './api';
 import { benchImport, lineageSize } from './lineage';
 import { peakRssMb, resetPeakRss, startApi, startWorker, workingPid, type AppProcess } from './processes';
 import { referenceImport, type ReferenceRun } from './reference';
@@ -47,6 +50,8 @@ const { values: flags } = parseArgs({
     'chunk-size': { type: 'string' },
     'statement-rows': { type: 'string', default: '20000' },
     'keep-db': { type: 'boolean', default: false },
+    api: { type: 'boolean', default: false },
+    'api-seconds': { type: 'string', default: '10' },
   },
 });
 const count = (name: keyof typeof flags) => {
@@ -68,6 +73,12 @@ function freePort(): Promise<number> {
 const log = (message: string) => console.log(`[bench] ${message}`);
 
 async function main(): Promise<void> {
+  if (flags.api) {
+    const storageDir = path.join(CACHE, 'storage-api');
+    await mkdir(storageDir, { recursive: true });
+    const urls = { serverUrl: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, redisUrl: process.env.REDIS_URL ?? DEFAULT_REDIS_URL };
+    return benchApi({ ...urls, port: await freePort(), storageDir, seconds: count('api-seconds'), log });
+  }
   const csvRows = count('csv-rows');
   const xlsxRows = count('xlsx-rows');
   const syncRows = count('sync-rows');
@@ -116,7 +127,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       ...(flags['chunk-size'] ? { CHUNK_SIZE: String(count('chunk-size')) } : {}),
     };
-    log('starting the API and a worker (tsx apps/api/src/main.ts, node apps/worker/dist/main.js)');
+    log('starting the API and a worker (node apps/api/dist/main.js, node apps/worker/dist/main.js)');
     const [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
     processes.push(api, worker);
     const workerPid = worker.child.pid as number;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Queue } from 'bullmq';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
@@ -20,9 +21,11 @@ import {
   createCleanupQueue,
   createRevertsQueue,
   createWebhooksQueue,
+  publishTokenRevoked,
   type ImportsQueue,
   type ProgressSubscriber,
   type RevertsQueue,
+  type TokenRevocations,
   type WebhooksQueue,
 } from '@importer/queue';
 import { createFsFileStore, type FileStore } from '@importer/storage';
@@ -52,6 +55,13 @@ import { tokensRouter } from './routes/tokens';
 import { importDeliveriesRouter, webhookDeliveriesRouter, webhooksRouter } from './routes/webhooks';
 import { createSemaphore } from './semaphore';
 import { createSessionLayer, randomSecret } from './sessions';
+import { createTokenCache } from './token-cache';
+
+/**
+ * Where `npm run build -w @importer/admin` puts the UI, relative to this file: `apps/api/src` and the compiled
+ * `apps/api/dist` are at the same depth, so the path holds in both.
+ */
+const ADMIN_UI_DIR = path.resolve(__dirname, '../../admin/dist');
 
 export interface AppDeps {
   pool: Pool;
@@ -78,6 +88,13 @@ export interface AppDeps {
   uploadsPerHour?: number;
   /** Wakes progress streams (SSE) when a worker commits a chunk; without it they poll PostgreSQL. */
   progress?: ProgressSubscriber;
+  /**
+   * Revocations of API tokens by any API process or the CLI (on the progress subscriber's connection); without
+   * it, a revocation empties only this process's token cache.
+   */
+  tokenRevocations?: TokenRevocations;
+  /** How long a verified API token is remembered, in ms (default 30 s; 0: looked up on every request). */
+  tokenCacheMs?: number;
   /** Re-read interval of progress streams, in ms (default 2 s). */
   progressPollMs?: number;
   /** `PROGRESS_STREAMS_PER_USER`: progress streams one user or token holds open (default 10). */
@@ -204,7 +221,18 @@ export function createApp(deps: AppDeps): Express {
       hashing: createSemaphore(deps.loginHashConcurrency ?? 2, deps.loginHashQueue ?? 20),
     }),
   );
-  api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken, users }));
+  const tokenCache = createTokenCache({ ttlMs: deps.tokenCacheMs ?? 30_000 });
+  deps.tokenRevocations?.onRevoked((tokenId) => tokenCache.drop(tokenId));
+  const revoked = async (tokenId: string) => {
+    tokenCache.drop(tokenId);
+    if (!(await publishTokenRevoked(deps.redis, prefix, tokenId))) {
+      deps.logger.warn(
+        { tokenId },
+        'token revocation not published (Redis): other API processes accept the token until their cache expires',
+      );
+    }
+  };
+  api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken, users, cache: tokenCache }));
   api.use(sessions.requireCsrfToken);
   api.use('/session', sessionRouter({ sessions, streams }));
   api.use('/imports', importEventsRouter({ imports: deps.imports, streams }));
@@ -234,7 +262,7 @@ export function createApp(deps: AppDeps): Express {
   const revertsQueue = deps.revertsQueue ?? createRevertsQueue({ connection: deps.redis, prefix });
   api.use('/imports', revertsRouter({ ...deps, revertsQueue, retainLineageDays: deps.retainLineageDays ?? 30 }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
-  api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
+  api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams, revoked }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
   api.use('/mappings', mappingsRouter({ mappings: createColumnMappingsRepository(deps.pool) }));
@@ -256,7 +284,12 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     '/admin',
-    adminRouter({ users, sessions, queues: [deps.queue, revertsQueue, cleanupQueue, webhookDeps.webhooksQueue], dir: deps.adminDir }),
+    adminRouter({
+      users,
+      sessions,
+      queues: [deps.queue, revertsQueue, cleanupQueue, webhookDeps.webhooksQueue],
+      dir: deps.adminDir ?? ADMIN_UI_DIR,
+    }),
   );
 
   app.use(notFoundHandler);
