@@ -5,6 +5,7 @@
  * process, against `GET /imports/:id`, `GET /imports?limit=20`, `GET /stats` and `/healthz`, at 4 and 32
  * connections, each for `seconds`; and `GET /imports/:id` once more as a polling client that sends the ETag
  * it holds (`304`). Requests send an API token and `Accept-Encoding: gzip`, as HTTP clients do.
+ * `--api-profile DIR`: the API writes a CPU profile of the run into DIR (open it in Chrome's DevTools).
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -136,6 +137,8 @@ export async function benchApi(options: {
   port: number;
   storageDir: string;
   seconds: number;
+  /** Where the API writes a CPU profile of the whole run (`node --cpu-prof`), when given. */
+  profileDir?: string;
   log: (message: string) => void;
 }): Promise<void> {
   const { log, seconds } = options;
@@ -151,14 +154,17 @@ export async function benchApi(options: {
     await prisma.$disconnect();
 
     log('starting the compiled API (node apps/api/dist/main.js)');
-    const started = await startApi({
-      DATABASE_URL: db.url,
-      REDIS_URL: options.redisUrl,
-      QUEUE_PREFIX: prefix,
-      STORAGE_DIR: options.storageDir,
-      PORT: String(options.port),
-      LOG_LEVEL: 'info',
-    });
+    const started = await startApi(
+      {
+        DATABASE_URL: db.url,
+        REDIS_URL: options.redisUrl,
+        QUEUE_PREFIX: prefix,
+        STORAGE_DIR: options.storageDir,
+        PORT: String(options.port),
+        LOG_LEVEL: 'info',
+      },
+      options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [],
+    );
     api = started;
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const one = `/api/v1/imports/${ids.at(-1)}`;

@@ -17,7 +17,7 @@
  *    and the worker's memory.
  * 7. SQL statements per chunk, in process, at two chunk sizes.
  *
- * `--api [--api-seconds N]` runs only the read path's benchmark instead (`api.ts`).
+ * `--api [--api-seconds N] [--api-profile DIR]` runs only the read path's benchmark instead (`api.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -52,6 +52,7 @@ const { values: flags } = parseArgs({
     'keep-db': { type: 'boolean', default: false },
     api: { type: 'boolean', default: false },
     'api-seconds': { type: 'string', default: '10' },
+    'api-profile': { type: 'string' },
   },
 });
 const count = (name: keyof typeof flags) => {
@@ -77,7 +78,8 @@ async function main(): Promise<void> {
     const storageDir = path.join(CACHE, 'storage-api');
     await mkdir(storageDir, { recursive: true });
     const urls = { serverUrl: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, redisUrl: process.env.REDIS_URL ?? DEFAULT_REDIS_URL };
-    return benchApi({ ...urls, port: await freePort(), storageDir, seconds: count('api-seconds'), log });
+    const profileDir = flags['api-profile'] && path.resolve(flags['api-profile']);
+    return benchApi({ ...urls, port: await freePort(), storageDir, seconds: count('api-seconds'), profileDir, log });
   }
   const csvRows = count('csv-rows');
   const xlsxRows = count('xlsx-rows');

@@ -50,8 +50,8 @@ function start(name: string, command: string, args: string[], env: Record<string
 }
 
 /** The API as `npm run api` starts it: compiled (built by `npm run bench` before this runs). */
-export const startApi = (env: Record<string, string>) =>
-  start('api', API_COMMAND.command, API_COMMAND.args, { ...API_COMMAND.env, ...env }, /API listening/);
+export const startApi = (env: Record<string, string>, nodeArgs: string[] = []) =>
+  start('api', API_COMMAND.command, [...nodeArgs, ...API_COMMAND.args], { ...API_COMMAND.env, ...env }, /API listening/);
 
 /** A worker as `npm run worker` starts it (built by `npm run bench` before this runs). */
 export const startWorker = (env: Record<string, string>) =>

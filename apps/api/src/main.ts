@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const app = createApp({
     pool,
     redis,
-    imports: createImportsRepository(prisma),
+    imports: createImportsRepository(prisma, pool),
     tokens: createApiTokensRepository(prisma),
     queue,
     logger,
