@@ -237,7 +237,10 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   const tokenCache = createTokenCache({ ttlMs: deps.tokenCacheMs ?? 30_000 });
-  deps.tokenRevocations?.onRevoked((tokenId) => tokenCache.drop(tokenId));
+  deps.tokenRevocations?.onRevoked((tokenId) => {
+    tokenCache.drop(tokenId);
+    deps.logger.info({ tokenId }, 'API token revoked: dropped from the token cache');
+  });
   const revoked = async (tokenId: string) => {
     tokenCache.drop(tokenId);
     if (!(await publishTokenRevoked(deps.redis, prefix, tokenId))) {
