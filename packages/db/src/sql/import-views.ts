@@ -19,7 +19,7 @@ export interface ResubmissionRow {
   failed: number;
 }
 
-export type ImportViewRow = Import & { resubmissions: ResubmissionRow[] };
+type ImportViewRow = Import & { resubmissions: ResubmissionRow[] };
 
 const RESUBMISSIONS = `COALESCE((
     SELECT json_agg(json_build_object('id', r."id", 'status', r."status", 'rowsTotal', r."rows_total", 'failed', r."failed")
@@ -38,7 +38,7 @@ export async function readImportView(db: Queryable, id: string): Promise<ImportV
   return rows[0] ?? null;
 }
 
-export interface ImportViewsFilter {
+interface ImportViewsFilter {
   status?: ImportStatus;
   profile?: string;
   source?: ImportSource;
