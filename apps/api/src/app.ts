@@ -203,8 +203,13 @@ export function createApp(deps: AppDeps): Express {
     secret: deps.sessionSecret ?? randomSecret(),
     ttlMs: deps.sessionTtlMs ?? 12 * 3_600_000,
   });
-  const withSession: RequestHandler = (req, res, next) => (req.get('authorization') ? next() : sessions.middleware(req, res, next));
-  app.use(['/api', '/admin'], cookieParser(), withSession);
+  // A bearer request skips the cookies too: nothing it is judged by reads them (the CSRF check judges sessions only).
+  const cookies = cookieParser();
+  const withSession: RequestHandler = (req, res, next) => {
+    if (req.get('authorization')) return next();
+    cookies(req, res, (error?: unknown) => (error ? next(error) : sessions.middleware(req, res, next)));
+  };
+  app.use(['/api', '/admin'], withSession);
 
   const streams = createProgressStreams({
     imports: deps.imports,
