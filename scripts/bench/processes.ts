@@ -69,8 +69,9 @@ export async function resetPeakRss(pid: number): Promise<void> {
 }
 
 /**
- * The process that does the work under a launcher: `tsx` runs the API in a node child of its own, so its
- * memory is that child's. Follows first children down from `pid` to the last one.
+ * The process that does the work under a launcher (a process started through `tsx` runs in a node child of
+ * its own, so its memory is that child's; the compiled API and worker are the process itself). Follows first
+ * children down from `pid` to the last one.
  */
 export async function workingPid(pid: number): Promise<number> {
   for (;;) {
