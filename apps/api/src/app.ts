@@ -153,7 +153,7 @@ export interface SyncSettings {
 }
 
 /**
- * gzip (or deflate) for answers over 1 KB whose client accepts it (a page of imports: ≈ 20 KB → 2 KB), but never
+ * gzip (or br, or deflate) for answers over 1 KB whose client accepts it (a page of imports: ≈ 20 KB → 2 KB), but never
  * for Server-Sent Events, whose messages must leave as they are written. A download streamed page by page
  * (`errors.csv`) is compressed as it is written. Answers keep their weak ETag (Express's, over the body), so a
  * client that polls with `If-None-Match` gets `304` and no body at all.
