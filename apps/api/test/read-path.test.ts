@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import request from 'supertest';
 import type { ImportView, Page } from '@importer/contracts';
 import type { ApiTokensRepository } from '@importer/db';
@@ -135,6 +136,22 @@ describe('API token verification cache', () => {
     } finally {
       for (const connection of connections) connection.disconnect();
     }
+  });
+
+  it('revokes a token while Redis is down: refused at once by the revoking process, which logs that the others were not told', async () => {
+    const logged: { msg: string; tokenId?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string }) });
+    const redis = createRedis(redisUrl(), { failFast: true });
+    const app = createApp(testAppDeps(api.services, { redis, logger }));
+    const { token, id } = await api.tokens.create('revoked offline', 'viewer');
+    const importId = await recordImport(api.db.pool);
+    expect((await request(app).get(`/api/v1/imports/${importId}`).set(bearer(token))).status).toBe(200);
+    redis.disconnect(); // Redis is gone for this process
+    expect((await request(app).delete(`/api/v1/tokens/${id}`).set(bearer())).status).toBe(204);
+    expect((await request(app).get(`/api/v1/imports/${importId}`).set(bearer(token))).status).toBe(401);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ tokenId: id, msg: expect.stringMatching(/^token revocation not published/) as string }),
+    );
   });
 
   it('does not remember a verification that was in flight while a token was revoked', async () => {
