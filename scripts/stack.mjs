@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_BUILD, API_COMMAND } from '../apps/api/scripts/command.cjs';
 import { WORKER_BUILD, WORKER_COMMAND } from '../apps/worker/scripts/command.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -273,7 +274,7 @@ async function setUp(command, args) {
 
 // ---- commands
 
-const API = [bin('tsx'), ['apps/api/src/main.ts']];
+const API = [API_COMMAND.command, API_COMMAND.args, API_COMMAND.env];
 const WORKER = [WORKER_COMMAND.command, WORKER_COMMAND.args, WORKER_COMMAND.env];
 function announce() {
   const url = `http://localhost:${process.env.PORT || 3000}`;
@@ -286,16 +287,20 @@ function announce() {
 const ensureAdminUi = () => step('admin UI build', process.execPath, ['apps/admin/scripts/build.mjs']);
 /** Workers run compiled (apps/worker/dist/main.js, ≈ 50 ms to build): rebuilt before every start. */
 const buildWorker = () => step('worker build', process.execPath, [WORKER_BUILD]);
+/** The API runs compiled too (apps/api/dist/main.js, ≈ 100 ms to build): rebuilt before every start. */
+const buildApi = () => step('API build', process.execPath, [API_BUILD]);
 
 const COMMANDS = {
   start: async () => {
     await ensureAdminUi();
+    await buildApi();
     await buildWorker();
     announce();
     return supervise([API, WORKER]);
   },
   api: async () => {
     await ensureAdminUi();
+    await buildApi();
     announce();
     return supervise([API]);
   },
@@ -309,6 +314,7 @@ const COMMANDS = {
     return supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]);
   },
   bench: async (args) => {
+    await buildApi();
     await buildWorker();
     return supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]);
   },

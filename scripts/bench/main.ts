@@ -17,8 +17,10 @@
  * 5. The XLSX into an empty table; sync: companies pushed as JSON to `POST /sync/companies` (default
  *    100,000 rows, batches of 1,000, 4 concurrent clients); SQL statements per chunk, in process, at two
  *    chunk sizes.
+ *
+ * `npm run bench -- --api [--api-seconds N] [--api-profile DIR]` runs only the read path's benchmark (`api.ts`).
  */
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,13 +28,14 @@ import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, importLimits, loadWorkerConfig
 import type { Pool } from '@importer/db';
 import { companiesChangesCsv, companiesCsv, companiesRenamedCsv, companiesXlsx, type ExpectedTotals } from './files';
 import { importOverHttp } from './importer';
+import { benchApi } from './api';
 import { benchImport, lineageSize } from './lineage';
 import { backendsCpu, cpuSeconds } from './cpu';
 import { peakRssMb, resetPeakRss, workingPid } from './processes';
 import { checkLinkedSchema, referenceImport, type ReferenceRun } from './reference';
 import { printReport, type DryRunMeasure, type ImporterMeasure, type Measured, type SizeMeasure } from './report';
 import { measureScaling, printScaling, scalingFiles, SCALING_ROWS } from './scaling';
-import { seedCatalogue, startServices } from './services';
+import { freePort, seedCatalogue, startServices } from './services';
 import { measureStatements } from './statements';
 import { syncOverHttp } from './sync';
 
@@ -48,6 +51,9 @@ const { values: flags } = parseArgs({
     'statement-rows': { type: 'string', default: '20000' },
     workers: { type: 'string' },
     'keep-db': { type: 'boolean', default: false },
+    api: { type: 'boolean', default: false },
+    'api-seconds': { type: 'string', default: '10' },
+    'api-profile': { type: 'string' },
   },
 });
 /** A flag's positive whole numbers, separated by commas. */
@@ -71,6 +77,12 @@ const serverUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
 async function main(): Promise<void> {
+  if (flags.api) {
+    const storageDir = path.join(CACHE, 'storage-api');
+    await mkdir(storageDir, { recursive: true });
+    const profileDir = flags['api-profile'] && path.resolve(flags['api-profile']);
+    return benchApi({ serverUrl, redisUrl, port: await freePort(), storageDir, seconds: count('api-seconds'), profileDir, log });
+  }
   if (flags.workers) return scalingMode(counts('workers'));
   const sizes = [...new Set(counts('csv-rows'))].sort((a, b) => a - b);
   const largest = sizes.at(-1) as number;
@@ -89,7 +101,7 @@ async function main(): Promise<void> {
   const renamed = await companiesRenamedCsv(CACHE, largest);
   const fileMb = Math.max((await stat(csvs.get(largest) as string)).size, (await stat(xlsx)).size) / 1024 / 1024;
 
-  log('starting the API and a worker (tsx apps/api/src/main.ts, node apps/worker/dist/main.js)');
+  log('starting the API and a worker (node apps/api/dist/main.js, node apps/worker/dist/main.js)');
   const services = await startServices({
     serverUrl,
     redisUrl,

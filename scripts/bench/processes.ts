@@ -1,6 +1,6 @@
 /**
- * The real API and worker processes, started as `npm run api` / `npm run worker` start them (the API with
- * tsx, the worker compiled, with its node flags: `apps/worker/scripts/command.cjs`), on the benchmark's
+ * The real API and worker processes, started as `npm run api` / `npm run worker` start them (both compiled:
+ * `apps/api/scripts/command.cjs`, and the worker with its node flags: `apps/worker/scripts/command.cjs`), on the benchmark's
  * database, queue prefix, storage and port. The worker's peak memory is read from its node process:
  * `/proc/<pid>/status` VmHWM, reset before each measurement through `/proc/<pid>/clear_refs`.
  */
@@ -9,10 +9,10 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { API_COMMAND } from '../../apps/api/scripts/command.cjs';
 import { WORKER_COMMAND } from '../../apps/worker/scripts/command.cjs';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 /** Rows per chunk of one import, as the worker logs them when the import finishes. */
 export interface ChunkRows {
@@ -97,7 +97,9 @@ function start(name: string, command: string, args: string[], env: Record<string
   });
 }
 
-export const startApi = (env: Record<string, string>) => start('api', TSX, ['apps/api/src/main.ts'], env, /API listening/);
+/** The API as `npm run api` starts it: compiled (built by `npm run bench` before this runs). */
+export const startApi = (env: Record<string, string>, nodeArgs: string[] = []) =>
+  start('api', API_COMMAND.command, [...nodeArgs, ...API_COMMAND.args], { ...API_COMMAND.env, ...env }, /API listening/);
 
 /** A worker as `npm run worker` starts it (built by `npm run bench` before this runs). */
 export const startWorker = (env: Record<string, string>) =>
@@ -115,8 +117,9 @@ export async function resetPeakRss(pid: number): Promise<void> {
 }
 
 /**
- * The process that does the work under a launcher: `tsx` runs the API in a node child of its own, so its
- * memory is that child's. Follows first children down from `pid` to the last one.
+ * The process that does the work under a launcher (a process started through `tsx` runs in a node child of
+ * its own, so its memory is that child's; the compiled API and worker are the process itself). Follows first
+ * children down from `pid` to the last one.
  */
 export async function workingPid(pid: number): Promise<number> {
   for (;;) {

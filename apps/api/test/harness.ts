@@ -24,6 +24,8 @@ export async function startApi(options: { maxFileBytes?: number; bootstrapToken?
     app,
     http: request(app),
     storageDir,
+    /** The services under the app, for a second app on the same database and Redis (`testAppDeps`). */
+    services,
     /** Files left in storage (a refused upload must leave none). */
     storedFiles: () => readdir(storageDir),
     close: () => services.close(),

@@ -13,7 +13,14 @@ import {
   type Pool,
   type Role,
 } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createRedis, createWebhooksQueue, sweepFinishedJobs } from '@importer/queue';
+import {
+  createCleanupQueue,
+  createImportsQueue,
+  createRedis,
+  createWebhooksQueue,
+  publishTokenRevoked,
+  sweepFinishedJobs,
+} from '@importer/queue';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   apply pending database migrations
@@ -26,6 +33,18 @@ const USAGE = `usage: npm run cli -- <command>
   cleanup run                               run the nightly cleanup now (RETAIN_IMPORTS_DAYS, RETAIN_FILES_DAYS)`;
 
 class UsageError extends Error {}
+
+/** Tells the API processes to forget the token's verification now rather than when their cache expires. */
+async function announceRevocation(config: BaseConfig, tokenId: string): Promise<void> {
+  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  try {
+    if (!(await publishTokenRevoked(redis, config.QUEUE_PREFIX, tokenId))) {
+      console.error('Redis did not answer: API processes accept the token until their cache expires (30 s)');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** One cleanup run, recorded like the nightly ones, including the sweep of old finished jobs in Redis. */
 async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRunView> {
@@ -122,6 +141,7 @@ async function main(argv: string[]): Promise<void> {
       const revoked = await createApiTokensRepository(prisma).revoke(arg);
       console.log(revoked ? `revoked ${arg}` : `no active token ${arg}`);
       if (!revoked) process.exitCode = 1;
+      else await announceRevocation(config, arg);
     } else if (command === 'user' && sub === 'create') {
       if (!values.email) throw new UsageError('user create needs --email EMAIL');
       const password = await readPassword(`password for ${values.email}: `);

@@ -39,7 +39,7 @@ function main(): void {
   // that transaction, which is retried, not crash the process.
   pool.on('connect', (client) => client.on('error', (error) => logger.warn({ err: error }, 'database connection lost')));
   const prisma = createPrisma(pool);
-  const imports = createImportsRepository(prisma);
+  const imports = createImportsRepository(prisma, pool);
   const connection = createRedis(config.REDIS_URL);
   const queue = createImportsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });

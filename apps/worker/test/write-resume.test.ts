@@ -28,7 +28,7 @@ let storageDir: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrisma(db.pool);
-  imports = createImportsRepository(prisma);
+  imports = createImportsRepository(prisma, db.pool);
   storageDir = await mkdtemp(path.join(tmpdir(), 'importer-resume-'));
 });
 afterAll(async () => {

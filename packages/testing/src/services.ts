@@ -42,7 +42,7 @@ export async function startTestServices(options: TestServicesOptions = {}) {
   return {
     db,
     prisma,
-    imports: createImportsRepository(prisma),
+    imports: createImportsRepository(prisma, db.pool),
     tokens: createApiTokensRepository(prisma),
     users: createUsersRepository(db.pool),
     prefix,
