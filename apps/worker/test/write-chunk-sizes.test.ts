@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChunkSizing } from '@importer/config';
-import { createImportsRepository, createPrisma, type ImportsRepository, type Pool, type PrismaClient } from '@importer/db';
-import { runImport, type CommittedChunk, type ImportEngineDeps } from '@importer/imports';
+import { createImportsRepository, createPrisma, startRevert, type ImportsRepository, type Pool, type PrismaClient } from '@importer/db';
+import { runImport, runRevert, type CommittedChunk, type ImportEngineDeps } from '@importer/imports';
 import {
   createTestDatabase,
   recordImport,
@@ -19,7 +19,8 @@ import { companiesCsv, companiesFingerprint, rowErrorsFingerprint } from './supp
 /**
  * The adaptive chunk size, on the engine in process: on a fast table the chunks grow from the initial size,
  * stay within the bounds, and the import ends exactly as one with a pinned size, in the same number of
- * statements per chunk; a retried attempt starts again at the minimum and still ends exact.
+ * statements per chunk; a retried attempt starts again at the minimum and still ends exact; a revert sized
+ * the same way undoes it.
  */
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -105,7 +106,7 @@ describe('adaptive chunk size', () => {
     );
   });
 
-  it('starts a retried attempt at the minimum, and the resumed import ends exactly as an uninterrupted one', async () => {
+  it('starts a retried attempt at the minimum, the resumed import ends exactly as an uninterrupted one, and its revert undoes it', async () => {
     const reference = await importOnEmptyTable(ADAPTIVE);
 
     await db.pool.query(`TRUNCATE companies`);
@@ -130,5 +131,11 @@ describe('adaptive chunk size', () => {
     expect(record?.totals).toEqual(reference.totals);
     expect(await companiesFingerprint(db.pool)).toEqual(reference.companies);
     expect(await rowErrorsFingerprint(db.pool, id)).toEqual(reference.errors);
+
+    // Its revert, in chunks sized the same way: every row it created is gone, each counted once.
+    expect((await startRevert(db.pool, id, { retainDays: 30, requestedBy: 'test' })).outcome).toBe('done');
+    expect(await runRevert({ pool: db.pool, imports, chunkSize: ADAPTIVE }, id)).toEqual({ status: 'reverted' });
+    expect((await imports.find(id))?.revert).toMatchObject({ reverted: record!.totals.created, kept: 0, failed: 0 });
+    expect((await companiesFingerprint(db.pool)).rows).toBe(0);
   });
 });
