@@ -20,7 +20,7 @@ const STEP = 100;
  * time, whatever the table and the load. Told each committed chunk's rows and seconds, it grows the size
  * while chunks are faster than that (toward the size that would take the target at their rate, at most ×2
  * a chunk) and shrinks it as soon as one is slower (to that size, at most ÷4 a chunk), within
- * `min`…`max`; a retried attempt starts at `min`. Pure: no clock, only what it is told.
+ * `min`…`max`; a retried attempt starts at `min`. Deterministic: no clock, only what it is told.
  *
  * Chunks are pipelined (the next one fills while the database writes the current one), so the size read
  * while chunk N+1 fills knows chunk N-1's time at best; growth is therefore measured from the chunk that was
