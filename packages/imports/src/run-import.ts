@@ -220,7 +220,9 @@ async function importChunks(deps: ImportEngineDeps, sizer: ChunkSizer, loop: Chu
         fresh = batch.slice(cut);
       }
       for (let rest = fresh; rest.length > 0;) {
-        const room = Math.max(1, sizer.size - preparer.pendingRows);
+        // A slow commit may have brought the size under the open chunk's rows meanwhile: it closes first.
+        if (preparer.pendingRows >= sizer.size && !(await flush())) return 'fenced';
+        const room = sizer.size - preparer.pendingRows;
         const part = rest.length > room ? rest.slice(0, room) : rest;
         rest = part === rest ? [] : rest.slice(room);
         const before = preparer.pendingRows;
