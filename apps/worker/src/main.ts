@@ -4,7 +4,7 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { importLimits, importsPerUser, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import { chunkSizing, importLimits, importsPerUser, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createMetrics, createMetricsServer } from '@importer/metrics';
 import {
@@ -50,6 +50,7 @@ function main(): void {
   const shutdown = new AbortController();
   const files = createFileStore(storageSettings(config));
   const metrics = createMetrics();
+  const sizing = chunkSizing(config);
   metrics.watchQueues([queue, revertsQueue, cleanupQueue, webhooksQueue], {
     onError: (name, error) => logger.warn({ err: error, queue: name }, 'queue metrics left out of a scrape'),
   });
@@ -75,7 +76,7 @@ function main(): void {
         storageDir: config.STORAGE_DIR,
         fileStore: files,
         limits: importLimits(config),
-        chunkSize: config.CHUNK_SIZE,
+        chunkSize: sizing,
         importsPerUser: importsPerUser(config),
         onProgress: (importId) => {
           logger.debug({ importId }, 'chunk committed');
@@ -101,7 +102,7 @@ function main(): void {
       engine: {
         pool,
         imports,
-        chunkSize: config.CHUNK_SIZE,
+        chunkSize: sizing,
         onProgress: (importId) => {
           logger.debug({ importId }, 'revert chunk committed');
           progress.publish(importId);
@@ -177,7 +178,13 @@ function main(): void {
     (error: unknown) => logger.error({ err: error }, 'could not schedule the cleanup'),
   );
   logger.info(
-    { concurrency: config.WORKER_CONCURRENCY, importsPerUser: importsPerUser(config), prefix: config.QUEUE_PREFIX, pid: process.pid },
+    {
+      concurrency: config.WORKER_CONCURRENCY,
+      importsPerUser: importsPerUser(config),
+      chunkSize: sizing.min === sizing.max ? sizing.min : { min: sizing.min, max: sizing.max, targetMs: sizing.targetMs },
+      prefix: config.QUEUE_PREFIX,
+      pid: process.pid,
+    },
     'worker started',
   );
 

@@ -73,8 +73,17 @@ const baseSchema = z.object({
   MAX_XLS_CELLS: int(1_000_000, 1),
   /** Heap, in megabytes, of the thread that reads a legacy XLS (≈ 600 for MAX_XLS_CELLS' million cells). */
   XLS_MEMORY_MB: int(640, 16),
-  /** Rows validated and written per database transaction. */
-  CHUNK_SIZE: int(2_000, 1),
+  /**
+   * Rows per chunk (per database transaction), pinned: every chunk, and every revert chunk, holds this many.
+   * Unset: adaptive, between CHUNK_SIZE_MIN and CHUNK_SIZE_MAX, aiming at CHUNK_TARGET_MS (`chunkSizing`).
+   */
+  CHUNK_SIZE: z.coerce.number().int().min(1).optional(),
+  /** Fewest rows of an adaptive chunk; a retried attempt starts there. */
+  CHUNK_SIZE_MIN: int(100, 1),
+  /** Most rows of an adaptive chunk. */
+  CHUNK_SIZE_MAX: int(20_000, 1),
+  /** Milliseconds of database time an adaptive chunk aims at. */
+  CHUNK_TARGET_MS: int(500, 1),
   /** Attempts an import gets (the first run and its retries). */
   IMPORT_ATTEMPTS: int(3, 1),
   /** Cron pattern of the nightly cleanup (docs/cleanup.md). */
@@ -262,6 +271,30 @@ export function importLimits(config: BaseConfig): ImportLimits {
     maxXlsCells: config.MAX_XLS_CELLS,
     xlsMemoryMb: config.XLS_MEMORY_MB,
   };
+}
+
+/**
+ * How many rows each chunk holds (docs/write-semantics.md, "Chunks"): between `min` and `max`, starting at
+ * `initial`, sized after the chunks before it to take about `targetMs` of database time. `min = max` pins it.
+ */
+export interface ChunkSizing {
+  /** Rows of an attempt's first chunk (a retried attempt starts at `min`). */
+  initial: number;
+  min: number;
+  max: number;
+  targetMs: number;
+}
+
+/** The first chunk of an import's first attempt, before any has been timed. */
+const INITIAL_CHUNK_ROWS = 1_000;
+
+/** The chunk sizing: pinned by CHUNK_SIZE, else adaptive; CHUNK_SIZE_MIN over CHUNK_SIZE_MAX stops the process. */
+export function chunkSizing(config: BaseConfig): ChunkSizing {
+  const pinned = config.CHUNK_SIZE;
+  if (pinned !== undefined) return { initial: pinned, min: pinned, max: pinned, targetMs: config.CHUNK_TARGET_MS };
+  const { CHUNK_SIZE_MIN: min, CHUNK_SIZE_MAX: max } = config;
+  if (min > max) throw new ConfigError(`Invalid configuration:\n  CHUNK_SIZE_MIN: ${min} is over CHUNK_SIZE_MAX (${max})`);
+  return { initial: Math.min(max, Math.max(min, INITIAL_CHUNK_ROWS)), min, max, targetMs: config.CHUNK_TARGET_MS };
 }
 
 /** Where uploaded files are kept (STORAGE_DRIVER and its variables; docs/deploy.md). */
