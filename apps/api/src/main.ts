@@ -70,6 +70,9 @@ async function main(): Promise<void> {
       maxStoredErrors: config.MAX_STORED_ERRORS,
     },
   });
+  // Prisma loads and compiles its query compiler (WebAssembly) at its first query: done here, it does not hold
+  // up the first request's token check (and an upload's first bytes) by a few hundred milliseconds.
+  await prisma.apiToken.findFirst({ select: { id: true } });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT} (admin UI: /admin)`);
