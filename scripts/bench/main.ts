@@ -23,7 +23,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, importLimits, loadWorkerConfig, type ImportLimits } from '@importer/config';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, hashTagged, importLimits, loadWorkerConfig, type ImportLimits } from '@importer/config';
 import { createApiTokensRepository, createPrisma, type Pool } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createBenchDatabase } from './database';
@@ -84,8 +84,10 @@ async function main(): Promise<void> {
   const fileMb = Math.max((await stat(csv)).size, (await stat(xlsx)).size) / 1024 / 1024;
 
   const db = await createBenchDatabase(serverUrl, 'importer_bench');
-  const prefix = `bench-${randomUUID()}`;
-  const storageDir = path.join(CACHE, `storage-${prefix}`);
+  const runId = `bench-${randomUUID()}`;
+  // Hash-tagged as the API and the worker take QUEUE_PREFIX, so that the queues emptied below are theirs.
+  const prefix = hashTagged(runId);
+  const storageDir = path.join(CACHE, `storage-${runId}`);
   await mkdir(storageDir, { recursive: true });
   const processes: AppProcess[] = [];
   const measured: Measured = { csvRows, xlsxRows, importer: {}, reference: {}, statements: new Map() };

@@ -22,11 +22,11 @@ import {
   createWebhooksQueue,
   type ImportsQueue,
   type ProgressSubscriber,
+  type RedisConnection,
   type RevertsQueue,
   type WebhooksQueue,
 } from '@importer/queue';
 import { createFsFileStore, type FileStore } from '@importer/storage';
-import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { httpMetrics } from './middleware/metrics';
@@ -55,7 +55,7 @@ import { createSessionLayer, randomSecret } from './sessions';
 
 export interface AppDeps {
   pool: Pool;
-  redis: Redis;
+  redis: RedisConnection;
   imports: ImportsRepository;
   tokens: ApiTokensRepository;
   queue: ImportsQueue;

@@ -1,7 +1,7 @@
 /** API process: parse configuration, connect, listen, and shut down cleanly on SIGTERM/SIGINT. */
 import { once } from 'node:events';
 import pino from 'pino';
-import { importLimits, loadApiConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import { importLimits, loadApiConfig, onShutdownSignal, redisSettings, storageSettings } from '@importer/config';
 import { createApiTokensRepository, createImportsRepository, createPool, createPrisma, createUsersRepository } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis } from '@importer/queue';
 import { createFileStore } from '@importer/storage';
@@ -12,13 +12,13 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'api', level: config.LOG_LEVEL });
   const pool = createPool(config.DATABASE_URL, { applicationName: 'importer-api' });
   const prisma = createPrisma(pool);
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   const queue = createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   const cleanupQueue = createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   cleanupQueue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   // A subscribed connection can run nothing else: progress messages get one of their own.
-  const progress = createProgressSubscriber(createRedis(config.REDIS_URL), config.QUEUE_PREFIX);
+  const progress = createProgressSubscriber(createRedis(redisSettings(config)), config.QUEUE_PREFIX);
   const users = createUsersRepository(pool);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const { created } = await users.ensure({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, role: 'admin' });

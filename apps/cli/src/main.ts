@@ -1,6 +1,6 @@
 /** Admin commands, `npm run cli -- <command>`: `USAGE` below lists them, and a usage error prints it. */
 import { parseArgs } from 'node:util';
-import { loadBaseConfig, storageSettings, type BaseConfig } from '@importer/config';
+import { loadBaseConfig, redisSettings, storageSettings, type BaseConfig } from '@importer/config';
 import {
   createApiTokensRepository,
   createPool,
@@ -13,7 +13,14 @@ import {
   type Pool,
   type Role,
 } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createRedis, createWebhooksQueue, sweepFinishedJobs } from '@importer/queue';
+import {
+  createCleanupQueue,
+  createImportsQueue,
+  createRedis,
+  createRevertsQueue,
+  createWebhooksQueue,
+  sweepFinishedJobs,
+} from '@importer/queue';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   apply pending database migrations
@@ -29,11 +36,12 @@ class UsageError extends Error {}
 
 /** One cleanup run, recorded like the nightly ones, including the sweep of old finished jobs in Redis. */
 async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRunView> {
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   const queues = [
     createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createWebhooksQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
+    createRevertsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
   ];
   try {
     // Loaded here: the domain package (its readers) costs the other commands half a second to load.

@@ -3,7 +3,8 @@
  * payload or a missing processor is a type error rather than a surprise in production.
  */
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from '@importer/config';
 import { z } from 'zod';
 
 export const IMPORTS_QUEUE = 'imports';
@@ -66,15 +67,34 @@ const cleanupJobOptions = {
   removeOnFail: { count: 100 },
 } satisfies JobsOptions;
 
+/** A connection to Redis: one server, or a Redis Cluster (ioredis routes each command to its slot's node). */
+export type RedisConnection = Redis | Cluster;
+
 /**
- * A Redis connection for BullMQ. `maxRetriesPerRequest: null` is what BullMQ workers require; producers
- * (the API) pass `failFast` so a request does not hang while Redis is down.
+ * The one factory of Redis connections, for BullMQ, the progress pub/sub and the rate limits: a `Redis`
+ * for REDIS_URL, a `Cluster` for REDIS_CLUSTER_NODES (`redisSettings(config)`; a URL is short for a single
+ * server). `maxRetriesPerRequest: null` is what BullMQ workers require; producers (the API) pass
+ * `failFast` so a request does not hang while Redis is down.
  */
-export function createRedis(url: string, options: { failFast?: boolean } = {}): Redis {
+export function createRedis(url: string, options?: { failFast?: boolean }): Redis;
+export function createRedis(settings: RedisSettings | string, options?: { failFast?: boolean }): RedisConnection;
+export function createRedis(target: RedisSettings | string, options: { failFast?: boolean } = {}): RedisConnection {
+  const settings: RedisSettings = typeof target === 'string' ? { mode: 'single', url: target } : target;
   const redisOptions: RedisOptions = options.failFast
     ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }
     : { maxRetriesPerRequest: null };
-  const redis = new Redis(url, redisOptions);
+  const redis =
+    settings.mode === 'single'
+      ? new Redis(settings.url, redisOptions)
+      : new Cluster(settings.nodes, {
+          enableOfflineQueue: !options.failFast,
+          redisOptions: {
+            ...redisOptions,
+            username: settings.username,
+            password: settings.password,
+            ...(settings.tls ? { tls: {} } : {}),
+          },
+        });
   // Connection errors surface on the commands that need Redis; the client keeps reconnecting.
   redis.on('error', () => undefined);
   return redis;

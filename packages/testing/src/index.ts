@@ -8,3 +8,4 @@ export * from './worker';
 export * from './prometheus';
 export * from './s3';
 export * from './poll';
+export * from './redis-cluster';
