@@ -82,7 +82,7 @@ const storedCompanies = async (h: FaultHarness) =>
 
 const rowErrors = async (h: FaultHarness, importId: string) =>
   (
-    await h.db.pool.query(
+    await h.db.pool.query<Record<string, unknown>>(
       `SELECT "row", "level", "column", "code", "message", "value", "raw" FROM import_row_errors WHERE import_id = $1 ORDER BY "row", "id"`,
       [importId],
     )
