@@ -80,16 +80,15 @@ export function createRedis(url: string, options?: { failFast?: boolean }): Redi
 export function createRedis(settings: RedisSettings | string, options?: { failFast?: boolean }): RedisConnection;
 export function createRedis(target: RedisSettings | string, options: { failFast?: boolean } = {}): RedisConnection {
   const settings: RedisSettings = typeof target === 'string' ? { mode: 'single', url: target } : target;
-  const redisOptions: RedisOptions = options.failFast
-    ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }
-    : { maxRetriesPerRequest: null };
+  const perRequest: RedisOptions = options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 2_000 } : { maxRetriesPerRequest: null };
   const redis =
     settings.mode === 'single'
-      ? new Redis(settings.url, redisOptions)
+      ? new Redis(settings.url, { ...perRequest, enableOfflineQueue: !options.failFast })
       : new Cluster(settings.nodes, {
+          // Failing fast is the cluster's to decide (its node connections connect lazily and queue meanwhile).
           enableOfflineQueue: !options.failFast,
           redisOptions: {
-            ...redisOptions,
+            ...perRequest,
             username: settings.username,
             password: settings.password,
             ...(settings.tls ? { tls: {} } : {}),
