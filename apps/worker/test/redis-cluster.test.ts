@@ -48,21 +48,25 @@ beforeAll(async () => {
   files = createFileStore(s3.settings);
   redis = createRedis(cluster.settings);
   // Short reconciler passes on the cluster: one test has it enqueue an import.
-  onCluster = await startFaultHarness({
-    fastHandover: false,
-    importAttempts: 1,
-    fileStore: files,
-    redisCluster: cluster,
-    workerEnv: { RECONCILE_INTERVAL_MS: '500' },
-  });
-  onSingle = await startFaultHarness({ fastHandover: false, importAttempts: 1 });
+  [onCluster, onSingle] = await Promise.all([
+    startFaultHarness({
+      fastHandover: false,
+      importAttempts: 1,
+      fileStore: files,
+      redisCluster: cluster,
+      workerEnv: { RECONCILE_INTERVAL_MS: '500' },
+    }),
+    startFaultHarness({ fastHandover: false, importAttempts: 1 }),
+  ]);
   await Promise.all([onCluster.startWorker('cluster-s3', s3.env), onSingle.startWorker('single-fs')]);
   // Companies link to these subcategories through their NAF codes.
   const book = corpus('libreoffice-referentiel.xlsx');
-  for (const h of [onCluster, onSingle]) {
-    await h.importFile(book, 'referentiel.xlsx', { profile: 'categories' });
-    await h.importFile(book, 'referentiel.xlsx', { profile: 'subcategories', sheet: 'Sous-catégories' });
-  }
+  await Promise.all(
+    [onCluster, onSingle].map(async (h) => {
+      await h.importFile(book, 'referentiel.xlsx', { profile: 'categories' });
+      await h.importFile(book, 'referentiel.xlsx', { profile: 'subcategories', sheet: 'Sous-catégories' });
+    }),
+  );
 }, 180_000);
 afterAll(async () => {
   redis?.disconnect();
