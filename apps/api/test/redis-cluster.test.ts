@@ -58,6 +58,12 @@ describe('the API on a Redis Cluster', () => {
     expect(api.queue.opts.prefix).toMatch(/^\{test-[0-9a-f-]+\}$/);
   });
 
+  it('is ready (GET /readyz) with the cluster answering', async () => {
+    const response = await api.http.get('/readyz');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ checks: { redis: 'ok' } });
+  });
+
   it('enqueues an upload, with every key of the prefix in one slot', async () => {
     const csv = toCsv(COMPANY_HEADERS, [companyRow(1), companyRow(2)], { delimiter: ';' });
     const response = await api.http
@@ -135,7 +141,7 @@ describe('the API on a Redis Cluster', () => {
     try {
       await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
       const job = await api.queue.add('import-file', { importId: randomUUID() }, { jobId: randomUUID() });
-      await job.waitUntilFinished(events, 30_000);
+      await job.waitUntilFinished(events, 60_000);
       expect(await api.queue.getJobState(job.id!)).toBe('completed');
       const removed = await sweepFinishedJobs([api.queue], new Date(Date.now() + 8 * DAY_MS));
       expect(removed).toBeGreaterThanOrEqual(2); // this job and the upload's, which the worker also ran
