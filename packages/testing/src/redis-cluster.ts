@@ -99,8 +99,9 @@ export async function startTestRedisCluster(options: TestRedisClusterOptions = {
           'yes',
           '--cluster-config-file',
           'nodes.conf',
+          // A loaded test machine can starve a node for seconds: no failover unless it is silent for 15 s.
           '--cluster-node-timeout',
-          '5000',
+          '15000',
           '--save',
           '',
           '--appendonly',
