@@ -42,7 +42,7 @@ beforeAll(async () => {
   blocking = createRedis(cluster.settings);
   api = await startApi({ redis: cluster.settings, app: { sync: { requestsPerMinute: 3 } } });
   await api.users.create({ email: 'admin@example.com', password: PASSWORD, role: 'admin' });
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await api?.queue.obliterate({ force: true }).catch(() => undefined);
   await api?.close();

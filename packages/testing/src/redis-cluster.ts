@@ -41,7 +41,7 @@ async function freeNodePort(taken: Set<number>): Promise<number> {
 export interface TestRedisClusterOptions {
   /** `requirepass` (and `masterauth`) of every node; the settings and `env` carry it. */
   password?: string;
-  /** Deadline of the start: nodes up, cluster created, `cluster_state:ok` on every node. */
+  /** Deadline of the start: nodes up, cluster created, `cluster_state:ok` on every node (default 60 s). */
   timeoutMs?: number;
 }
 
@@ -59,7 +59,7 @@ export interface TestRedisCluster {
 }
 
 export async function startTestRedisCluster(options: TestRedisClusterOptions = {}): Promise<TestRedisCluster> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const directory = await mkdtemp(path.join(tmpdir(), 'importer-redis-cluster-'));
   const children: ChildProcess[] = [];
   const connections = new Map<number, Redis>();
@@ -155,7 +155,11 @@ export async function startTestRedisCluster(options: TestRedisClusterOptions = {
         '--cluster-yes',
       ],
       { timeout: left() },
-    );
+    ).catch((error: Error & { stdout?: string; signal?: string }) => {
+      // Its output says which step failed (it prints errors on stdout); a signal means the deadline.
+      const said = (error.stdout ?? '').trim().split('\n').slice(-5).join('\n');
+      throw new Error(`redis-cli --cluster create failed${error.signal ? ` (${error.signal}: past the deadline)` : ''}:\n${said}`);
+    });
     // Every node must see the whole cluster with every slot served, not only the one that created it.
     await Promise.all(
       ports.map((port) =>
