@@ -87,6 +87,10 @@ export function createRedis(target: RedisSettings | string, options: { failFast?
       : new Cluster(settings.nodes, {
           // Failing fast is the cluster's to decide (its node connections connect lazily and queue meanwhile).
           enableOfflineQueue: !options.failFast,
+          // BullMQ takes a cluster whose status is `connect` for ready and sends its first command; with no
+          // offline queue, that command would fail in the moment between `connect` and `ready` that the ready
+          // check (CLUSTER INFO) takes, and leave the queue unusable. Without it, `ready` follows at once.
+          ...(options.failFast ? { enableReadyCheck: false } : {}),
           redisOptions: {
             ...perRequest,
             username: settings.username,
