@@ -160,7 +160,12 @@ describe('fs + single Redis and s3 + Redis Cluster, through the compiled worker'
     await recordImport(onCluster.db.pool, { id, fileKey: id, fileSize: content.length });
     const finished = await onCluster.waitUntilFinished(id);
     expect({ status: finished.status, totals: finished.totals }).toMatchObject({ status: 'completed', totals: { rows: 2, created: 2 } });
-    expect(await onCluster.queue.getJobState(id)).toBe('completed');
+    // The job the reconciler added ends `completed` once its worker has recorded the import's end.
+    await pollUntil(
+      () => onCluster.queue.getJobState(id),
+      (state) => state === 'completed',
+      'the reconciled job completed',
+    );
   });
 
   it('runs the cleanup on the cluster: the worker’s job, and npm run cli -- cleanup run', async () => {
