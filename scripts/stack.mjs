@@ -233,6 +233,16 @@ async function ensureDatabase() {
 }
 
 async function ensureRedis() {
+  if (process.env.REDIS_CLUSTER_NODES) {
+    // A Redis Cluster is never started here: one node that answers is enough (the client discovers the rest).
+    const nodes = process.env.REDIS_CLUSTER_NODES.split(',').map((node) => node.trim());
+    for (const node of nodes) {
+      const at = node.lastIndexOf(':');
+      const [host, port] = [node.slice(0, at).replace(/^\[(.*)\]$/, '$1'), Number(node.slice(at + 1))];
+      if (await redisAnswers(host, port)) return log(`Redis Cluster: ${host}:${port} answers (REDIS_CLUSTER_NODES)`);
+    }
+    throw new Error(`no node of REDIS_CLUSTER_NODES answers (${nodes.join(', ')})`);
+  }
   process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   const url = new URL(process.env.REDIS_URL);
   const [host, port] = [url.hostname || '127.0.0.1', Number(url.port || 6379)];

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { hashTagged } from '@importer/config';
 import { createApiTokensRepository, createPrisma } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createRedis } from '@importer/queue';
 import { createBenchDatabase, type BenchDatabase } from './database';
@@ -55,8 +56,9 @@ export async function startServices(options: {
 }): Promise<BenchServices> {
   const runId = randomUUID();
   const db = await createBenchDatabase(options.serverUrl, `importer_bench_${runId.slice(0, 8)}`);
-  const prefix = `bench-${runId}`;
-  const storageDir = path.join(options.cacheDir, `storage-${prefix}`);
+  // Hash-tagged as the API and the worker take QUEUE_PREFIX, so that the queues emptied at the end are theirs.
+  const prefix = hashTagged(`bench-${runId}`);
+  const storageDir = path.join(options.cacheDir, `storage-bench-${runId}`);
   await mkdir(storageDir, { recursive: true });
   const port = await freePort();
   const env: Record<string, string> = {

@@ -25,12 +25,12 @@ import {
   publishTokenRevoked,
   type ImportsQueue,
   type ProgressSubscriber,
+  type RedisConnection,
   type RevertsQueue,
   type TokenRevocations,
   type WebhooksQueue,
 } from '@importer/queue';
 import { createFsFileStore, type FileStore } from '@importer/storage';
-import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { httpMetrics } from './middleware/metrics';
@@ -66,7 +66,7 @@ const ADMIN_UI_DIR = path.resolve(__dirname, '../../admin/dist');
 
 export interface AppDeps {
   pool: Pool;
-  redis: Redis;
+  redis: RedisConnection;
   imports: ImportsRepository;
   tokens: ApiTokensRepository;
   queue: ImportsQueue;

@@ -1,7 +1,7 @@
 /** API process: parse configuration, connect, listen, and shut down cleanly on SIGTERM/SIGINT. */
 import { once } from 'node:events';
 import pino from 'pino';
-import { importLimits, loadApiConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import { importLimits, loadApiConfig, onShutdownSignal, redisSettings, storageSettings } from '@importer/config';
 import { createApiTokensRepository, createImportsRepository, createPool, createPrisma, createUsersRepository } from '@importer/db';
 import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis, subscribeTokenRevocations } from '@importer/queue';
 import { createFileStore } from '@importer/storage';
@@ -12,14 +12,14 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'api', level: config.LOG_LEVEL });
   const pool = createPool(config.DATABASE_URL, { applicationName: 'importer-api' });
   const prisma = createPrisma(pool);
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   const queue = createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   const cleanupQueue = createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   cleanupQueue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   // A subscribed connection can run nothing else: progress messages and token revocations get one of their own,
   // which the progress subscriber closes.
-  const subscriber = createRedis(config.REDIS_URL);
+  const subscriber = createRedis(redisSettings(config));
   const progress = createProgressSubscriber(subscriber, config.QUEUE_PREFIX);
   const tokenRevocations = subscribeTokenRevocations(subscriber, config.QUEUE_PREFIX);
   const users = createUsersRepository(pool);

@@ -1,6 +1,6 @@
 /** Admin commands, `npm run cli -- <command>`: `USAGE` below lists them, and a usage error prints it. */
 import { parseArgs } from 'node:util';
-import { loadBaseConfig, storageSettings, type BaseConfig } from '@importer/config';
+import { loadBaseConfig, redisSettings, storageSettings, type BaseConfig } from '@importer/config';
 import {
   createApiTokensRepository,
   createPool,
@@ -17,6 +17,7 @@ import {
   createCleanupQueue,
   createImportsQueue,
   createRedis,
+  createRevertsQueue,
   createWebhooksQueue,
   publishTokenRevoked,
   sweepFinishedJobs,
@@ -36,7 +37,7 @@ class UsageError extends Error {}
 
 /** Tells the API processes to forget the token's verification now rather than when their cache expires. */
 async function announceRevocation(config: BaseConfig, tokenId: string): Promise<void> {
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   try {
     if (!(await publishTokenRevoked(redis, config.QUEUE_PREFIX, tokenId))) {
       console.error('Redis did not answer: API processes accept the token until their cache expires (30 s)');
@@ -48,11 +49,12 @@ async function announceRevocation(config: BaseConfig, tokenId: string): Promise<
 
 /** One cleanup run, recorded like the nightly ones, including the sweep of old finished jobs in Redis. */
 async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRunView> {
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   const queues = [
     createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createWebhooksQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
+    createRevertsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
   ];
   try {
     // Loaded here: the domain package (its readers) costs the other commands half a second to load.

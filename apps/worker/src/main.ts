@@ -4,7 +4,15 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { chunkSizing, importLimits, importsPerUser, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import {
+  chunkSizing,
+  importLimits,
+  importsPerUser,
+  loadWorkerConfig,
+  onShutdownSignal,
+  redisSettings,
+  storageSettings,
+} from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createMetrics, createMetricsServer } from '@importer/metrics';
 import {
@@ -40,7 +48,7 @@ function main(): void {
   pool.on('connect', (client) => client.on('error', (error) => logger.warn({ err: error }, 'database connection lost')));
   const prisma = createPrisma(pool);
   const imports = createImportsRepository(prisma, pool);
-  const connection = createRedis(config.REDIS_URL);
+  const connection = createRedis(redisSettings(config));
   const queue = createImportsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
   const webhooksQueue = createWebhooksQueue({ connection, prefix: config.QUEUE_PREFIX });

@@ -4,13 +4,13 @@
  * publishes its id here, and every API process drops it from its cache at once. The message carries only the
  * id: PostgreSQL stays the source of truth, and a lost message (Redis down) costs at most the cache's lifetime.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './catalog';
 
 /** The Pub/Sub channel of one queue prefix, so that tests (one prefix each) never hear each other. */
 export const tokenRevocationsChannel = (prefix: string) => `${prefix}:token-revoked`;
 
 /** Tells every API process that a token is revoked; resolves false when Redis could not be told. */
-export async function publishTokenRevoked(redis: Redis, prefix: string, tokenId: string): Promise<boolean> {
+export async function publishTokenRevoked(redis: RedisConnection, prefix: string, tokenId: string): Promise<boolean> {
   return redis.publish(tokenRevocationsChannel(prefix), tokenId).then(
     () => true,
     () => false,
@@ -26,7 +26,7 @@ export interface TokenRevocations {
  * Subscribes `redis` to the revocations channel. `redis` is a subscribed connection, which can run nothing
  * else: the API shares the one its progress subscriber holds (`createProgressSubscriber`), which closes it.
  */
-export function subscribeTokenRevocations(redis: Redis, prefix: string): TokenRevocations {
+export function subscribeTokenRevocations(redis: RedisConnection, prefix: string): TokenRevocations {
   const channel = tokenRevocationsChannel(prefix);
   const listeners = new Set<(tokenId: string) => void>();
   // ioredis re-subscribes by itself after a reconnection.
