@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { BadFileError } from '../errors';
 import { SharedStrings } from './shared-strings';
-import { builtinFormatKind, formatCodeKind, type FormatKind } from './spreadsheet-values';
+import { builtinFormatKind, formatCodeKind, unescapeOoxml, type FormatKind } from './spreadsheet-values';
 import { cellTooLarge } from './source';
-import { localName, parseXmlPart, XML_VALUE_TOO_LARGE, type XmlHandlers } from './xml';
+import { parseXmlPart, XML_VALUE_TOO_LARGE, type XmlHandlers } from './xml';
 import type { ZipArchive } from './zip';
 
 /** More sheets, relationships, number formats or cell styles than this: not a real workbook. */
@@ -56,14 +56,15 @@ export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: num
     workbookPart,
     archive.read(workbookPart),
     {
-      open({ name, attributes }) {
-        if (name === 'workbookPr') date1904 = isTrue(attributes.date1904);
-        else if (name === 'sheet') {
+      open(element) {
+        if (element.name === 'workbookPr') date1904 = isTrue(element.attribute('date1904'));
+        else if (element.name === 'sheet') {
           if (declared.length >= MAX_ITEMS) throw tooMany(workbookPart, 'sheets');
+          const state = element.attribute('state');
           declared.push({
-            name: attributes.name ?? `Sheet${declared.length + 1}`,
-            relId: attributeByLocalName(attributes, 'id') ?? '',
-            hidden: attributes.state === 'hidden' || attributes.state === 'veryHidden',
+            name: element.attribute('name') ?? `Sheet${declared.length + 1}`,
+            relId: element.prefixedAttribute('id') ?? '',
+            hidden: state === 'hidden' || state === 'veryHidden',
           });
         }
       },
@@ -102,14 +103,14 @@ export async function readCellFormats(archive: ZipArchive, part: string, maxPend
     part,
     archive.read(part),
     {
-      open({ name, attributes }) {
-        if (name === 'numFmt') {
+      open(element) {
+        if (element.name === 'numFmt') {
           if (custom.size >= MAX_ITEMS) throw tooMany(part, 'number formats');
-          custom.set(Number(attributes.numFmtId), formatCodeKind(attributes.formatCode ?? ''));
-        } else if (name === 'cellXfs') inCellXfs = true;
-        else if (name === 'xf' && inCellXfs) {
+          custom.set(Number(element.attribute('numFmtId')), formatCodeKind(element.attribute('formatCode') ?? ''));
+        } else if (element.name === 'cellXfs') inCellXfs = true;
+        else if (element.name === 'xf' && inCellXfs) {
           if (styles.length >= MAX_ITEMS) throw tooMany(part, 'cell styles');
-          styles.push(Number(attributes.numFmtId ?? 0));
+          styles.push(Number(element.attribute('numFmtId') ?? 0));
         }
       },
       close(name) {
@@ -144,8 +145,8 @@ export async function readSharedStrings(
       } else if (name === 't' && inSi && !inPhonetic) inT = true;
       else if (name === 'rPh') inPhonetic = true;
     },
+    wantsText: () => inT,
     text(chunk) {
-      if (!inT) return;
       text += chunk;
       if (text.length > maxPendingChars) throw tooLarge();
     },
@@ -178,12 +179,12 @@ async function readRelationships(archive: ZipArchive, part: string, maxPendingCh
     part,
     archive.read(part),
     {
-      open({ name, attributes }) {
-        if (name !== 'Relationship' || attributes.TargetMode === 'External') return;
+      open(element) {
+        if (element.name !== 'Relationship' || element.attribute('TargetMode') === 'External') return;
         if (rels.size >= MAX_ITEMS) throw tooMany(part, 'relationships');
-        if (attributes.Id && attributes.Target && !rels.has(attributes.Id)) {
-          rels.set(attributes.Id, { type: attributes.Type ?? '', target: attributes.Target });
-        }
+        const id = element.attribute('Id');
+        const target = element.attribute('Target');
+        if (id && target && !rels.has(id)) rels.set(id, { type: element.attribute('Type') ?? '', target });
       },
     },
     maxPendingChars,
@@ -207,19 +208,7 @@ function resolvePartPath(sourcePart: string, target: string): string {
   return path.posix.normalize(joined).replace(/^(\.\.\/|\/)+/, '');
 }
 
-const OOXML_ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
-
-/** Decodes OOXML's `_xHHHH_` escapes (Excel writes a carriage return in a cell as `_x000D_`). */
-export function unescapeOoxml(text: string): string {
-  return text.includes('_x') ? text.replace(OOXML_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : text;
-}
-
 const isTrue = (value: string | undefined) => value === '1' || value === 'true';
-
-function attributeByLocalName(attributes: Record<string, string>, name: string): string | undefined {
-  for (const key in attributes) if (key.includes(':') && localName(key) === name) return attributes[key];
-  return undefined;
-}
 
 const tooMany = (part: string, what: string) =>
   new BadFileError('unreadable_file', `${part} lists more than ${MAX_ITEMS} ${what}; the workbook is damaged or hostile.`, { part });
