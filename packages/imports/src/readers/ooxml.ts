@@ -1,14 +1,12 @@
 /**
  * The small parts of an XLSX package, read before any sheet: the package relationships, the workbook
  * (sheet names and date system), its relationships (where each sheet, the shared strings and the styles
- * live), the styles (which cells are dates) and the shared strings (kept on disk).
+ * live) and the styles (which cells are dates).
  */
 import path from 'node:path';
 import { BadFileError } from '../errors';
-import { SharedStrings } from './shared-strings';
-import { builtinFormatKind, formatCodeKind, unescapeOoxml, type FormatKind } from './spreadsheet-values';
-import { cellTooLarge } from './source';
-import { parseXmlPart, XML_VALUE_TOO_LARGE, type XmlHandlers } from './xml';
+import { builtinFormatKind, formatCodeKind, type FormatKind } from './spreadsheet-values';
+import { parseXmlPart } from './xml';
 import type { ZipArchive } from './zip';
 
 /** More sheets, relationships, number formats or cell styles than this: not a real workbook. */
@@ -120,56 +118,6 @@ export async function readCellFormats(archive: ZipArchive, part: string, maxPend
     maxPendingChars,
   );
   return styles.map((id) => custom.get(id) ?? builtinFormatKind(id));
-}
-
-/**
- * Reads the shared-string table into a disk-backed store: each `<si>` is the text of its `<t>` elements
- * (rich-text runs joined), phonetic hints (`<rPh>`) left out.
- */
-export async function readSharedStrings(
-  archive: ZipArchive,
-  part: string,
-  limits: { maxPendingChars: number; maxCellChars: number },
-): Promise<SharedStrings> {
-  const { maxPendingChars } = limits;
-  const strings = new SharedStrings();
-  let inSi = false;
-  let inT = false;
-  let inPhonetic = false;
-  let text = '';
-  const handlers: XmlHandlers = {
-    open({ name }) {
-      if (name === 'si') {
-        inSi = true;
-        text = '';
-      } else if (name === 't' && inSi && !inPhonetic) inT = true;
-      else if (name === 'rPh') inPhonetic = true;
-    },
-    wantsText: () => inT,
-    text(chunk) {
-      text += chunk;
-      if (text.length > maxPendingChars) throw tooLarge();
-    },
-    close(name) {
-      if (name === 't') inT = false;
-      else if (name === 'rPh') inPhonetic = false;
-      else if (name === 'si') {
-        inSi = false;
-        strings.add(unescapeOoxml(text));
-      }
-    },
-  };
-  /** The string being read is longer than the XML may hold: the file fails, naming it. */
-  const tooLarge = () =>
-    cellTooLarge(`${part}, string ${strings.length + 1}`, { maxRecordChars: maxPendingChars, maxCellChars: limits.maxCellChars }, { part });
-  try {
-    await parseXmlPart(part, archive.read(part), handlers, maxPendingChars);
-    return strings;
-  } catch (error) {
-    strings.close();
-    // The parser bounds text between two tags: inside a `<t>`, that text is a string's.
-    throw inT && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
-  }
 }
 
 /** A package relationships part: id → type and target. */

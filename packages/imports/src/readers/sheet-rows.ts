@@ -2,7 +2,7 @@ import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
 import type { SharedStrings } from './shared-strings';
 import { RowScanner } from './sheet-row-scanner';
-import { cellTooLarge, type RecordRuns, type SourceRecord } from './source';
+import { cellTooLarge, type SourceRecord } from './source';
 import { EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, cellValue, columnIndex, columnName, type FormatKind, type RawCell } from './spreadsheet-values';
 import { XML_VALUE_TOO_LARGE, XmlPartParser, type XmlElement } from './xml';
 
@@ -20,16 +20,23 @@ export interface SheetContext {
   maxCellChars: number;
 }
 
+/** A worksheet's XML parsed as it is given, piece by piece. */
+export interface SheetParser {
+  /** Parses the next piece of the sheet's XML; returns the rows it completed. */
+  write(bytes: Buffer): SourceRecord[];
+  /** Ends the sheet (a truncated one fails here); returns its last rows. */
+  end(): SourceRecord[];
+}
+
 /**
- * Streams a worksheet's rows (`<sheetData>`) as records numbered by their `r` attribute, pulling the next
- * piece of XML only when the rows already parsed have been consumed. `<dimension>` is ignored: nothing is
- * allocated from what the sheet claims. Cells are placed by their reference; a value beyond `maxColumns`,
- * a row number past Excel's last row or out of order fails the file. Rows written the usual way are read
- * whole by `RowScanner`; the others, and every error, tag by tag here.
+ * Parses a worksheet's rows (`<sheetData>`) into records numbered by their `r` attribute. `<dimension>` is
+ * ignored: nothing is allocated from what the sheet claims. Cells are placed by their reference; a value
+ * beyond `maxColumns`, a row number past Excel's last row or out of order fails the file. Rows written the
+ * usual way are read whole by `RowScanner`; the others, and every error, tag by tag here.
  */
-export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): RecordRuns {
+export function sheetParser(context: SheetContext): SheetParser {
   const { part, strings, formats, date1904, maxColumns, maxPendingChars, maxCellChars } = context;
-  const ready: SourceRecord[] = [];
+  let ready: SourceRecord[] = [];
   let inSheetData = false;
   let rowNumber = 0;
   let cells: Cell[] | null = null;
@@ -181,16 +188,25 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   };
 
   const parser = new XmlPartParser(part, { open, text, close, wantsText: () => capture !== null, element }, maxPendingChars);
-  // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
-  for await (const chunk of chunks) {
-    try {
-      parser.write(chunk);
-    } catch (error) {
-      // The parser bounds text between two tags: inside a cell, that text is the cell's value.
-      throw inCell && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
-    }
-    if (ready.length > 0) yield ready.splice(0, ready.length);
-  }
-  parser.end();
-  if (ready.length > 0) yield ready;
+  const take = () => {
+    const records = ready;
+    ready = [];
+    return records;
+  };
+  return {
+    // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
+    write(bytes) {
+      try {
+        parser.write(bytes);
+      } catch (error) {
+        // The parser bounds text between two tags: inside a cell, that text is the cell's value.
+        throw inCell && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
+      }
+      return take();
+    },
+    end() {
+      parser.end();
+      return take();
+    },
+  };
 }
