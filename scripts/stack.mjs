@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_BUILD, API_COMMAND } from '../apps/api/scripts/command.cjs';
 import { WORKER_BUILD, WORKER_COMMAND } from '../apps/worker/scripts/command.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -232,6 +233,16 @@ async function ensureDatabase() {
 }
 
 async function ensureRedis() {
+  if (process.env.REDIS_CLUSTER_NODES) {
+    // A Redis Cluster is never started here: one node that answers is enough (the client discovers the rest).
+    const nodes = process.env.REDIS_CLUSTER_NODES.split(',').map((node) => node.trim());
+    for (const node of nodes) {
+      const at = node.lastIndexOf(':');
+      const [host, port] = [node.slice(0, at).replace(/^\[(.*)\]$/, '$1'), Number(node.slice(at + 1))];
+      if (await redisAnswers(host, port)) return log(`Redis Cluster: ${host}:${port} answers (REDIS_CLUSTER_NODES)`);
+    }
+    throw new Error(`no node of REDIS_CLUSTER_NODES answers (${nodes.join(', ')})`);
+  }
   process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   const url = new URL(process.env.REDIS_URL);
   const [host, port] = [url.hostname || '127.0.0.1', Number(url.port || 6379)];
@@ -273,7 +284,7 @@ async function setUp(command, args) {
 
 // ---- commands
 
-const API = [bin('tsx'), ['apps/api/src/main.ts']];
+const API = [API_COMMAND.command, API_COMMAND.args, API_COMMAND.env];
 const WORKER = [WORKER_COMMAND.command, WORKER_COMMAND.args, WORKER_COMMAND.env];
 function announce() {
   const url = `http://localhost:${process.env.PORT || 3000}`;
@@ -286,16 +297,20 @@ function announce() {
 const ensureAdminUi = () => step('admin UI build', process.execPath, ['apps/admin/scripts/build.mjs']);
 /** Workers run compiled (apps/worker/dist/main.js, ≈ 50 ms to build): rebuilt before every start. */
 const buildWorker = () => step('worker build', process.execPath, [WORKER_BUILD]);
+/** The API runs compiled too (apps/api/dist/main.js, ≈ 100 ms to build): rebuilt before every start. */
+const buildApi = () => step('API build', process.execPath, [API_BUILD]);
 
 const COMMANDS = {
   start: async () => {
     await ensureAdminUi();
+    await buildApi();
     await buildWorker();
     announce();
     return supervise([API, WORKER]);
   },
   api: async () => {
     await ensureAdminUi();
+    await buildApi();
     announce();
     return supervise([API]);
   },
@@ -309,6 +324,7 @@ const COMMANDS = {
     return supervise([[bin('jest'), args, { NODE_ENV: 'test' }]]);
   },
   bench: async (args) => {
+    await buildApi();
     await buildWorker();
     return supervise([[bin('tsx'), ['scripts/bench/main.ts', ...args]]]);
   },

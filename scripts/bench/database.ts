@@ -1,4 +1,4 @@
-/** The benchmark's own database: dropped, created and migrated at each run, dropped again at the end. */
+/** The benchmark's own database: created (dropped first if a name is reused) and migrated at each run, dropped at the end. */
 import pg from 'pg';
 import { createPool, runMigrations, type Pool } from '@importer/db';
 
@@ -21,7 +21,10 @@ async function onMaintenance(serverUrl: string, sql: string): Promise<void> {
 export interface BenchDatabase {
   url: string;
   pool: Pool;
-  /** Empties the business tables and the imports, so that each measurement starts from the same state. */
+  /**
+   * Empties the companies and the imports, so that each measurement starts from the same state; the
+   * catalogue (categories, subcategories) stays.
+   */
   reset(): Promise<void>;
   drop(): Promise<void>;
 }
@@ -37,7 +40,7 @@ export async function createBenchDatabase(serverUrl: string, name: string): Prom
     url,
     pool,
     async reset() {
-      await pool.query('TRUNCATE "companies", "subcategories", "categories", "imports" RESTART IDENTITY CASCADE');
+      await pool.query('TRUNCATE "companies", "imports" RESTART IDENTITY CASCADE');
       await pool.query('VACUUM ANALYZE');
       await pool.query('CHECKPOINT');
     },

@@ -1,6 +1,7 @@
 /**
- * Deterministic companies files for the benchmark, cached under `.data/bench/`: the n-th row is always the
- * same company, so a cached file is reused as long as its size is unchanged.
+ * Deterministic files for the benchmark, cached under `.data/bench/`: the catalogue (21 categories, 704
+ * subcategories: `naf.ts`) and companies whose NAF codes all resolve to it. The n-th row is always the same
+ * company, so a cached file is reused as long as its size is unchanged.
  */
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -9,24 +10,18 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import * as XLSX from '@e965/xlsx';
 import Papa from 'papaparse';
-import { COMPANY_HEADERS, sirenFor, siretFor } from '@importer/testing';
+import { CATEGORY_HEADERS, COMPANY_HEADERS, SUBCATEGORY_HEADERS, sirenFor, siretFor } from '@importer/testing';
+import { CATEGORIES, SUBCATEGORIES, type BenchSubcategory } from './naf';
 
 const STREETS = ['rue de la République', 'avenue Jean-Jaurès', 'boulevard Haussmann', 'place du Marché', 'chemin des Écoliers'];
-const NAF = ['6201Z', '47.11B', '5610A', '43.21A', '70.22Z', '4520A', '86.21Z'];
-const LABELS = [
-  'Programmation informatique',
-  'Supermarchés',
-  'Restauration traditionnelle',
-  'Installation électrique',
-  'Conseil en gestion',
-  'Entretien de véhicules',
-  'Médecine générale',
-];
-
-/** The n-th company of the benchmark, in the FoxReviews export columns (all valid). */
+/**
+ * The n-th company of the benchmark, in the FoxReviews export columns (all valid). Its NAF code is the one
+ * of subcategory n % 704, written as `62.10Z` or, every other row, `6210Z` (normalised on the way in), so
+ * that every company links to a subcategory.
+ */
 function benchCompany(n: number): string[] {
   const siren = sirenFor(n);
-  const naf = n % NAF.length;
+  const subcategory = SUBCATEGORIES[n % SUBCATEGORIES.length] as BenchSubcategory;
   return [
     siren,
     siretFor(siren, 1 + (n % 3)),
@@ -36,8 +31,8 @@ function benchCompany(n: number): string[] {
     `${(n % 200) + 1}${n % 10 === 0 ? ', bis' : ''} ${STREETS[n % STREETS.length]}`,
     String(1000 + (n % 94000)).padStart(5, '0'),
     `Ville ${n % 3000}`,
-    NAF[naf] as string,
-    LABELS[naf] as string,
+    n % 2 === 0 ? subcategory.naf : subcategory.naf.replace('.', ''),
+    subcategory.nom,
     `0${1 + (n % 9)} ${String(n % 100).padStart(2, '0')} ${String((n >> 7) % 100).padStart(2, '0')} 00 00`,
     `contact${n}@societe${n % 50000}.fr`,
     `https://www.societe${n}.fr`,
@@ -90,58 +85,14 @@ async function writeAtomically(file: string, write: (temp: string) => Promise<vo
   await rename(temp, file);
 }
 
-/** A CSV of `rows` companies (UTF-8, `,`, LF), written block by block. */
-export async function companiesCsv(dir: string, rows: number): Promise<string> {
-  const file = path.join(dir, `companies-${rows}.csv`);
+/** A CSV (UTF-8, `,`, LF) of `rows` records, the i-th given by `record(i)`, written block by block; kept when cached. */
+async function cachedCsv(file: string, headers: readonly string[], rows: number, record: (i: number) => string[]): Promise<string> {
   if (existsSync(file)) return file;
   await writeAtomically(file, async (temp) => {
     const out = createWriteStream(temp);
-    out.write(`${BENCH_HEADERS.join(',')}\n`);
+    out.write(`${headers.join(',')}\n`);
     for (let start = 0; start < rows; start += BLOCK) {
-      const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => benchCompany(start + i));
-      const text = `${Papa.unparse(data, { newline: '\n' })}\n`;
-      if (!out.write(text)) await once(out, 'drain');
-    }
-    out.end();
-    await finished(out);
-  });
-  return file;
-}
-
-/** The changes file of `rows` companies (see `changedCompany`) and the totals it should produce. */
-export async function companiesChangesCsv(dir: string, rows: number): Promise<{ file: string; expected: ExpectedTotals }> {
-  const expected: ExpectedTotals = { rows, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, warnings: 0 };
-  for (let n = 0; n < rows; n++) expected[outcomeOf(n)]++;
-  const file = path.join(dir, `companies-${rows}-changes.csv`);
-  if (!existsSync(file)) {
-    await writeAtomically(file, async (temp) => {
-      const out = createWriteStream(temp);
-      out.write(`${BENCH_HEADERS.join(',')}\n`);
-      for (let start = 0; start < rows; start += BLOCK) {
-        const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => changedCompany(start + i));
-        if (!out.write(`${Papa.unparse(data, { newline: '\n' })}\n`)) await once(out, 'drain');
-      }
-      out.end();
-      await finished(out);
-    });
-  }
-  return { file, expected };
-}
-
-/** The base file with every row changed (renamed, another telephone): an update-heavy re-import. */
-export async function companiesRenamedCsv(dir: string, rows: number): Promise<string> {
-  const file = path.join(dir, `companies-${rows}-renamed.csv`);
-  if (existsSync(file)) return file;
-  await writeAtomically(file, async (temp) => {
-    const out = createWriteStream(temp);
-    out.write(`${BENCH_HEADERS.join(',')}\n`);
-    for (let start = 0; start < rows; start += BLOCK) {
-      const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => {
-        const cells = benchCompany(start + i);
-        cells[2] = `${cells[2]} (renommée)`;
-        cells[9] = '09 99 99 99 99';
-        return cells;
-      });
+      const data = Array.from({ length: Math.min(BLOCK, rows - start) }, (_, i) => record(start + i));
       if (!out.write(`${Papa.unparse(data, { newline: '\n' })}\n`)) await once(out, 'drain');
     }
     out.end();
@@ -150,12 +101,55 @@ export async function companiesRenamedCsv(dir: string, rows: number): Promise<st
   return file;
 }
 
+/** The 21 categories (FoxReviews categories columns). */
+export const categoriesCsv = (dir: string): Promise<string> =>
+  cachedCsv(path.join(dir, 'categories-21.csv'), CATEGORY_HEADERS, CATEGORIES.length, (i) => [
+    CATEGORIES[i] as string,
+    `Section ${i + 1} de la NAF`,
+    '',
+    String(i + 1),
+  ]);
+
+/** The 704 subcategories (FoxReviews subcategories columns, plus `naf_codes`: one code each). */
+export const subcategoriesCsv = (dir: string): Promise<string> =>
+  cachedCsv(path.join(dir, 'subcategories-704.csv'), [...SUBCATEGORY_HEADERS, 'naf_codes'], SUBCATEGORIES.length, (i) => {
+    const { nom, categorie, naf } = SUBCATEGORIES[i] as BenchSubcategory;
+    return [nom, categorie, `Entreprises du code ${naf}`, '', '', String(i), naf];
+  });
+
+/**
+ * A CSV of `rows` companies, from the `first`-th on (files of distinct `first` hold distinct companies).
+ * Named `linked`: their NAF codes resolve to the benchmark's subcategories (cached files of the earlier,
+ * unlinked generation are not reused).
+ */
+export const companiesCsv = (dir: string, rows: number, first = 0): Promise<string> =>
+  cachedCsv(path.join(dir, `companies-linked-${rows}${first ? `-from-${first}` : ''}.csv`), BENCH_HEADERS, rows, (i) =>
+    benchCompany(first + i),
+  );
+
+/** The changes file of `rows` companies (see `changedCompany`) and the totals it should produce. */
+export async function companiesChangesCsv(dir: string, rows: number): Promise<{ file: string; expected: ExpectedTotals }> {
+  const expected: ExpectedTotals = { rows, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, warnings: 0 };
+  for (let n = 0; n < rows; n++) expected[outcomeOf(n)]++;
+  const file = await cachedCsv(path.join(dir, `companies-linked-${rows}-changes.csv`), BENCH_HEADERS, rows, changedCompany);
+  return { file, expected };
+}
+
+/** The base file with every row changed (renamed, another telephone): an update-heavy re-import. */
+export const companiesRenamedCsv = (dir: string, rows: number): Promise<string> =>
+  cachedCsv(path.join(dir, `companies-linked-${rows}-renamed.csv`), BENCH_HEADERS, rows, (n) => {
+    const cells = benchCompany(n);
+    cells[2] = `${cells[2]} (renommée)`;
+    cells[9] = '09 99 99 99 99';
+    return cells;
+  });
+
 /**
  * An XLSX of `rows` companies as a spreadsheet program saves it: SIREN and postal codes as numbers (so
  * postal codes lose their leading zero and must be padded back), the rest as shared strings.
  */
 export async function companiesXlsx(dir: string, rows: number): Promise<string> {
-  const file = path.join(dir, `companies-${rows}.xlsx`);
+  const file = path.join(dir, `companies-linked-${rows}.xlsx`);
   if (existsSync(file)) return file;
   await writeAtomically(file, async (temp) => {
     const data: (string | number)[][] = [[...BENCH_HEADERS]];

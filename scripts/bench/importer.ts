@@ -13,6 +13,8 @@ export interface ImporterRun {
   seconds: number;
   /** The upload alone (until the API answered 202). */
   uploadSeconds: number;
+  /** Size of the file uploaded. */
+  uploadBytes: number;
   record: ImportView;
 }
 
@@ -47,19 +49,34 @@ async function upload(url: string, token: string, file: string, fields: Record<s
   return { status: response.statusCode ?? 0, body };
 }
 
+/** Uploads `file` as a new import: its id, once the API answered 202, and how long the upload took. */
+export async function startImport(
+  baseUrl: string,
+  token: string,
+  file: string,
+  fields: Record<string, string>,
+): Promise<{ id: string; uploadSeconds: number; uploadBytes: number }> {
+  const uploadBytes = (await stat(file)).size;
+  const started = process.hrtime.bigint();
+  const response = await upload(`${baseUrl}/api/v1/imports`, token, file, fields);
+  if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${response.body}`);
+  const uploadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { id } = JSON.parse(response.body) as ImportView;
+  return { id, uploadSeconds, uploadBytes };
+}
+
 export async function importOverHttp(baseUrl: string, token: string, file: string, fields: Record<string, string>): Promise<ImporterRun> {
   const headers = { Authorization: `Bearer ${token}` };
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-  const response = await upload(`${baseUrl}/api/v1/imports`, token, file, fields);
-  if (response.status !== 202) throw new Error(`upload refused: ${response.status} ${response.body}`);
-  const uploadSeconds = seconds();
-  const { id } = JSON.parse(response.body) as ImportView;
-  // No event to wait on from outside the process but the SSE stream; a short poll measures as well.
+  const { id, uploadSeconds, uploadBytes } = await startImport(baseUrl, token, file, fields);
+  // No event to wait on from outside the process but the SSE stream; a poll measures as well. Each poll costs
+  // the API and PostgreSQL some CPU, so the interval grows with the time elapsed (50 ms to 250 ms): the end is
+  // seen within 2 % of the import's time.
   for (;;) {
     const current = await fetch(`${baseUrl}/api/v1/imports/${id}`, { headers });
     const record = (await current.json()) as ImportView;
-    if (FINISHED_STATUSES.includes(record.status)) return { seconds: seconds(), uploadSeconds, record };
-    await sleep(50);
+    if (FINISHED_STATUSES.includes(record.status)) return { seconds: seconds(), uploadSeconds, uploadBytes, record };
+    await sleep(Math.min(250, Math.max(50, seconds() * 20)));
   }
 }

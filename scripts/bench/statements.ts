@@ -20,7 +20,7 @@ export async function measureStatements(
 ): Promise<Map<number, number[]>> {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'importer-bench-'));
   const prisma = createPrisma(pool);
-  const imports = createImportsRepository(prisma);
+  const imports = createImportsRepository(prisma, pool);
   const result = new Map<number, number[]>();
   try {
     await symlink(path.resolve(csvFile), path.join(storageDir, 'companies.csv'));

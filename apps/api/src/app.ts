@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Queue } from 'bullmq';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -20,13 +22,15 @@ import {
   createCleanupQueue,
   createRevertsQueue,
   createWebhooksQueue,
+  publishTokenRevoked,
   type ImportsQueue,
   type ProgressSubscriber,
+  type RedisConnection,
   type RevertsQueue,
+  type TokenRevocations,
   type WebhooksQueue,
 } from '@importer/queue';
 import { createFsFileStore, type FileStore } from '@importer/storage';
-import type { Redis } from 'ioredis';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { httpMetrics } from './middleware/metrics';
@@ -52,10 +56,17 @@ import { tokensRouter } from './routes/tokens';
 import { importDeliveriesRouter, webhookDeliveriesRouter, webhooksRouter } from './routes/webhooks';
 import { createSemaphore } from './semaphore';
 import { createSessionLayer, randomSecret } from './sessions';
+import { createTokenCache } from './token-cache';
+
+/**
+ * Where `npm run build -w @importer/admin` puts the UI, relative to this file: `apps/api/src` and the compiled
+ * `apps/api/dist` are at the same depth, so the path holds in both.
+ */
+const ADMIN_UI_DIR = path.resolve(__dirname, '../../admin/dist');
 
 export interface AppDeps {
   pool: Pool;
-  redis: Redis;
+  redis: RedisConnection;
   imports: ImportsRepository;
   tokens: ApiTokensRepository;
   queue: ImportsQueue;
@@ -78,6 +89,13 @@ export interface AppDeps {
   uploadsPerHour?: number;
   /** Wakes progress streams (SSE) when a worker commits a chunk; without it they poll PostgreSQL. */
   progress?: ProgressSubscriber;
+  /**
+   * Revocations of API tokens by any API process or the CLI (on the progress subscriber's connection); without
+   * it, a revocation empties only this process's token cache.
+   */
+  tokenRevocations?: TokenRevocations;
+  /** How long a verified API token is remembered, in ms (default 30 s; 0: looked up on every request). */
+  tokenCacheMs?: number;
   /** Re-read interval of progress streams, in ms (default 2 s). */
   progressPollMs?: number;
   /** `PROGRESS_STREAMS_PER_USER`: progress streams one user or token holds open (default 10). */
@@ -134,6 +152,19 @@ export interface SyncSettings {
   maxStoredErrors: number;
 }
 
+/**
+ * gzip (or br, or deflate) for answers over 1 KB whose client accepts it (a page of imports: ≈ 20 KB → 2 KB), but never
+ * for Server-Sent Events, whose messages must leave as they are written. A download streamed page by page
+ * (`errors.csv`) is compressed as it is written. Answers keep their weak ETag (Express's, over the body), so a
+ * client that polls with `If-None-Match` gets `304` and no body at all.
+ */
+function compressAnswers(): RequestHandler {
+  return compression({
+    threshold: 1024,
+    filter: (req, res) => !String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream') && compression.filter(req, res),
+  });
+}
+
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -149,6 +180,7 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(compressAnswers());
   // Every answer is what its Content-Type says: a browser must not guess another type from the content.
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
@@ -171,8 +203,13 @@ export function createApp(deps: AppDeps): Express {
     secret: deps.sessionSecret ?? randomSecret(),
     ttlMs: deps.sessionTtlMs ?? 12 * 3_600_000,
   });
-  const withSession: RequestHandler = (req, res, next) => (req.get('authorization') ? next() : sessions.middleware(req, res, next));
-  app.use(['/api', '/admin'], cookieParser(), withSession);
+  // A bearer request skips the cookies too: nothing it is judged by reads them (the CSRF check judges sessions only).
+  const cookies = cookieParser();
+  const withSession: RequestHandler = (req, res, next) => {
+    if (req.get('authorization')) return next();
+    cookies(req, res, (error?: unknown) => (error ? next(error) : sessions.middleware(req, res, next)));
+  };
+  app.use(['/api', '/admin'], withSession);
 
   const streams = createProgressStreams({
     imports: deps.imports,
@@ -204,7 +241,21 @@ export function createApp(deps: AppDeps): Express {
       hashing: createSemaphore(deps.loginHashConcurrency ?? 2, deps.loginHashQueue ?? 20),
     }),
   );
-  api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken, users }));
+  const tokenCache = createTokenCache({ ttlMs: deps.tokenCacheMs ?? 30_000 });
+  deps.tokenRevocations?.onRevoked((tokenId) => {
+    tokenCache.drop(tokenId);
+    deps.logger.info({ tokenId }, 'API token revoked: dropped from the token cache');
+  });
+  const revoked = async (tokenId: string) => {
+    tokenCache.drop(tokenId);
+    if (!(await publishTokenRevoked(deps.redis, prefix, tokenId))) {
+      deps.logger.warn(
+        { tokenId },
+        'token revocation not published (Redis): other API processes accept the token until their cache expires',
+      );
+    }
+  };
+  api.use(authenticate({ tokens: deps.tokens, bootstrapToken: deps.bootstrapToken, users, cache: tokenCache }));
   api.use(sessions.requireCsrfToken);
   api.use('/session', sessionRouter({ sessions, streams }));
   api.use('/imports', importEventsRouter({ imports: deps.imports, streams }));
@@ -234,7 +285,7 @@ export function createApp(deps: AppDeps): Express {
   const revertsQueue = deps.revertsQueue ?? createRevertsQueue({ connection: deps.redis, prefix });
   api.use('/imports', revertsRouter({ ...deps, revertsQueue, retainLineageDays: deps.retainLineageDays ?? 30 }));
   api.use('/cleanup-runs', cleanupRunsRouter(deps));
-  api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams }));
+  api.use('/tokens', tokensRouter({ tokens: deps.tokens, streams, revoked }));
   api.use('/stats', statsRouter({ pool: deps.pool, cacheMs: deps.statsCacheMs }));
   api.use('/profiles', profilesRouter());
   api.use('/mappings', mappingsRouter({ mappings: createColumnMappingsRepository(deps.pool) }));
@@ -256,7 +307,12 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     '/admin',
-    adminRouter({ users, sessions, queues: [deps.queue, revertsQueue, cleanupQueue, webhookDeps.webhooksQueue], dir: deps.adminDir }),
+    adminRouter({
+      users,
+      sessions,
+      queues: [deps.queue, revertsQueue, cleanupQueue, webhookDeps.webhooksQueue],
+      dir: deps.adminDir ?? ADMIN_UI_DIR,
+    }),
   );
 
   app.use(notFoundHandler);

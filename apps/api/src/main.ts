@@ -1,9 +1,9 @@
 /** API process: parse configuration, connect, listen, and shut down cleanly on SIGTERM/SIGINT. */
 import { once } from 'node:events';
 import pino from 'pino';
-import { importLimits, loadApiConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import { importLimits, loadApiConfig, onShutdownSignal, redisSettings, storageSettings } from '@importer/config';
 import { createApiTokensRepository, createImportsRepository, createPool, createPrisma, createUsersRepository } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis } from '@importer/queue';
+import { createCleanupQueue, createImportsQueue, createProgressSubscriber, createRedis, subscribeTokenRevocations } from '@importer/queue';
 import { createFileStore } from '@importer/storage';
 import { createApp } from './app';
 
@@ -12,13 +12,16 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'api', level: config.LOG_LEVEL });
   const pool = createPool(config.DATABASE_URL, { applicationName: 'importer-api' });
   const prisma = createPrisma(pool);
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   const queue = createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
   const cleanupQueue = createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX });
   cleanupQueue.on('error', (error) => logger.warn({ err: error }, 'queue connection error'));
-  // A subscribed connection can run nothing else: progress messages get one of their own.
-  const progress = createProgressSubscriber(createRedis(config.REDIS_URL), config.QUEUE_PREFIX);
+  // A subscribed connection can run nothing else: progress messages and token revocations get one of their own,
+  // which the progress subscriber closes.
+  const subscriber = createRedis(redisSettings(config));
+  const progress = createProgressSubscriber(subscriber, config.QUEUE_PREFIX);
+  const tokenRevocations = subscribeTokenRevocations(subscriber, config.QUEUE_PREFIX);
   const users = createUsersRepository(pool);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const { created } = await users.ensure({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, role: 'admin' });
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
   const app = createApp({
     pool,
     redis,
-    imports: createImportsRepository(prisma),
+    imports: createImportsRepository(prisma, pool),
     tokens: createApiTokensRepository(prisma),
     queue,
     logger,
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     progressStreamsMax: config.PROGRESS_STREAMS_MAX,
     progressStreamMaxMs: config.PROGRESS_STREAM_MAX_MINUTES * 60_000,
     progress,
+    tokenRevocations,
     cleanupQueue,
     metricsToken: config.METRICS_TOKEN,
     sync: {
@@ -66,6 +70,9 @@ async function main(): Promise<void> {
       maxStoredErrors: config.MAX_STORED_ERRORS,
     },
   });
+  // Prisma loads and compiles its query compiler (WebAssembly) at its first query: done here, it does not hold
+  // up the first request's token check (and an upload's first bytes) by a few hundred milliseconds.
+  await prisma.apiToken.findFirst({ select: { id: true } });
   const server = app.listen(config.PORT);
   await once(server, 'listening');
   logger.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT} (admin UI: /admin)`);

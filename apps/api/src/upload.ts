@@ -18,33 +18,54 @@ export interface StoredFile extends Express.Multer.File {
 /** Bytes of an upload kept to sniff its type: what file-type needs for every format we accept. */
 const HEAD_BYTES = 64 * 1024;
 
+/**
+ * file-type, an ES module, loaded once per process: from the moment an upload route is made, so that the
+ * first upload does not wait for it.
+ */
+let fileType: Promise<typeof import('file-type')> | undefined;
+const loadFileType = () => (fileType ??= import('file-type'));
+
 /** The size limit cut the file short (busboy's `limit`): what is stored so far must go. */
 class FileTooLargeError extends Error {
   override name = 'FileTooLargeError';
 }
 
 /**
+ * The first `HEAD_BYTES` of a stream, kept as its chunks pass: by reference (views of the chunks busboy
+ * hands on, which nothing reuses), copied once into one buffer when asked for.
+ */
+function headKeeper() {
+  const pieces: Buffer[] = [];
+  let bytes = 0;
+  return {
+    keep(chunk: Buffer) {
+      if (bytes >= HEAD_BYTES) return;
+      const piece = chunk.length <= HEAD_BYTES - bytes ? chunk : chunk.subarray(0, HEAD_BYTES - bytes);
+      pieces.push(piece);
+      bytes += piece.length;
+    },
+    head: () => (pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, bytes)),
+  };
+}
+
+/**
  * Multer storage that streams the upload into the file store under a generated key, hashing it and
- * keeping its first bytes as it passes, so a 100 MB file never sits in memory nor on the API's disk. A file
- * cut short (the size limit, a client gone mid-upload) fails the store's write, which leaves nothing behind.
+ * keeping its first bytes as it passes, so a 100 MB file never sits in memory nor on the API's disk. Each
+ * chunk is hashed and handed on as it came, never copied. A file cut short (the size limit, a client gone
+ * mid-upload) fails the store's write, which leaves nothing behind.
  */
 function hashingStoreStorage(files: FileStore): multer.StorageEngine {
   return {
     _handleFile(_req, file, callback) {
       const key = randomUUID();
       const hash = createHash('sha256');
-      const head: Buffer[] = [];
-      let headBytes = 0;
+      const head = headKeeper();
       let size = 0;
       const tap = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           hash.update(chunk);
           size += chunk.length;
-          if (headBytes < HEAD_BYTES) {
-            const piece = Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes));
-            head.push(piece);
-            headBytes += piece.length;
-          }
+          head.keep(chunk);
           done(null, chunk);
         },
       });
@@ -58,7 +79,7 @@ function hashingStoreStorage(files: FileStore): multer.StorageEngine {
       });
       file.stream.pipe(tap);
       files.write(key, tap).then(
-        () => callback(null, { key, size, sha256: hash.digest('hex'), head: Buffer.concat(head) } as Partial<StoredFile>),
+        () => callback(null, { key, size, sha256: hash.digest('hex'), head: head.head() } as Partial<StoredFile>),
         (error: Error) => {
           tap.destroy(); // the rest of the file is not read: the parser moves on
           callback(error);
@@ -85,6 +106,7 @@ const isStoreError = (error: unknown) => typeof (error as { $metadata?: unknown 
  * a body that is not valid multipart (busboy's errors) is a 400 `invalid_upload`.
  */
 export function uploadMiddleware(files: FileStore, maxFileBytes: number): RequestHandler {
+  loadFileType().catch(() => undefined); // a failure is the first upload's to report
   const parse = multer({
     storage: hashingStoreStorage(files),
     defParamCharset: 'utf8',
@@ -116,7 +138,7 @@ const hasTextBom = (head: Buffer) =>
  */
 export async function detectFormat(files: FileStore, file: StoredFile): Promise<FileFormat> {
   const { head } = file;
-  const { fileTypeFromBuffer } = await import('file-type');
+  const { fileTypeFromBuffer } = await loadFileType();
   let detected = hasTextBom(head) ? undefined : await fileTypeFromBuffer(head);
   if (detected?.ext === 'zip' && file.size > head.length && (await isXlsxPackage({ store: files, key: file.key }))) {
     // A workbook whose first 64 KB do not say so (a large part first, or parts streamed without their sizes):

@@ -1,6 +1,6 @@
 /** Admin commands, `npm run cli -- <command>`: `USAGE` below lists them, and a usage error prints it. */
 import { parseArgs } from 'node:util';
-import { loadBaseConfig, storageSettings, type BaseConfig } from '@importer/config';
+import { loadBaseConfig, redisSettings, storageSettings, type BaseConfig } from '@importer/config';
 import {
   createApiTokensRepository,
   createPool,
@@ -13,7 +13,15 @@ import {
   type Pool,
   type Role,
 } from '@importer/db';
-import { createCleanupQueue, createImportsQueue, createRedis, createWebhooksQueue, sweepFinishedJobs } from '@importer/queue';
+import {
+  createCleanupQueue,
+  createImportsQueue,
+  createRedis,
+  createRevertsQueue,
+  createWebhooksQueue,
+  publishTokenRevoked,
+  sweepFinishedJobs,
+} from '@importer/queue';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   apply pending database migrations
@@ -27,13 +35,26 @@ const USAGE = `usage: npm run cli -- <command>
 
 class UsageError extends Error {}
 
+/** Tells the API processes to forget the token's verification now rather than when their cache expires. */
+async function announceRevocation(config: BaseConfig, tokenId: string): Promise<void> {
+  const redis = createRedis(redisSettings(config), { failFast: true });
+  try {
+    if (!(await publishTokenRevoked(redis, config.QUEUE_PREFIX, tokenId))) {
+      console.error('Redis did not answer: API processes accept the token until their cache expires (30 s)');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** One cleanup run, recorded like the nightly ones, including the sweep of old finished jobs in Redis. */
 async function runCleanupNow(config: BaseConfig, pool: Pool): Promise<CleanupRunView> {
-  const redis = createRedis(config.REDIS_URL, { failFast: true });
+  const redis = createRedis(redisSettings(config), { failFast: true });
   const queues = [
     createImportsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createCleanupQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
     createWebhooksQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
+    createRevertsQueue({ connection: redis, prefix: config.QUEUE_PREFIX }),
   ];
   try {
     // Loaded here: the domain package (its readers) costs the other commands half a second to load.
@@ -122,6 +143,7 @@ async function main(argv: string[]): Promise<void> {
       const revoked = await createApiTokensRepository(prisma).revoke(arg);
       console.log(revoked ? `revoked ${arg}` : `no active token ${arg}`);
       if (!revoked) process.exitCode = 1;
+      else await announceRevocation(config, arg);
     } else if (command === 'user' && sub === 'create') {
       if (!values.email) throw new UsageError('user create needs --email EMAIL');
       const password = await readPassword(`password for ${values.email}: `);

@@ -1,12 +1,13 @@
 // Compiles the worker into plain JavaScript, apps/worker/dist/main.js, so that a worker runs on bare `node`
-// (no TypeScript loader holding its transpiler and caches in every worker's memory), and beside it
-// dist/xls-thread.js, the script of the thread that reads a legacy XLS under a heap limit
-// (packages/imports/src/readers/xls.ts starts it from the directory of the code running).
+// (no TypeScript loader holding its transpiler and caches in every worker's memory), and beside it the
+// scripts of the readers' threads (packages/imports/src/readers/reader-thread.ts starts them from the
+// directory of the code running): dist/xls-thread.js reads a legacy XLS under a heap limit,
+// dist/xlsx-thread.js parses an XLSX's shared strings and sheet while the main thread writes.
 // `node apps/worker/scripts/build.mjs` (≈ 50 ms); `npm start`, `npm run worker`, `npm run build`,
 // `npm run bench` and the fault tests run it. Our own workspaces (`@importer/*`, TypeScript sources) are
 // bundled in; every other package stays an ordinary `require` from node_modules. `dist/` is as deep in the
 // tree as `packages/*/src`, so the sources' `__dirname`-relative paths (project root, migrations) still
-// hold. Written into a staging folder and renamed over the old files (the thread's script first), so a
+// hold. Written into a staging folder and renamed over the old files (the threads' scripts first), so a
 // worker starting meanwhile never loads half a file.
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist');
 const ENTRIES = {
   'xls-thread': path.join(ROOT, '../../packages/imports/src/readers/xls-thread.ts'),
+  'xlsx-thread': path.join(ROOT, '../../packages/imports/src/readers/xlsx-thread.ts'),
   main: path.join(ROOT, 'src/main.ts'),
 };
 

@@ -4,7 +4,15 @@
  * roll back) its current chunk, hand its job back to the queue, and close connections in order.
  */
 import pino from 'pino';
-import { importLimits, importsPerUser, loadWorkerConfig, onShutdownSignal, storageSettings } from '@importer/config';
+import {
+  chunkSizing,
+  importLimits,
+  importsPerUser,
+  loadWorkerConfig,
+  onShutdownSignal,
+  redisSettings,
+  storageSettings,
+} from '@importer/config';
 import { createImportsRepository, createPool, createPrisma } from '@importer/db';
 import { createMetrics, createMetricsServer } from '@importer/metrics';
 import {
@@ -39,8 +47,8 @@ function main(): void {
   // that transaction, which is retried, not crash the process.
   pool.on('connect', (client) => client.on('error', (error) => logger.warn({ err: error }, 'database connection lost')));
   const prisma = createPrisma(pool);
-  const imports = createImportsRepository(prisma);
-  const connection = createRedis(config.REDIS_URL);
+  const imports = createImportsRepository(prisma, pool);
+  const connection = createRedis(redisSettings(config));
   const queue = createImportsQueue({ connection, prefix: config.QUEUE_PREFIX });
   const cleanupQueue = createCleanupQueue({ connection, prefix: config.QUEUE_PREFIX });
   const webhooksQueue = createWebhooksQueue({ connection, prefix: config.QUEUE_PREFIX });
@@ -50,6 +58,7 @@ function main(): void {
   const shutdown = new AbortController();
   const files = createFileStore(storageSettings(config));
   const metrics = createMetrics();
+  const sizing = chunkSizing(config);
   metrics.watchQueues([queue, revertsQueue, cleanupQueue, webhooksQueue], {
     onError: (name, error) => logger.warn({ err: error, queue: name }, 'queue metrics left out of a scrape'),
   });
@@ -75,7 +84,7 @@ function main(): void {
         storageDir: config.STORAGE_DIR,
         fileStore: files,
         limits: importLimits(config),
-        chunkSize: config.CHUNK_SIZE,
+        chunkSize: sizing,
         importsPerUser: importsPerUser(config),
         onProgress: (importId) => {
           logger.debug({ importId }, 'chunk committed');
@@ -101,7 +110,7 @@ function main(): void {
       engine: {
         pool,
         imports,
-        chunkSize: config.CHUNK_SIZE,
+        chunkSize: sizing,
         onProgress: (importId) => {
           logger.debug({ importId }, 'revert chunk committed');
           progress.publish(importId);
@@ -177,7 +186,13 @@ function main(): void {
     (error: unknown) => logger.error({ err: error }, 'could not schedule the cleanup'),
   );
   logger.info(
-    { concurrency: config.WORKER_CONCURRENCY, importsPerUser: importsPerUser(config), prefix: config.QUEUE_PREFIX, pid: process.pid },
+    {
+      concurrency: config.WORKER_CONCURRENCY,
+      importsPerUser: importsPerUser(config),
+      chunkSize: sizing.min === sizing.max ? sizing.min : { min: sizing.min, max: sizing.max, targetMs: sizing.targetMs },
+      prefix: config.QUEUE_PREFIX,
+      pid: process.pid,
+    },
     'worker started',
   );
 

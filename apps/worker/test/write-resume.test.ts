@@ -28,7 +28,7 @@ let storageDir: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrisma(db.pool);
-  imports = createImportsRepository(prisma);
+  imports = createImportsRepository(prisma, db.pool);
   storageDir = await mkdtemp(path.join(tmpdir(), 'importer-resume-'));
 });
 afterAll(async () => {
@@ -130,7 +130,7 @@ describe('resuming an interrupted import', () => {
     const interrupted = await imports.get(id);
     expect(interrupted).toMatchObject({ status: 'processing', checkpointRow: 1001 });
 
-    expect(await runImport(engine(db.pool), id)).toEqual({ status: 'completed' });
+    expect(await runImport(engine(db.pool), id)).toMatchObject({ status: 'completed' });
     const resumed = await imports.find(id);
     expect(resumed?.totals).toEqual(expected.totals);
     expect(resumed?.totals).toEqual({ rows: 1200, created: 1193, updated: 2, unchanged: 0, skipped: 5, failed: 0, warnings: 5 });

@@ -16,6 +16,16 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** `WEBHOOK_RETRY_SCHEDULE_S`'s default: seconds before each retry of a webhook delivery (about three days in all). */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_S: readonly number[] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
 
+/**
+ * A key prefix as a Redis Cluster hash tag: `{importer}` for `importer`. A prefix that holds a tag already
+ * (`{…}` with something inside, as Redis reads it: the first `{` and the next `}`) is kept as it is.
+ */
+export function hashTagged(prefix: string): string {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix : `{${prefix}}`;
+}
+
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
 function isTimeZone(name: string): boolean {
@@ -33,10 +43,32 @@ const baseSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** PostgreSQL connection string. */
   DATABASE_URL: z.string().url().default(DEFAULT_DATABASE_URL),
-  /** Redis connection string (BullMQ). */
+  /** Redis connection string (BullMQ), unless REDIS_CLUSTER_NODES is set. */
   REDIS_URL: z.string().url().default(DEFAULT_REDIS_URL),
-  /** Prefix of every BullMQ key; tests use a unique one each. */
-  QUEUE_PREFIX: z.string().min(1).default('importer'),
+  /** `host:port,host:port,…`: seed nodes of a Redis Cluster, used instead of REDIS_URL (the rest are discovered). */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return undefined;
+      const nodes = text.split(',').map((part) => /^\s*([^\s:]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})\s*$/.exec(part));
+      if (nodes.some((node) => !node || Number(node[2]) < 1 || Number(node[2]) > 65_535)) {
+        context.addIssue({ code: 'custom', message: 'expected host:port,host:port,…, e.g. 10.0.0.1:6379,10.0.0.2:6379' });
+        return z.NEVER;
+      }
+      return nodes.map((node) => ({ host: (node?.[1] ?? '').replace(/^\[(.*)\]$/, '$1'), port: Number(node?.[2]) }));
+    }),
+  /** ACL user of every Redis Cluster node (unset: the default user). */
+  REDIS_CLUSTER_USERNAME: z.string().min(1).optional(),
+  /** Password of every Redis Cluster node (`requirepass`, or the ACL user's). */
+  REDIS_CLUSTER_PASSWORD: z.string().min(1).optional(),
+  /** TLS to every Redis Cluster node, certificates checked against the system's authorities. */
+  REDIS_CLUSTER_TLS: z.stringbool().default(false),
+  /**
+   * Prefix of every Redis key (queues, schedules, progress channel, rate limits), wrapped in a hash tag
+   * (`importer` → `{importer}`) so that each queue's keys share one Redis Cluster slot; tests use a unique one each.
+   */
+  QUEUE_PREFIX: z.string().min(1).default('importer').transform(hashTagged),
   /** Where uploaded files are kept. */
   STORAGE_DIR: z.string().min(1).default(path.join(projectRoot, 'storage')),
   /** Where uploaded files are kept: `fs` (files under STORAGE_DIR) or `s3` (an S3-compatible bucket, S3_*). */
@@ -73,8 +105,17 @@ const baseSchema = z.object({
   MAX_XLS_CELLS: int(1_000_000, 1),
   /** Heap, in megabytes, of the thread that reads a legacy XLS (≈ 600 for MAX_XLS_CELLS' million cells). */
   XLS_MEMORY_MB: int(640, 16),
-  /** Rows validated and written per database transaction. */
-  CHUNK_SIZE: int(2_000, 1),
+  /**
+   * Rows per chunk (per database transaction), pinned: every chunk, and every revert chunk, holds this many.
+   * Unset: adaptive, between CHUNK_SIZE_MIN and CHUNK_SIZE_MAX, aiming at CHUNK_TARGET_MS (`chunkSizing`).
+   */
+  CHUNK_SIZE: z.coerce.number().int().min(1).optional(),
+  /** Fewest rows of an adaptive chunk; a retried attempt starts there. */
+  CHUNK_SIZE_MIN: int(100, 1),
+  /** Most rows of an adaptive chunk. */
+  CHUNK_SIZE_MAX: int(20_000, 1),
+  /** Milliseconds of database time an adaptive chunk aims at. */
+  CHUNK_TARGET_MS: int(500, 1),
   /** Attempts an import gets (the first run and its retries). */
   IMPORT_ATTEMPTS: int(3, 1),
   /** Cron pattern of the nightly cleanup (docs/cleanup.md). */
@@ -264,6 +305,30 @@ export function importLimits(config: BaseConfig): ImportLimits {
   };
 }
 
+/**
+ * How many rows each chunk holds (docs/write-semantics.md, "Chunks"): between `min` and `max`, starting at
+ * `initial`, sized after the chunks before it to take about `targetMs` of database time. `min = max` pins it.
+ */
+export interface ChunkSizing {
+  /** Rows of an attempt's first chunk (a retried attempt starts at `min`). */
+  initial: number;
+  min: number;
+  max: number;
+  targetMs: number;
+}
+
+/** The first chunk of an import's first attempt, before any has been timed. */
+const INITIAL_CHUNK_ROWS = 1_000;
+
+/** The chunk sizing: pinned by CHUNK_SIZE, else adaptive; CHUNK_SIZE_MIN over CHUNK_SIZE_MAX stops the process. */
+export function chunkSizing(config: BaseConfig): ChunkSizing {
+  const pinned = config.CHUNK_SIZE;
+  if (pinned !== undefined) return { initial: pinned, min: pinned, max: pinned, targetMs: config.CHUNK_TARGET_MS };
+  const { CHUNK_SIZE_MIN: min, CHUNK_SIZE_MAX: max } = config;
+  if (min > max) throw new ConfigError(`Invalid configuration:\n  CHUNK_SIZE_MIN: ${min} is over CHUNK_SIZE_MAX (${max})`);
+  return { initial: Math.min(max, Math.max(min, INITIAL_CHUNK_ROWS)), min, max, targetMs: config.CHUNK_TARGET_MS };
+}
+
 /** Where uploaded files are kept (STORAGE_DRIVER and its variables; docs/deploy.md). */
 export type StorageSettings =
   | { driver: 'fs'; dir: string }
@@ -299,5 +364,29 @@ export function storageSettings(config: BaseConfig): StorageSettings {
       config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
         ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY, sessionToken: config.AWS_SESSION_TOKEN }
         : undefined,
+  };
+}
+
+/** Where Redis is (REDIS_URL, or REDIS_CLUSTER_NODES and its credentials; docs/deploy.md, "Redis Cluster"). */
+export type RedisSettings =
+  | { mode: 'single'; url: string }
+  | {
+      mode: 'cluster';
+      /** Seed nodes; the cluster's other nodes and its slots are discovered from them. */
+      nodes: { host: string; port: number }[];
+      username?: string;
+      password?: string;
+      tls: boolean;
+    };
+
+/** The Redis settings: a Redis Cluster when REDIS_CLUSTER_NODES is set (REDIS_URL is then ignored), else REDIS_URL. */
+export function redisSettings(config: BaseConfig): RedisSettings {
+  if (!config.REDIS_CLUSTER_NODES) return { mode: 'single', url: config.REDIS_URL };
+  return {
+    mode: 'cluster',
+    nodes: config.REDIS_CLUSTER_NODES,
+    username: config.REDIS_CLUSTER_USERNAME,
+    password: config.REDIS_CLUSTER_PASSWORD,
+    tls: config.REDIS_CLUSTER_TLS,
   };
 }

@@ -1,4 +1,5 @@
 export * from './cells';
+export * from './chunk-size';
 export * from './column-mapping';
 export * from './errors';
 export * from './headers';

@@ -1,4 +1,4 @@
-import type { ImportLimits } from '@importer/config';
+import type { ChunkSizing, ImportLimits } from '@importer/config';
 import {
   claimImport,
   claimImportWithinCap,
@@ -11,6 +11,7 @@ import {
   type Pool,
 } from '@importer/db';
 import type { FileStore } from '@importer/storage';
+import { ChunkSizer, type ChunkRows } from './chunk-size';
 import { BadFileError, UserAtCapError } from './errors';
 import { mapFileHeaders } from './column-mapping';
 import type { MappedColumn } from './headers';
@@ -29,8 +30,11 @@ export interface ImportEngineDeps {
   /** Where the uploaded files are (STORAGE_DRIVER); default: the `fs` driver on `storageDir`. */
   fileStore?: FileStore;
   limits: ImportLimits;
-  /** Records per chunk: per transaction, per set of statements. */
-  chunkSize: number;
+  /**
+   * Records per chunk (per transaction, per set of statements): adaptive within the sizing's bounds
+   * (`chunkSizing(config)`, `ChunkSizer`), or pinned by a number.
+   */
+  chunkSize: ChunkSizing | number;
   /** Called after each committed chunk (progress events). */
   onProgress?: (importId: string) => void;
   /** Called after each committed chunk with its rows by outcome and how long its commit took (metrics). */
@@ -61,7 +65,9 @@ export interface RunOptions {
 }
 
 export type ImportOutcome =
-  | { status: 'completed' | 'completed_with_errors' | 'cancelled' }
+  /** `chunkRows`: the chunk sizes this attempt chose (the worker logs them with "import finished"). */
+  | { status: 'completed' | 'completed_with_errors'; chunkRows: ChunkRows }
+  | { status: 'cancelled' }
   /** The import was already finished, or another delivery of its job is ahead: nothing to do here. */
   | { status: 'skipped'; reason: string };
 
@@ -110,7 +116,8 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
       unknownColumns: headerMap.unknown,
       mappingSource: headerMap.mappingSource,
     });
-    const ran = await importChunks(deps, {
+    const sizer = new ChunkSizer(deps.chunkSize, record.attempts > 1);
+    const ran = await importChunks(deps, sizer, {
       importId,
       profile,
       options,
@@ -126,7 +133,7 @@ export async function runImport(deps: ImportEngineDeps, importId: string, run: R
     const status = after && after.failed > 0 ? 'completed_with_errors' : 'completed';
     if (!(await finishImport(deps.pool, importId, status))) return settleFenced(deps, importId);
     deps.onProgress?.(importId);
-    return { status };
+    return { status, chunkRows: sizer.summary() };
   } finally {
     await source.close();
   }
@@ -150,11 +157,12 @@ interface ChunkLoop {
  * Reads, prepares and writes chunks, preparing (reading, validating, looking up, encoding) the next chunk
  * while the database writes the current one. A chunk is usually one statement, sent on a connection the
  * import keeps for itself, so the database writes it to the end, commit included, while this thread is
- * busy with the next chunk (see `ChunkWriter` in @importer/db for the others). A resumed import first replays the rows before
- * its checkpoint through the preparer, without writing them, so that it knows their keys. Returns
- * 'fenced' when a commit found the import moved on.
+ * busy with the next chunk (see `ChunkWriter` in @importer/db for the others). A chunk closes at the size
+ * `sizer` holds then, told each commit's time; a read batch that would overfill it is split. A resumed
+ * import first replays the rows before its checkpoint through the preparer, without writing them, so that
+ * it knows their keys. Returns 'fenced' when a commit found the import moved on.
  */
-async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'done' | 'fenced'> {
+async function importChunks(deps: ImportEngineDeps, sizer: ChunkSizer, loop: ChunkLoop): Promise<'done' | 'fenced'> {
   const { importId, profile, options, source } = loop;
   const writer = await openChunkWriter(deps.pool, {
     importId,
@@ -162,7 +170,10 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
     mode: options.mode,
     dryRun: options.dryRun,
     maxStoredErrors: deps.limits.maxStoredErrors,
-    onCommitted: ({ rows, seconds }) => deps.onChunkCommitted?.({ importId, profile: profile.name, dryRun: options.dryRun, rows, seconds }),
+    onCommitted: ({ rows, seconds }) => {
+      sizer.committed(writingRows, seconds);
+      deps.onChunkCommitted?.({ importId, profile: profile.name, dryRun: options.dryRun, rows, seconds });
+    },
   });
   const context = { db: deps.pool, maxCellChars: deps.limits.maxCellChars };
   const preparer = new ChunkPreparer(profile, loop.columns, new LookupCache(), options, context, () => writer.encoding(), loop.from);
@@ -170,13 +181,17 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
   let rowsSeen = loop.rowsBefore;
   let rowsThisRun = 0;
   let writing: Promise<CommitOutcome> = Promise.resolve('committed');
+  /** Records of the chunk being written (one at a time: a chunk's commit starts after the previous one's end). */
+  let writingRows = 0;
 
   /** Closes the open chunk and starts writing it once the previous one is written. */
   const flush = async (): Promise<boolean> => {
+    if (preparer.pendingRows > 0) sizer.chunkClosed();
     const chunk = preparer.take();
     if ((await writing) === 'fenced') return false;
     if (loop.signal?.aborted) loop.signal.throwIfAborted();
     rowsThisRun += chunk.rows;
+    writingRows = chunk.rows;
     const elapsed = (Date.now() - started) / 1000;
     const fraction = source.progress();
     const progress: ChunkProgress = {
@@ -194,7 +209,7 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
   };
 
   try {
-    const readBatch = Math.min(READ_BATCH, deps.chunkSize);
+    const readBatch = Math.min(READ_BATCH, sizer.maxSize);
     for await (const batch of source.batches(readBatch)) {
       if (loop.fromDownload) restoreNeutralisedCells(batch);
       let fresh = batch;
@@ -204,13 +219,20 @@ async function importChunks(deps: ImportEngineDeps, loop: ChunkLoop): Promise<'d
         if (cut === -1) continue;
         fresh = batch.slice(cut);
       }
-      const before = preparer.pendingRows;
-      await preparer.add(fresh);
-      rowsSeen += preparer.pendingRows - before;
-      if (rowsSeen > deps.limits.maxRows) {
-        throw new BadFileError('too_many_rows', `The file has more than ${deps.limits.maxRows} rows, the most one import may hold.`);
+      for (let rest = fresh; rest.length > 0;) {
+        // A slow commit may have brought the size under the open chunk's rows meanwhile: it closes first.
+        if (preparer.pendingRows >= sizer.size && !(await flush())) return 'fenced';
+        const room = sizer.size - preparer.pendingRows;
+        const part = rest.length > room ? rest.slice(0, room) : rest;
+        rest = part === rest ? [] : rest.slice(room);
+        const before = preparer.pendingRows;
+        await preparer.add(part);
+        rowsSeen += preparer.pendingRows - before;
+        if (rowsSeen > deps.limits.maxRows) {
+          throw new BadFileError('too_many_rows', `The file has more than ${deps.limits.maxRows} rows, the most one import may hold.`);
+        }
+        if (preparer.pendingRows >= sizer.size && !(await flush())) return 'fenced';
       }
-      if (preparer.pendingRows >= deps.chunkSize && !(await flush())) return 'fenced';
       // Reading and preparing never wait on I/O while the file is buffered: let the connection take the
       // database's answers, so a chunk written in several statements moves on while the next is prepared.
       await new Promise(setImmediate);

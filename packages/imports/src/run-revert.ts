@@ -9,14 +9,16 @@ import {
   type Pool,
   type RevertCounts,
 } from '@importer/db';
+import type { ChunkSizing } from '@importer/config';
+import { ChunkSizer } from './chunk-size';
 import { BadFileError } from './errors';
 import { getProfile } from './profiles';
 
 export interface RevertEngineDeps {
   pool: Pool;
   imports: ImportsRepository;
-  /** Lineage rows per revert chunk (`CHUNK_SIZE`): per transaction. */
-  chunkSize: number;
+  /** Lineage rows per revert chunk (per transaction): adaptive like an import's (`ChunkSizer`), or pinned by a number. */
+  chunkSize: ChunkSizing | number;
   /** Called after each committed chunk and at the end (progress events). */
   onProgress?: (importId: string) => void;
 }
@@ -39,9 +41,9 @@ export async function previewRevert(deps: { pool: Pool }, importId: string, prof
 
 /**
  * Runs the revert of an import already `reverting` (`startRevert`), from its checkpoint to its end: its
- * lineage, `chunkSize` rows at a time, each chunk one statement with the revert's counts and checkpoint,
+ * lineage, a chunk of rows at a time, each chunk one statement with the revert's counts and checkpoint,
  * fenced on both (`revertChunk`), so a killed or redelivered job resumes after the last committed chunk and
- * counts nothing twice. Then the import becomes `reverted`. `signal` stops it between two chunks (shutdown).
+ * counts nothing twice. Each chunk is sized after the time of the one before (`ChunkSizer`; no pipelining here). Then the import becomes `reverted`. `signal` stops it between two chunks (shutdown).
  */
 export async function runRevert(deps: RevertEngineDeps, importId: string, run: { signal?: AbortSignal } = {}): Promise<RevertOutcome> {
   const record = await deps.imports.get(importId);
@@ -49,14 +51,18 @@ export async function runRevert(deps: RevertEngineDeps, importId: string, run: {
   const table = tableOf(record.profile);
   await countRevertRows(deps.pool, table, importId);
   let from = record.revertCheckpoint.toString();
+  const sizer = new ChunkSizer(deps.chunkSize);
   for (;;) {
     run.signal?.throwIfAborted();
-    const chunk = await revertChunk(deps.pool, table, { importId, from, limit: deps.chunkSize });
+    const limit = sizer.size;
+    const started = performance.now();
+    const chunk = await revertChunk(deps.pool, table, { importId, from, limit });
     if (!chunk) return { status: 'skipped', reason: 'another delivery of this revert is ahead' };
     if (chunk.processed === 0 || chunk.last === null) break;
+    sizer.committed(chunk.processed, (performance.now() - started) / 1000);
     deps.onProgress?.(importId);
     from = chunk.last;
-    if (chunk.processed < deps.chunkSize) break;
+    if (chunk.processed < limit) break;
   }
   if (!(await finishRevert(deps.pool, importId))) return { status: 'skipped', reason: 'another delivery of this revert finished it' };
   deps.onProgress?.(importId);

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import * as XLSX from '@e965/xlsx';
 import { COMPANY_HEADERS, companyRow, sheetXml, toXlsx, xlsxPackage, type XlsxCell } from '@importer/testing';
 import { isEmptyRecord, openSource } from '../src/readers';
@@ -219,6 +220,22 @@ describe('XLSX limits and malformed sheets', () => {
 });
 
 describe('streaming a sheet', () => {
+  it("lets go of the shared strings' files, which the parsing thread opens for the process, however the reading ends", async () => {
+    const descriptors = () => readdirSync('/proc/self/fd').length;
+    const book = oneSheet([[{ t: 's', v: '0' }], [{ t: 's', v: '1' }], [{ t: 's', v: '2' }]], { sharedStrings: ['id', 'a', 'b'] });
+    await readAll(book, 'xlsx'); // a first thread, so that what stays open for good is counted below
+    const before = descriptors();
+    expect((await readAll(book, 'xlsx')).records).toEqual([
+      { row: 2, cells: ['a'] },
+      { row: 3, cells: ['b'] },
+    ]);
+    const early = await openSource(await tempFile(book, 'xlsx'), 'xlsx', LIMITS);
+    await early.close();
+    const dangling = oneSheet([[{ t: 's', v: '0' }], [{ t: 's', v: '7' }]], { sharedStrings: ['id'] });
+    expect(await rejection(readAll(dangling, 'xlsx'))).toMatchObject({ code: 'unreadable_file' });
+    expect(descriptors()).toBe(before);
+  });
+
   it('inflates the sheet only as fast as batches are consumed, and reports progress from compressed bytes', async () => {
     const rows: XlsxCell[][] = [['id', 'texte', 'nombre']];
     for (let n = 0; n < 40_000; n++) rows.push([`${n}`, `valeur ${(n * 7919) % 100_003}`, n * 1.5]);

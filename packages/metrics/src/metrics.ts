@@ -33,8 +33,10 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Seconds: from a small file's few seconds to the default 30-minute time limit and past it. */
 const IMPORT_BUCKETS = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
-/** Seconds one chunk's commit takes (2,000 rows by default: tens to hundreds of milliseconds). */
+/** Seconds one chunk's commit takes (sized to take about CHUNK_TARGET_MS, 500 ms by default). */
 const CHUNK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Rows of one chunk: adaptive between 100 and 20,000 by default (CHUNK_SIZE_MIN, CHUNK_SIZE_MAX). */
+const CHUNK_ROWS_BUCKETS = [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 /** Seconds an HTTP request takes, uploads (streamed to disk) included. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -74,6 +76,13 @@ export function createMetrics(options: MetricsOptions = {}) {
     buckets: CHUNK_BUCKETS,
     registers,
   });
+  const chunkRows = new Histogram({
+    name: 'importer_chunk_rows',
+    help: 'Rows of each committed chunk (their size is chosen to take CHUNK_TARGET_MS of database time), by profile.',
+    labelNames: ['profile'] as const,
+    buckets: CHUNK_ROWS_BUCKETS,
+    registers,
+  });
   const syncRequests = new Counter({
     name: 'importer_sync_requests_total',
     help: 'Answered sync batches (POST /api/v1/sync/:profile), by profile and answer status.',
@@ -104,10 +113,15 @@ export function createMetrics(options: MetricsOptions = {}) {
 
     /**
      * A chunk committed: its own rows by outcome, each row counted once, under the outcome its chunk
-     * committed it with (nothing for a dry run, which writes no row), and the seconds its commit took.
+     * committed it with (nothing for a dry run, which writes no row), the seconds its commit took and its
+     * size (its rows, all outcomes).
      */
     chunkCommitted(chunk: { profile: string; dryRun: boolean; rows: RowCounts; seconds: number }): void {
       chunkDuration.observe({ profile: chunk.profile }, chunk.seconds);
+      chunkRows.observe(
+        { profile: chunk.profile },
+        ROW_OUTCOMES.reduce((sum, outcome) => sum + chunk.rows[outcome], 0),
+      );
       if (chunk.dryRun) return;
       for (const outcome of ROW_OUTCOMES) {
         const count = chunk.rows[outcome];

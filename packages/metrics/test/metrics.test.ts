@@ -17,7 +17,7 @@ const rows = (counts: Partial<Record<'created' | 'updated' | 'unchanged' | 'skip
 });
 
 describe('the series (README, "Metrics")', () => {
-  it('counts committed rows by profile and outcome, times each chunk, and counts no rows of a dry run', async () => {
+  it('counts committed rows by profile and outcome, times and sizes each chunk, and counts no rows of a dry run', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     metrics.chunkCommitted({ profile: 'companies', dryRun: false, rows: rows({ created: 1990, skipped: 2, failed: 8 }), seconds: 0.12 });
     metrics.chunkCommitted({ profile: 'companies', dryRun: false, rows: rows({ created: 5, updated: 3, unchanged: 2 }), seconds: 0.04 });
@@ -35,6 +35,11 @@ describe('the series (README, "Metrics")', () => {
     expect(sampleValue(samples, 'importer_chunk_duration_seconds_sum', { profile: 'companies' })).toBeCloseTo(0.18, 10);
     expect(sampleValue(samples, 'importer_chunk_duration_seconds_bucket', { profile: 'companies', le: '0.05' })).toBe(2);
     expect(sampleValue(samples, 'importer_chunk_duration_seconds_bucket', { profile: 'companies', le: '+Inf' })).toBe(3);
+    // Each chunk's size, its rows of every outcome (a dry run's chunk too).
+    expect(sampleValue(samples, 'importer_chunk_rows_count', { profile: 'companies' })).toBe(3);
+    expect(sampleValue(samples, 'importer_chunk_rows_sum', { profile: 'companies' })).toBe(2000 + 10 + 700);
+    expect(sampleValue(samples, 'importer_chunk_rows_bucket', { profile: 'companies', le: '100' })).toBe(1);
+    expect(sampleValue(samples, 'importer_chunk_rows_bucket', { profile: 'companies', le: '1000' })).toBe(2);
   });
 
   it('counts finished imports by status, their duration from the record’s start and finish', async () => {

@@ -3,7 +3,8 @@
  * payload or a missing processor is a type error rather than a surprise in production.
  */
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from '@importer/config';
 import { z } from 'zod';
 
 export const IMPORTS_QUEUE = 'imports';
@@ -66,15 +67,37 @@ const cleanupJobOptions = {
   removeOnFail: { count: 100 },
 } satisfies JobsOptions;
 
+/** A connection to Redis: one server, or a Redis Cluster (ioredis routes each command to its slot's node). */
+export type RedisConnection = Redis | Cluster;
+
 /**
- * A Redis connection for BullMQ. `maxRetriesPerRequest: null` is what BullMQ workers require; producers
- * (the API) pass `failFast` so a request does not hang while Redis is down.
+ * The one factory of Redis connections, for BullMQ, the progress pub/sub and the rate limits: a `Redis`
+ * for REDIS_URL, a `Cluster` for REDIS_CLUSTER_NODES (`redisSettings(config)`; a URL is short for a single
+ * server). `maxRetriesPerRequest: null` is what BullMQ workers require; producers (the API) pass
+ * `failFast` so a request does not hang while Redis is down.
  */
-export function createRedis(url: string, options: { failFast?: boolean } = {}): Redis {
-  const redisOptions: RedisOptions = options.failFast
-    ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }
-    : { maxRetriesPerRequest: null };
-  const redis = new Redis(url, redisOptions);
+export function createRedis(url: string, options?: { failFast?: boolean }): Redis;
+export function createRedis(settings: RedisSettings | string, options?: { failFast?: boolean }): RedisConnection;
+export function createRedis(target: RedisSettings | string, options: { failFast?: boolean } = {}): RedisConnection {
+  const settings: RedisSettings = typeof target === 'string' ? { mode: 'single', url: target } : target;
+  const perRequest: RedisOptions = options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 2_000 } : { maxRetriesPerRequest: null };
+  const redis =
+    settings.mode === 'single'
+      ? new Redis(settings.url, { ...perRequest, enableOfflineQueue: !options.failFast })
+      : new Cluster(settings.nodes, {
+          // Failing fast is the cluster's to decide (its node connections connect lazily and queue meanwhile).
+          enableOfflineQueue: !options.failFast,
+          // BullMQ takes a cluster whose status is `connect` for ready and sends its first command; with no
+          // offline queue, that command would fail in the moment between `connect` and `ready` that the ready
+          // check (CLUSTER INFO) takes, and leave the queue unusable. Without it, `ready` follows at once.
+          ...(options.failFast ? { enableReadyCheck: false } : {}),
+          redisOptions: {
+            ...perRequest,
+            username: settings.username,
+            password: settings.password,
+            ...(settings.tls ? { tls: {} } : {}),
+          },
+        });
   // Connection errors surface on the commands that need Redis; the client keeps reconnecting.
   redis.on('error', () => undefined);
   return redis;

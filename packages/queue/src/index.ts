@@ -2,3 +2,4 @@ export * from './catalog';
 export * from './requeue';
 export * from './sweep';
 export * from './progress';
+export * from './token-revocations';

@@ -3,9 +3,9 @@
  * (and when it finishes); each API process holds one subscription and wakes the Server-Sent Events streams
  * watching that import, which then read the record from PostgreSQL. The message carries only the id:
  * PostgreSQL stays the source of truth, and a lost message costs only a little latency (the streams also
- * re-read the record every few seconds).
+ * re-read the record every few seconds). On a Redis Cluster, a PUBLISH reaches the subscribers of every node.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './catalog';
 
 /** The Pub/Sub channel of one queue prefix, so that tests (one prefix each) never hear each other. */
 export const progressChannel = (prefix: string) => `${prefix}:import-progress`;
@@ -15,7 +15,7 @@ export interface ProgressPublisher {
   publish(importId: string): void;
 }
 
-export function createProgressPublisher(redis: Redis, prefix: string): ProgressPublisher {
+export function createProgressPublisher(redis: RedisConnection, prefix: string): ProgressPublisher {
   const channel = progressChannel(prefix);
   return {
     publish(importId) {
@@ -44,7 +44,7 @@ export interface ProgressSubscriber {
  * Subscribes `redis` (a connection of its own: a subscribed connection can run nothing else) to the
  * progress channel and fans messages out to the listeners of each import.
  */
-export function createProgressSubscriber(redis: Redis, prefix: string): ProgressSubscriber {
+export function createProgressSubscriber(redis: RedisConnection, prefix: string): ProgressSubscriber {
   const channel = progressChannel(prefix);
   const listeners = new Map<string, Set<ProgressListener>>();
   let closing = false;

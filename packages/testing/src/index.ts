@@ -9,3 +9,4 @@ export * from './prometheus';
 export * from './s3';
 export * from './poll';
 export * from './hosts';
+export * from './redis-cluster';

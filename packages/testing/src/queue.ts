@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Job, QueueEvents, type Queue } from 'bullmq';
-import { DEFAULT_REDIS_URL } from '@importer/config';
+import { Job, QueueEvents, type ConnectionOptions, type Queue } from 'bullmq';
+import { DEFAULT_REDIS_URL, hashTagged } from '@importer/config';
 import { IMPORTS_QUEUE } from '@importer/queue';
 
 export const redisUrl = () => process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
-/** A BullMQ key prefix of its own, so tests never see each other's jobs. */
-export const uniquePrefix = () => `test-${randomUUID()}`;
+/**
+ * A BullMQ key prefix of its own, so tests never see each other's jobs: hash-tagged as `QUEUE_PREFIX` is
+ * (`{test-…}`), so that a worker given it as `QUEUE_PREFIX` uses the same keys.
+ */
+export const uniquePrefix = () => hashTagged(`test-${randomUUID()}`);
 
-export function importsQueueEvents(prefix: string): QueueEvents {
+/** The imports queue's events; `connection` (e.g. a Redis Cluster's `createRedis`): default, the Redis of `redisUrl()`. */
+export function importsQueueEvents(prefix: string, connection?: ConnectionOptions): QueueEvents {
   const url = new URL(redisUrl());
   return new QueueEvents(IMPORTS_QUEUE, {
     prefix,
-    connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
+    connection: connection ?? { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
   });
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import type { ImportLimits } from '@importer/config';
+import type { ImportLimits, RedisSettings } from '@importer/config';
 import {
   createApiTokensRepository,
   createImportsRepository,
@@ -18,8 +18,8 @@ import { createTestDatabase } from './database';
 import { redisUrl, uniquePrefix } from './queue';
 
 export interface TestServicesOptions {
-  /** Redis to use (a throwaway server of the test's own); default: the one `npm test` resolved. */
-  redisUrl?: string;
+  /** Redis to use (a throwaway server of the test's own, a test Redis Cluster's settings); default: the one `npm test` resolved. */
+  redis?: RedisSettings | string;
   /** Producer-style Redis connection that fails fast while Redis is down (what the API uses). */
   failFast?: boolean;
   /** Prefix of the temporary storage folder. */
@@ -35,14 +35,14 @@ export async function startTestServices(options: TestServicesOptions = {}) {
   const db = await createTestDatabase();
   const prisma = createPrisma(db.pool);
   const prefix = uniquePrefix();
-  const redis = createRedis(options.redisUrl ?? redisUrl(), { failFast: options.failFast });
+  const redis = createRedis(options.redis ?? redisUrl(), { failFast: options.failFast });
   const queue = createImportsQueue({ connection: redis, prefix });
   const cleanupQueue = createCleanupQueue({ connection: redis, prefix });
   const storageDir = await mkdtemp(path.join(tmpdir(), options.storagePrefix ?? 'importer-test-'));
   return {
     db,
     prisma,
-    imports: createImportsRepository(prisma),
+    imports: createImportsRepository(prisma, db.pool),
     tokens: createApiTokensRepository(prisma),
     users: createUsersRepository(db.pool),
     prefix,

@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Principal, Role } from '@importer/contracts';
 import type { ApiTokensRepository, UsersRepository } from '@importer/db';
 import { HttpError } from '../errors';
+import type { TokenCache } from '../token-cache';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -23,6 +24,8 @@ export interface AuthDeps {
   bootstrapToken?: string;
   /** Resolves the admin UI's session (a request without an Authorization header); absent: bearer only. */
   users?: UsersRepository;
+  /** Tokens verified recently (`token-cache.ts`); absent: every request looks its token up. */
+  cache?: TokenCache;
 }
 
 /** The user of the request's session, when it has a live session whose user is still active. */
@@ -37,7 +40,7 @@ export async function sessionPrincipal(req: Request, users: UsersRepository): Pr
  * Requires `Authorization: Bearer <token>` (an API token, stored hashed, or the bootstrap token) or, for
  * the admin UI, a session cookie. A request that sends an Authorization header is judged by it alone.
  */
-export function authenticate({ tokens, bootstrapToken, users }: AuthDeps): RequestHandler {
+export function authenticate({ tokens, bootstrapToken, users, cache }: AuthDeps): RequestHandler {
   const bootstrap = bootstrapToken ? digest(bootstrapToken) : null;
   return async (req, res, next) => {
     const header = req.get('authorization');
@@ -56,12 +59,14 @@ export function authenticate({ tokens, bootstrapToken, users }: AuthDeps): Reque
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match?.[1];
     if (!token) throw new HttpError(401, 'invalid_token', 'The Authorization header must be "Bearer <token>".');
-    if (bootstrap && timingSafeEqual(digest(token), bootstrap)) {
+    const hash = digest(token);
+    if (bootstrap && timingSafeEqual(hash, bootstrap)) {
       req.principal = { id: BOOTSTRAP_PRINCIPAL_ID, name: 'bootstrap', role: 'admin' };
       req.authenticatedBy = 'bearer';
       return next();
     }
-    const principal = await tokens.authenticate(token);
+    const lookUp = () => tokens.authenticate(token);
+    const principal = cache ? await cache.verify(hash.toString('hex'), lookUp) : await lookUp();
     if (!principal) {
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new HttpError(401, 'invalid_token', 'The token is unknown or revoked.');

@@ -5,8 +5,9 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { RedisStore } from 'rate-limit-redis';
-import type { Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { RedisStore, type SendCommandClusterFn } from 'rate-limit-redis';
+import type { RedisConnection } from '@importer/queue';
 import type { Logger } from 'pino';
 import { HttpError } from '../errors';
 
@@ -22,8 +23,25 @@ class ReconnectingRedisStore extends RedisStore {
   }
 }
 
+/**
+ * How the store sends its commands. Its keys live under the hash-tagged queue prefix, so each one (EVALSHA
+ * with one key) goes to its slot's node; `SCRIPT LOAD` names no key, so on a Redis Cluster it loads the
+ * script on every master (a NOSCRIPT on a node, after a failover, loads it again the same way).
+ */
+function storeCommands(redis: RedisConnection): SendCommandClusterFn {
+  return async ({ command: [name = '', ...args] }) => {
+    if (redis.isCluster && name.toUpperCase() === 'SCRIPT') {
+      const masters = (redis as Cluster).nodes('master');
+      if (masters.length === 0) throw new Error('Redis Cluster: no master node known yet');
+      const [sha] = await Promise.all(masters.map((node) => node.call(name, ...args)));
+      return sha as never;
+    }
+    return redis.call(name, ...args) as Promise<never>;
+  };
+}
+
 interface LimitOptions {
-  redis: Redis;
+  redis: RedisConnection;
   logger: Logger;
   /** Redis key prefix of this limit (under the queue prefix). */
   prefix: string;
@@ -59,7 +77,7 @@ function redisRateLimit(options: LimitOptions): RequestHandler {
     },
     store: new ReconnectingRedisStore({
       prefix: options.prefix,
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<never>,
+      sendCommandCluster: storeCommands(redis),
     }),
     handler: (req, res, next) => {
       const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
@@ -73,7 +91,12 @@ function redisRateLimit(options: LimitOptions): RequestHandler {
 }
 
 /** `UPLOADS_PER_HOUR`: uploads per user (or API token) per hour, counted when accepted. */
-export function uploadRateLimit(deps: { redis: Redis; logger: Logger; queuePrefix: string; uploadsPerHour: number }): RequestHandler {
+export function uploadRateLimit(deps: {
+  redis: RedisConnection;
+  logger: Logger;
+  queuePrefix: string;
+  uploadsPerHour: number;
+}): RequestHandler {
   return redisRateLimit({
     redis: deps.redis,
     logger: deps.logger,
@@ -88,7 +111,12 @@ export function uploadRateLimit(deps: { redis: Redis; logger: Logger; queuePrefi
 }
 
 /** `SYNC_REQUESTS_PER_MINUTE`: `POST /sync/:profile` requests per API token or user per minute, every request counted. */
-export function syncRateLimit(deps: { redis: Redis; logger: Logger; queuePrefix: string; requestsPerMinute: number }): RequestHandler {
+export function syncRateLimit(deps: {
+  redis: RedisConnection;
+  logger: Logger;
+  queuePrefix: string;
+  requestsPerMinute: number;
+}): RequestHandler {
   return redisRateLimit({
     redis: deps.redis,
     logger: deps.logger,
@@ -114,7 +142,12 @@ function loginEmail(req: Request): string {
  * Failed log-in attempts per e-mail address and client address (slows guessing one account's password),
  * then per client address alone (slows one address trying one password on many accounts: spraying).
  */
-export function loginRateLimits(deps: { redis: Redis; logger: Logger; queuePrefix: string; failuresPerAddress: number }): RequestHandler[] {
+export function loginRateLimits(deps: {
+  redis: RedisConnection;
+  logger: Logger;
+  queuePrefix: string;
+  failuresPerAddress: number;
+}): RequestHandler[] {
   const common = {
     redis: deps.redis,
     logger: deps.logger,

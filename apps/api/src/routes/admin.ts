@@ -17,8 +17,6 @@ import { HttpError } from '../errors';
 import { sessionPrincipal } from '../middleware/auth';
 import type { SessionLayer } from '../sessions';
 
-/** Where `npm run build -w @importer/admin` puts the UI. */
-const DEFAULT_ADMIN_DIR = path.resolve(__dirname, '../../../admin/dist');
 const BULL_BOARD_PATH = '/admin/queues';
 
 export interface AdminDeps {
@@ -26,8 +24,8 @@ export interface AdminDeps {
   sessions: SessionLayer;
   /** Queues Bull Board shows (imports and cleanup). */
   queues: Queue[];
-  /** Folder of the built UI; default apps/admin/dist. */
-  dir?: string;
+  /** Folder of the built UI (apps/admin/dist: `ADMIN_UI_DIR`). */
+  dir: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -104,7 +102,7 @@ const boardSecurity = helmet({
 });
 
 export function adminRouter(deps: AdminDeps): Router {
-  const dir = deps.dir ?? DEFAULT_ADMIN_DIR;
+  const { dir } = deps;
   const router = Router();
 
   // Source maps would publish the UI's sources: the build emits none, and none is served should one be there.

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Pool } from '@importer/db';
+import type { RedisConnection } from '@importer/queue';
 import type { FileStore } from '@importer/storage';
-import type { Redis } from 'ioredis';
 
 const within = <T>(ms: number, work: Promise<T>) =>
   Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);
@@ -12,7 +12,7 @@ const within = <T>(ms: number, work: Promise<T>) =>
  * (its folder, or with STORAGE_DRIVER=s3 its bucket: HeadBucket). Neither needs auth, so a failed
  * check says only `unavailable` (its reason, which may name hosts and users, goes to the log).
  */
-export function healthRouter(deps: { pool: Pool; redis: Redis; fileStore: FileStore; logger: Logger }): Router {
+export function healthRouter(deps: { pool: Pool; redis: RedisConnection; fileStore: FileStore; logger: Logger }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -7,8 +7,15 @@ import { requireRole } from '../middleware/auth';
 import type { ProgressStreams } from '../progress-streams';
 import { listIssues, parseOr } from '../validation';
 
-/** API tokens, for admins: list, create (the token is shown once), revoke (closing the token's progress streams). */
-export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<ProgressStreams, 'endAccess'> }): Router {
+/**
+ * API tokens, for admins: list, create (the token is shown once), revoke (closing the token's progress streams
+ * and telling every API process to forget its verification: `revoked`).
+ */
+export function tokensRouter(deps: {
+  tokens: ApiTokensRepository;
+  streams: Pick<ProgressStreams, 'endAccess'>;
+  revoked: (tokenId: string) => Promise<void>;
+}): Router {
   const router = Router();
   router.use(requireRole('admin'));
 
@@ -30,6 +37,7 @@ export function tokensRouter(deps: { tokens: ApiTokensRepository; streams: Pick<
     const id = idParam(req, 'Active token');
     if (!(await deps.tokens.revoke(id))) throw notFound(`Active token ${id}`);
     deps.streams.endAccess({ tokenId: id });
+    await deps.revoked(id);
     res.status(204).end();
   });
   return router;

@@ -16,8 +16,10 @@ import {
   TEST_LIMITS,
   testLogger,
   type RunningWorker,
+  type TestRedisCluster,
   pollUntil,
 } from '@importer/testing';
+import { createRedis } from '@importer/queue';
 import type { Worker } from 'bullmq';
 import { createImportWorker, type ImportWorkerOptions } from '../../src/worker';
 import type { ImportFileDeps } from '../../src/processors/import-file';
@@ -26,6 +28,8 @@ import { spawnWorker, type WorkerProcess } from './processes';
 export interface FaultHarnessOptions {
   /** Redis of the test (a throwaway server for Redis faults); default: the machine's, with a unique prefix. */
   redisUrl?: string;
+  /** A Redis Cluster instead (`startTestRedisCluster`): the API's and the test's connections, and every worker's environment. */
+  redisCluster?: Pick<TestRedisCluster, 'settings' | 'env'>;
   chunkSize?: number;
   importAttempts?: number;
   /** Extra environment of every worker process. */
@@ -59,7 +63,8 @@ const FINISHED = new Set(['completed', 'completed_with_errors', 'failed', 'cance
 
 export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   const url = options.redisUrl ?? redisUrl();
-  const services = await startTestServices({ redisUrl: url, failFast: true, storagePrefix: 'importer-faults-' });
+  const cluster = options.redisCluster;
+  const services = await startTestServices({ redis: cluster?.settings ?? url, failFast: true, storagePrefix: 'importer-faults-' });
   const { db, imports, tokens, prefix, queue, cleanupQueue, storageDir } = services;
   queue.on('error', () => undefined);
   cleanupQueue.on('error', () => undefined);
@@ -76,7 +81,9 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
   const http = request(app);
   const workers: WorkerProcess[] = [];
   const inProcess: RunningWorker[] = [];
-  const events = importsQueueEvents(prefix);
+  // Queue events block on their connection: a Cluster's must not fail fast (BullMQ duplicates it).
+  const eventsConnection = cluster ? createRedis(cluster.settings) : undefined;
+  const events = importsQueueEvents(prefix, eventsConnection);
   await events.waitUntilReady();
   const chunkSize = options.chunkSize ?? 1000;
 
@@ -95,6 +102,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
     ...(options.fastHandover === false
       ? {}
       : { WORKER_LOCK_DURATION_MS: '4000', WORKER_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_MS: '1000' }),
+    ...cluster?.env,
     ...options.workerEnv,
     ...extra,
   });
@@ -219,6 +227,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}) {
       await this.stopWorkers();
       await Promise.all(inProcess.map((worker) => worker.stop(true)));
       await events.close();
+      eventsConnection?.disconnect();
       // Leave nothing under this test's prefix (only its own keys: obliterate works on one queue).
       await Promise.all([queue.obliterate({ force: true }), cleanupQueue.obliterate({ force: true })]).catch(() => undefined);
       await services.close();

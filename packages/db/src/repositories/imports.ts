@@ -11,7 +11,9 @@ import {
   type RowError,
 } from '@importer/contracts';
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
+import type { Queryable } from '../pool';
 import type { PrismaClient } from '../prisma';
+import { listImportViews, readImportView, type ResubmissionRow } from '../sql/import-views';
 import { storableText, storableTexts } from '../storable-text';
 import { decodeImportsCursor, decodeRowErrorsCursor, encodeCursor } from './cursors';
 
@@ -47,17 +49,8 @@ export interface FileDialect {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/**
- * The re-submissions of each record read, fetched with it by Prisma (one more query for the whole page,
- * not one per record): enough of each to count what it fixed.
- */
-const withResubmissions = {
-  resubmissions: { select: { id: true, status: true, rowsTotal: true, failed: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
-} satisfies Prisma.ImportInclude;
-type ImportWithResubmissions = Prisma.ImportGetPayload<{ include: typeof withResubmissions }>;
-
 /** A re-submission's rows that did not fail fixed their row of the parent; its failed rows still fail. */
-const toResubmission = (child: ImportWithResubmissions['resubmissions'][number]): Resubmission => ({
+const toResubmission = (child: ResubmissionRow): Resubmission => ({
   id: child.id,
   status: child.status as ImportStatus,
   fixed: child.rowsTotal - child.failed,
@@ -68,7 +61,7 @@ const toResubmission = (child: ImportWithResubmissions['resubmissions'][number])
  * The import record as the API shows it. A record read without its re-submissions (one just created in a
  * transaction, `sql/import-record.ts`) has none yet.
  */
-export function toImportView(row: Import & Partial<Pick<ImportWithResubmissions, 'resubmissions'>>): ImportView {
+export function toImportView(row: Import & { resubmissions?: ResubmissionRow[] }): ImportView {
   return {
     id: row.id,
     profile: row.profile,
@@ -135,14 +128,19 @@ function revertView(row: Import): ImportView['revert'] {
   };
 }
 
-export function createImportsRepository(prisma: PrismaClient) {
+/**
+ * Import records: written and read whole through Prisma, except the record as the API shows it (`find`,
+ * `list`), which polling clients read all the time: one plain `pg` statement each (`sql/import-views.ts`) on
+ * `db`, the pool Prisma's adapter also uses.
+ */
+export function createImportsRepository(prisma: PrismaClient, db: Queryable) {
   return {
     async get(id: string): Promise<Import | null> {
       return prisma.import.findUnique({ where: { id } });
     },
 
     async find(id: string): Promise<ImportView | null> {
-      const row = await prisma.import.findUnique({ where: { id }, include: withResubmissions });
+      const row = await readImportView(db, id);
       return row ? toImportView(row) : null;
     },
 
@@ -154,17 +152,9 @@ export function createImportsRepository(prisma: PrismaClient) {
       limit: number;
       cursor?: string;
     }): Promise<Page<ImportView>> {
-      const where: Prisma.ImportWhereInput = { status: filter.status, profile: filter.profile, source: filter.source };
-      if (filter.cursor) {
-        const { createdAt, id } = decodeImportsCursor(filter.cursor);
-        where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
-      }
-      const rows = await prisma.import.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: filter.limit + 1,
-        include: withResubmissions,
-      });
+      const after = filter.cursor ? decodeImportsCursor(filter.cursor) : undefined;
+      const { status, profile, source } = filter;
+      const rows = await listImportViews(db, { status, profile, source, after, take: filter.limit + 1 });
       const items = rows.slice(0, filter.limit);
       const last = items.at(-1);
       return {

@@ -9,7 +9,7 @@ import { storableText, storableTexts } from '../storable-text';
  * with its Idempotency-Key, a sync batch with its rows. Its columns are selected under the Prisma model's
  * field names, so that the repository's mapper (`toImportView`) reads them as it reads Prisma's rows.
  */
-const IMPORT_COLUMNS = `"id", "profile", "source", "options", "status", "file_name" AS "fileName", "file_size" AS "fileSize",
+export const IMPORT_COLUMNS = `"id", "profile", "source", "options", "status", "file_name" AS "fileName", "file_size" AS "fileSize",
   "file_sha256" AS "fileSha256", "file_key" AS "fileKey", "file_format" AS "fileFormat", "file_encoding" AS "fileEncoding",
   "file_delimiter" AS "fileDelimiter", "file_sheet" AS "fileSheet", "file_headers" AS "fileHeaders",
   "unknown_columns" AS "unknownColumns", "file_purged_at" AS "filePurgedAt", "rows_total" AS "rowsTotal", "created", "updated",

@@ -1,14 +1,12 @@
 /**
  * The small parts of an XLSX package, read before any sheet: the package relationships, the workbook
  * (sheet names and date system), its relationships (where each sheet, the shared strings and the styles
- * live), the styles (which cells are dates) and the shared strings (kept on disk).
+ * live) and the styles (which cells are dates).
  */
 import path from 'node:path';
 import { BadFileError } from '../errors';
-import { SharedStrings } from './shared-strings';
 import { builtinFormatKind, formatCodeKind, type FormatKind } from './spreadsheet-values';
-import { cellTooLarge } from './source';
-import { localName, parseXmlPart, XML_VALUE_TOO_LARGE, type XmlHandlers } from './xml';
+import { parseXmlPart } from './xml';
 import type { ZipArchive } from './zip';
 
 /** More sheets, relationships, number formats or cell styles than this: not a real workbook. */
@@ -56,14 +54,15 @@ export async function readWorkbookInfo(archive: ZipArchive, maxPendingChars: num
     workbookPart,
     archive.read(workbookPart),
     {
-      open({ name, attributes }) {
-        if (name === 'workbookPr') date1904 = isTrue(attributes.date1904);
-        else if (name === 'sheet') {
+      open(element) {
+        if (element.name === 'workbookPr') date1904 = isTrue(element.attribute('date1904'));
+        else if (element.name === 'sheet') {
           if (declared.length >= MAX_ITEMS) throw tooMany(workbookPart, 'sheets');
+          const state = element.attribute('state');
           declared.push({
-            name: attributes.name ?? `Sheet${declared.length + 1}`,
-            relId: attributeByLocalName(attributes, 'id') ?? '',
-            hidden: attributes.state === 'hidden' || attributes.state === 'veryHidden',
+            name: element.attribute('name') ?? `Sheet${declared.length + 1}`,
+            relId: element.prefixedAttribute('id') ?? '',
+            hidden: state === 'hidden' || state === 'veryHidden',
           });
         }
       },
@@ -102,14 +101,14 @@ export async function readCellFormats(archive: ZipArchive, part: string, maxPend
     part,
     archive.read(part),
     {
-      open({ name, attributes }) {
-        if (name === 'numFmt') {
+      open(element) {
+        if (element.name === 'numFmt') {
           if (custom.size >= MAX_ITEMS) throw tooMany(part, 'number formats');
-          custom.set(Number(attributes.numFmtId), formatCodeKind(attributes.formatCode ?? ''));
-        } else if (name === 'cellXfs') inCellXfs = true;
-        else if (name === 'xf' && inCellXfs) {
+          custom.set(Number(element.attribute('numFmtId')), formatCodeKind(element.attribute('formatCode') ?? ''));
+        } else if (element.name === 'cellXfs') inCellXfs = true;
+        else if (element.name === 'xf' && inCellXfs) {
           if (styles.length >= MAX_ITEMS) throw tooMany(part, 'cell styles');
-          styles.push(Number(attributes.numFmtId ?? 0));
+          styles.push(Number(element.attribute('numFmtId') ?? 0));
         }
       },
       close(name) {
@@ -121,56 +120,6 @@ export async function readCellFormats(archive: ZipArchive, part: string, maxPend
   return styles.map((id) => custom.get(id) ?? builtinFormatKind(id));
 }
 
-/**
- * Reads the shared-string table into a disk-backed store: each `<si>` is the text of its `<t>` elements
- * (rich-text runs joined), phonetic hints (`<rPh>`) left out.
- */
-export async function readSharedStrings(
-  archive: ZipArchive,
-  part: string,
-  limits: { maxPendingChars: number; maxCellChars: number },
-): Promise<SharedStrings> {
-  const { maxPendingChars } = limits;
-  const strings = new SharedStrings();
-  let inSi = false;
-  let inT = false;
-  let inPhonetic = false;
-  let text = '';
-  const handlers: XmlHandlers = {
-    open({ name }) {
-      if (name === 'si') {
-        inSi = true;
-        text = '';
-      } else if (name === 't' && inSi && !inPhonetic) inT = true;
-      else if (name === 'rPh') inPhonetic = true;
-    },
-    text(chunk) {
-      if (!inT) return;
-      text += chunk;
-      if (text.length > maxPendingChars) throw tooLarge();
-    },
-    close(name) {
-      if (name === 't') inT = false;
-      else if (name === 'rPh') inPhonetic = false;
-      else if (name === 'si') {
-        inSi = false;
-        strings.add(unescapeOoxml(text));
-      }
-    },
-  };
-  /** The string being read is longer than the XML may hold: the file fails, naming it. */
-  const tooLarge = () =>
-    cellTooLarge(`${part}, string ${strings.length + 1}`, { maxRecordChars: maxPendingChars, maxCellChars: limits.maxCellChars }, { part });
-  try {
-    await parseXmlPart(part, archive.read(part), handlers, maxPendingChars);
-    return strings;
-  } catch (error) {
-    strings.close();
-    // The parser bounds text between two tags: inside a `<t>`, that text is a string's.
-    throw inT && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
-  }
-}
-
 /** A package relationships part: id → type and target. */
 async function readRelationships(archive: ZipArchive, part: string, maxPendingChars: number): Promise<Map<string, Relationship>> {
   const rels = new Map<string, Relationship>();
@@ -178,12 +127,12 @@ async function readRelationships(archive: ZipArchive, part: string, maxPendingCh
     part,
     archive.read(part),
     {
-      open({ name, attributes }) {
-        if (name !== 'Relationship' || attributes.TargetMode === 'External') return;
+      open(element) {
+        if (element.name !== 'Relationship' || element.attribute('TargetMode') === 'External') return;
         if (rels.size >= MAX_ITEMS) throw tooMany(part, 'relationships');
-        if (attributes.Id && attributes.Target && !rels.has(attributes.Id)) {
-          rels.set(attributes.Id, { type: attributes.Type ?? '', target: attributes.Target });
-        }
+        const id = element.attribute('Id');
+        const target = element.attribute('Target');
+        if (id && target && !rels.has(id)) rels.set(id, { type: element.attribute('Type') ?? '', target });
       },
     },
     maxPendingChars,
@@ -207,19 +156,7 @@ function resolvePartPath(sourcePart: string, target: string): string {
   return path.posix.normalize(joined).replace(/^(\.\.\/|\/)+/, '');
 }
 
-const OOXML_ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
-
-/** Decodes OOXML's `_xHHHH_` escapes (Excel writes a carriage return in a cell as `_x000D_`). */
-export function unescapeOoxml(text: string): string {
-  return text.includes('_x') ? text.replace(OOXML_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : text;
-}
-
 const isTrue = (value: string | undefined) => value === '1' || value === 'true';
-
-function attributeByLocalName(attributes: Record<string, string>, name: string): string | undefined {
-  for (const key in attributes) if (key.includes(':') && localName(key) === name) return attributes[key];
-  return undefined;
-}
 
 const tooMany = (part: string, what: string) =>
   new BadFileError('unreadable_file', `${part} lists more than ${MAX_ITEMS} ${what}; the workbook is damaged or hostile.`, { part });

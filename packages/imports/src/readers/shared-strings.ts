@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BadFileError } from '../errors';
+import { cellTooLarge } from './source';
+import { unescapeOoxml } from './spreadsheet-values';
+import { XML_VALUE_TOO_LARGE, XmlPartParser } from './xml';
 
 const PAGE_BYTES = 64 * 1024;
 const WRITE_BYTES = 256 * 1024;
@@ -186,4 +190,73 @@ export class SharedStrings {
     this.text.close();
     this.index.close();
   }
+}
+
+/** A shared-strings part parsed as it is given, piece by piece. */
+export interface SharedStringsParser {
+  write(bytes: Buffer): void;
+  /** Ends the part (a truncated one fails here); returns its table, which the caller closes. */
+  end(): SharedStrings;
+  /** Lets the table go (a part that failed, or that is abandoned). */
+  close(): void;
+}
+
+/**
+ * Parses the shared-string table (`xl/sharedStrings.xml`) into a disk-backed `SharedStrings`: each `<si>` is
+ * the text of its `<t>` elements (rich-text runs joined, `_xHHHH_` escapes decoded), phonetic hints
+ * (`<rPh>`) left out.
+ */
+export function sharedStringsParser(part: string, limits: { maxPendingChars: number; maxCellChars: number }): SharedStringsParser {
+  const { maxPendingChars } = limits;
+  const strings = new SharedStrings();
+  let inSi = false;
+  let inT = false;
+  let inPhonetic = false;
+  let text = '';
+  /** The string being read is longer than the XML may hold: the file fails, naming it. */
+  const tooLarge = () =>
+    cellTooLarge(`${part}, string ${strings.length + 1}`, { maxRecordChars: maxPendingChars, maxCellChars: limits.maxCellChars }, { part });
+  const parser = new XmlPartParser(
+    part,
+    {
+      open({ name }) {
+        if (name === 'si') {
+          inSi = true;
+          text = '';
+        } else if (name === 't' && inSi && !inPhonetic) inT = true;
+        else if (name === 'rPh') inPhonetic = true;
+      },
+      wantsText: () => inT,
+      text(chunk) {
+        text += chunk;
+        if (text.length > maxPendingChars) throw tooLarge();
+      },
+      close(name) {
+        if (name === 't') inT = false;
+        else if (name === 'rPh') inPhonetic = false;
+        else if (name === 'si') {
+          inSi = false;
+          strings.add(unescapeOoxml(text));
+        }
+      },
+    },
+    maxPendingChars,
+  );
+  /** Runs a step of the parse; on failure the table goes, and text too long for the XML is the string's. */
+  const guard = (step: () => void) => {
+    try {
+      step();
+    } catch (error) {
+      strings.close();
+      throw inT && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
+    }
+  };
+  return {
+    write: (bytes) => guard(() => parser.write(bytes)),
+    end() {
+      guard(() => parser.end());
+      return strings;
+    },
+    close: () => strings.close(),
+  };
 }

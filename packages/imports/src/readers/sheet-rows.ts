@@ -1,17 +1,9 @@
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
-import { unescapeOoxml } from './ooxml';
 import type { SharedStrings } from './shared-strings';
-import { cellTooLarge, type RecordRuns, type SourceRecord } from './source';
-import {
-  EXCEL_MAX_COLUMNS,
-  EXCEL_MAX_ROWS,
-  columnIndex,
-  columnName,
-  serialToIsoDate,
-  serialToTime,
-  type FormatKind,
-} from './spreadsheet-values';
+import { RowScanner } from './sheet-row-scanner';
+import { cellTooLarge, type SourceRecord } from './source';
+import { EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, cellValue, columnIndex, columnName, type FormatKind, type RawCell } from './spreadsheet-values';
 import { XML_VALUE_TOO_LARGE, XmlPartParser, type XmlElement } from './xml';
 
 export interface SheetContext {
@@ -28,58 +20,23 @@ export interface SheetContext {
   maxCellChars: number;
 }
 
-/** A cell's raw parts as the XML gives them. */
-interface RawCell {
-  /** `t`: s (shared string), str (formula text), inlineStr, b, e, d (ISO date), n (default). */
-  type: string;
-  /** Text of `<v>`, or of the inline string's `<t>` elements. */
-  value: string;
-  hasValue: boolean;
-  format: FormatKind;
+/** A worksheet's XML parsed as it is given, piece by piece. */
+export interface SheetParser {
+  /** Parses the next piece of the sheet's XML; returns the rows it completed. */
+  write(bytes: Buffer): SourceRecord[];
+  /** Ends the sheet (a truncated one fails here); returns its last rows. */
+  end(): SourceRecord[];
 }
 
 /**
- * The cell value the profiles expect (pure): text as text (leading zeros kept), numbers as numbers, dates
- * as `yyyy-mm-dd` (times as `hh:mm:ss`), booleans as booleans, errors and missing values as null. Formula
- * cells arrive here with their cached `<v>`. `string(i)` looks up shared string i.
+ * Parses a worksheet's rows (`<sheetData>`) into records numbered by their `r` attribute. `<dimension>` is
+ * ignored: nothing is allocated from what the sheet claims. Cells are placed by their reference; a value
+ * beyond `maxColumns`, a row number past Excel's last row or out of order fails the file. Rows written the
+ * usual way are read whole by `RowScanner`; the others, and every error, tag by tag here.
  */
-function cellValue(cell: RawCell, date1904: boolean, string: (index: number) => string | undefined): Cell | undefined {
-  if (!cell.hasValue) return null;
-  switch (cell.type) {
-    case 's':
-      return string(Number(cell.value));
-    case 'str':
-    case 'inlineStr':
-      return unescapeOoxml(cell.value);
-    case 'b':
-      return cell.value.trim() === '1' || cell.value.trim() === 'true';
-    case 'e':
-      return null;
-    case 'd': {
-      const match = /^\d{4}-\d{2}-\d{2}/.exec(cell.value.trim());
-      return match ? match[0] : cell.value;
-    }
-    default: {
-      const text = cell.value.trim();
-      if (text === '') return null;
-      const number = Number(text);
-      if (!Number.isFinite(number)) return text;
-      if (cell.format === 'date') return serialToIsoDate(number, date1904) ?? number;
-      if (cell.format === 'time') return serialToTime(number) ?? number;
-      return number;
-    }
-  }
-}
-
-/**
- * Streams a worksheet's rows (`<sheetData>`) as records numbered by their `r` attribute, pulling the next
- * piece of XML only when the rows already parsed have been consumed. `<dimension>` is ignored: nothing is
- * allocated from what the sheet claims. Cells are placed by their reference; a value beyond `maxColumns`,
- * a row number past Excel's last row or out of order fails the file.
- */
-export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: SheetContext): RecordRuns {
+export function sheetParser(context: SheetContext): SheetParser {
   const { part, strings, formats, date1904, maxColumns, maxPendingChars, maxCellChars } = context;
-  const ready: SourceRecord[] = [];
+  let ready: SourceRecord[] = [];
   let inSheetData = false;
   let rowNumber = 0;
   let cells: Cell[] | null = null;
@@ -104,18 +61,20 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
     return found;
   };
 
-  const open = ({ name, attributes }: XmlElement) => {
+  const open = (element: XmlElement) => {
+    const { name } = element;
     if (!inSheetData) {
       if (name === 'sheetData') inSheetData = true;
       return;
     }
     switch (name) {
       case 'row': {
-        const next = attributes.r === undefined ? rowNumber + 1 : Number(attributes.r);
+        const r = element.attribute('r');
+        const next = r === undefined ? rowNumber + 1 : Number(r);
         if (!Number.isInteger(next) || next <= rowNumber || next > EXCEL_MAX_ROWS) {
           throw new BadFileError(
             'unreadable_file',
-            `${part}: row number "${attributes.r}" after row ${rowNumber} is not valid (rows must increase, up to ${EXCEL_MAX_ROWS}).`,
+            `${part}: row number "${r}" after row ${rowNumber} is not valid (rows must increase, up to ${EXCEL_MAX_ROWS}).`,
             { part },
           );
         }
@@ -125,18 +84,20 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
         break;
       }
       case 'c': {
-        const next = attributes.r === undefined ? column + 1 : columnIndex(attributes.r);
+        const r = element.attribute('r');
+        const next = r === undefined ? column + 1 : columnIndex(r);
         if (next < 0 || next >= EXCEL_MAX_COLUMNS) {
-          throw new BadFileError('unreadable_file', `${part}: row ${rowNumber} has a cell with a bad reference "${attributes.r}".`, {
+          throw new BadFileError('unreadable_file', `${part}: row ${rowNumber} has a cell with a bad reference "${r}".`, {
             part,
           });
         }
         column = next;
         inCell = true;
-        cell.type = attributes.t ?? 'n';
+        cell.type = element.attribute('t') ?? 'n';
         cell.value = '';
         cell.hasValue = false;
-        const style = attributes.s === undefined ? 0 : Number(attributes.s);
+        const s = element.attribute('s');
+        const style = s === undefined ? 0 : Number(s);
         cell.format = formats[style] ?? 'number';
         break;
       }
@@ -156,7 +117,6 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
   };
 
   const text = (chunk: string) => {
-    if (capture === null) return;
     cell.value += chunk;
     if (cell.value.length > maxPendingChars) throw tooLarge();
   };
@@ -207,17 +167,46 @@ export async function* sheetRecords(chunks: AsyncIterable<Buffer>, context: Shee
     }
   };
 
-  const parser = new XmlPartParser(part, { open, text, close }, maxPendingChars);
-  // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
-  for await (const chunk of chunks) {
-    try {
-      parser.write(chunk);
-    } catch (error) {
-      // The parser bounds text between two tags: inside a cell, that text is the cell's value.
-      throw inCell && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
-    }
-    if (ready.length > 0) yield ready.splice(0, ready.length);
-  }
-  parser.end();
-  if (ready.length > 0) yield ready;
+  const scanner = new RowScanner({
+    part,
+    formats,
+    date1904,
+    string: (index) => strings?.get(index),
+    maxColumns,
+    maxValueChars: maxPendingChars,
+  });
+  /** A whole row read by the scanner, when it can; numbered and checked as `open` does, else left to it. */
+  const element = (source: string, at: number): number => {
+    if (!inSheetData || source.charCodeAt(at + 1) !== 0x72 || !source.startsWith('<row', at)) return -1;
+    const end = scanner.read(source, at);
+    if (end < 0) return -1;
+    const next = scanner.number < 0 ? rowNumber + 1 : scanner.number;
+    if (next <= rowNumber || next > EXCEL_MAX_ROWS) return -1;
+    rowNumber = next;
+    ready.push({ row: next, cells: scanner.cells });
+    return end;
+  };
+
+  const parser = new XmlPartParser(part, { open, text, close, wantsText: () => capture !== null, element }, maxPendingChars);
+  const take = () => {
+    const records = ready;
+    ready = [];
+    return records;
+  };
+  return {
+    // The sheet is read to its end even after </sheetData>: its size and CRC are only checked there.
+    write(bytes) {
+      try {
+        parser.write(bytes);
+      } catch (error) {
+        // The parser bounds text between two tags: inside a cell, that text is the cell's value.
+        throw inCell && error instanceof BadFileError && error.code === XML_VALUE_TOO_LARGE ? tooLarge() : error;
+      }
+      return take();
+    },
+    end() {
+      parser.end();
+      return take();
+    },
+  };
 }

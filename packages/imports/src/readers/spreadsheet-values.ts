@@ -1,7 +1,8 @@
 /**
- * Pure helpers for spreadsheet values: cell references, number formats that mean "date", date serials.
- * No I/O; used by the streaming XLSX reader and tested on their own.
+ * Pure helpers for spreadsheet values: cell references, number formats that mean "date", date serials, a
+ * sheet cell's value from its raw parts. No I/O; used by the streaming XLSX reader and tested on their own.
  */
+import type { Cell } from '../cells';
 
 /** Excel's last column (XFD) and last row. */
 export const EXCEL_MAX_COLUMNS = 16_384;
@@ -107,4 +108,55 @@ export function serialToTime(serial: number): string | null {
   if (!Number.isFinite(serial) || serial < 0) return null;
   const seconds = Math.round(serial * 86_400) % 86_400;
   return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+}
+
+const OOXML_ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
+
+/** Decodes OOXML's `_xHHHH_` escapes (Excel writes a carriage return in a cell as `_x000D_`). */
+export function unescapeOoxml(text: string): string {
+  return text.includes('_x') ? text.replace(OOXML_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : text;
+}
+
+/** A sheet cell's raw parts as the XML gives them. */
+export interface RawCell {
+  /** `t`: s (shared string), str (formula text), inlineStr, b, e, d (ISO date), n (default). */
+  type: string;
+  /** Text of `<v>`, or of the inline string's `<t>` elements. */
+  value: string;
+  hasValue: boolean;
+  format: FormatKind;
+}
+
+/**
+ * The cell value the profiles expect: text as text (leading zeros kept), numbers as numbers, dates as
+ * `yyyy-mm-dd` (times as `hh:mm:ss`), booleans as booleans, errors and missing values as null. Formula
+ * cells arrive here with their cached `<v>`. `string(i)` looks up shared string i; undefined when the
+ * cell refers to a shared string that `string` does not have.
+ */
+export function cellValue(cell: RawCell, date1904: boolean, string: (index: number) => string | undefined): Cell | undefined {
+  if (!cell.hasValue) return null;
+  switch (cell.type) {
+    case 's':
+      return string(Number(cell.value));
+    case 'str':
+    case 'inlineStr':
+      return unescapeOoxml(cell.value);
+    case 'b':
+      return cell.value.trim() === '1' || cell.value.trim() === 'true';
+    case 'e':
+      return null;
+    case 'd': {
+      const match = /^\d{4}-\d{2}-\d{2}/.exec(cell.value.trim());
+      return match ? match[0] : cell.value;
+    }
+    default: {
+      const text = cell.value.trim();
+      if (text === '') return null;
+      const number = Number(text);
+      if (!Number.isFinite(number)) return text;
+      if (cell.format === 'date') return serialToIsoDate(number, date1904) ?? number;
+      if (cell.format === 'time') return serialToTime(number) ?? number;
+      return number;
+    }
+  }
 }

@@ -13,6 +13,7 @@ import { CFB, read, type CellObject, type WorkBook } from '@e965/xlsx';
 import type { Cell } from '../cells';
 import { BadFileError } from '../errors';
 import { countCells } from './biff';
+import { packedBuffers, packRecords, type PackedRecords } from './packed-records';
 import { pickSheet, visibleFirst, type SourceRecord } from './source';
 import { formatCodeKind, serialToIsoDate, serialToTime } from './spreadsheet-values';
 
@@ -27,7 +28,7 @@ export interface XlsJob {
 export type FromXlsThread =
   | { kind: 'opened'; sheet: string; rows: number }
   | { kind: 'failed'; code: string; message: string; details?: Record<string, unknown>; cause?: string }
-  | { kind: 'run'; records: SourceRecord[] }
+  | { kind: 'run'; records: PackedRecords }
   | { kind: 'end' };
 
 /** Records sent at a time. */
@@ -135,7 +136,8 @@ function serve(port: MessagePort, job: XlsJob): void {
       records.push({ row: position + 1, cells: Array.from(rows[position] ?? [], (cell) => toCell(cell, date1904)) });
       rows[position] = undefined;
     }
-    port.postMessage({ kind: 'run', records } satisfies FromXlsThread);
+    const packed = packRecords(records);
+    port.postMessage({ kind: 'run', records: packed } satisfies FromXlsThread, packedBuffers(packed));
   });
 }
 

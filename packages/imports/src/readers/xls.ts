@@ -1,76 +1,25 @@
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
+import { unpackRecords } from './packed-records';
+import { ReaderThread } from './reader-thread';
 import { batchesOf, checkColumns, headerCells, splitHeader, type ReadLimits, type RecordRuns, type Source } from './source';
 import type { FromXlsThread, XlsJob } from './xls-thread';
 
-/**
- * The thread's script. The compiled worker has it beside itself (`dist/xls-thread.js`, the second entry
- * of apps/worker/scripts/build.mjs); run from the TypeScript sources (jest, tsx) it is this folder's
- * `xls-thread.ts`, loaded through tsx's require hook.
- */
-function threadScript(): { file: string; execArgv?: string[] } {
-  if (!__filename.endsWith('.ts')) return { file: path.join(__dirname, 'xls-thread.js') };
-  return { file: path.join(__dirname, 'xls-thread.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
-}
-
-/** A thread running `xls-thread`, its messages received in order. */
-class XlsThread {
-  private readonly thread: Worker;
-  private readonly inbox: FromXlsThread[] = [];
-  private stopped: Error | null = null;
-  private wake: (() => void) | null = null;
-
-  constructor(job: XlsJob, memoryMb: number) {
-    const script = threadScript();
-    this.thread = new Worker(script.file, {
-      workerData: job,
-      transferList: job.bytes ? [job.bytes.buffer as ArrayBuffer] : [],
-      execArgv: script.execArgv,
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb },
-    });
-    this.thread.on('message', (message: FromXlsThread) => this.deliver(() => this.inbox.push(message)));
-    this.thread.on('error', (error: Error & { code?: string }) =>
-      this.deliver(() => {
-        this.stopped ??=
-          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new BadFileError(
-                'file_too_complex',
-                `Reading this workbook needs more than ${memoryMb} MB of memory (XLS_MEMORY_MB). Save it as XLSX or CSV, which are read as a stream.`,
-                { xlsMemoryMb: memoryMb },
-              )
-            : error;
-      }),
-    );
-    this.thread.on('exit', () =>
-      this.deliver(() => (this.stopped ??= new Error('The XLS reading thread stopped before the end of the sheet.'))),
-    );
-  }
-
-  private deliver(update: () => void): void {
-    update();
-    this.wake?.();
-    this.wake = null;
-  }
-
-  /** The next message; rejects once the thread has stopped (a `file_too_complex` when it ran out of memory). */
-  async receive(): Promise<FromXlsThread> {
-    for (;;) {
-      const message = this.inbox.shift();
-      if (message) return message;
-      if (this.stopped) throw this.stopped;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  requestRun(): void {
-    this.thread.postMessage(null);
-  }
-
-  async close(): Promise<void> {
-    await this.thread.terminate();
-  }
+/** The thread that reads an XLS under XLS_MEMORY_MB of heap: running out of it is a `file_too_complex`. */
+function xlsThread(job: XlsJob, memoryMb: number): ReaderThread<null, FromXlsThread> {
+  return new ReaderThread('xls-thread', {
+    workerData: job,
+    transferList: job.bytes ? [job.bytes.buffer as ArrayBuffer] : [],
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+    failure: (error) =>
+      error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new BadFileError(
+            'file_too_complex',
+            `Reading this workbook needs more than ${memoryMb} MB of memory (XLS_MEMORY_MB). Save it as XLSX or CSV, which are read as a stream.`,
+            { xlsMemoryMb: memoryMb },
+          )
+        : error,
+  });
 }
 
 /**
@@ -100,7 +49,7 @@ async function wholeFile(file: FileRef): Promise<Uint8Array> {
 export async function openXls(file: FileRef, limits: ReadLimits, sheetName?: string): Promise<Source> {
   // Read whole here (a missing file fails as such, before any thread starts), then handed to the thread.
   const bytes = await wholeFile(file);
-  const thread = new XlsThread({ bytes, sheet: sheetName, maxCells: limits.maxXlsCells }, limits.xlsMemoryMb);
+  const thread = xlsThread({ bytes, sheet: sheetName, maxCells: limits.maxXlsCells }, limits.xlsMemoryMb);
   try {
     const opened = await thread.receive();
     if (opened.kind === 'failed') {
@@ -109,15 +58,16 @@ export async function openXls(file: FileRef, limits: ReadLimits, sheetName?: str
     if (opened.kind !== 'opened') throw new Error(`The XLS reading thread sent "${opened.kind}" before opening the sheet.`);
     let position = 0;
     async function* runs(): RecordRuns {
-      thread.requestRun();
+      thread.send(null);
       for (;;) {
         const message = await thread.receive();
         if (message.kind === 'end') return;
         if (message.kind !== 'run') throw new Error(`The XLS reading thread sent "${message.kind}" instead of records.`);
-        thread.requestRun();
-        for (const record of message.records) checkColumns(record, limits.maxColumns);
-        position = message.records.at(-1)?.row ?? position;
-        yield message.records;
+        thread.send(null);
+        const records = unpackRecords(message.records);
+        for (const record of records) checkColumns(record, limits.maxColumns);
+        position = records.at(-1)?.row ?? position;
+        yield records;
       }
     }
     const split = await splitHeader(runs());

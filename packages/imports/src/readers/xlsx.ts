@@ -1,8 +1,8 @@
 import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
-import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetRef } from './ooxml';
-import type { SharedStrings } from './shared-strings';
-import { sheetRecords, type SheetContext } from './sheet-rows';
+import { readCellFormats, readWorkbookInfo, type SheetRef } from './ooxml';
+import { unpackRecords } from './packed-records';
+import { ReaderThread } from './reader-thread';
 import {
   batchesOf,
   headerCells,
@@ -14,7 +14,14 @@ import {
   type Source,
   type SourceRecord,
 } from './source';
+import type { FromXlsxThread, SheetSettings, ToXlsxThread } from './xlsx-thread';
 import { ZipArchive } from './zip';
+
+/**
+ * Inflated pieces sent to the thread and not yet answered: enough that it always has one to parse while
+ * this thread inflates and validates, few enough that memory stays flat (4 × 64 KB, and their records).
+ */
+const PIECES_IN_FLIGHT = 4;
 
 /** A sheet opened for reading, positioned after its header row. */
 interface OpenedSheet {
@@ -24,6 +31,66 @@ interface OpenedSheet {
   header: SourceRecord;
   close: () => Promise<void>;
   progress: () => number;
+}
+
+/**
+ * The thread (`xlsx-thread.ts`) that parses a workbook's shared strings and sheets while this one reads the
+ * zip, inflates, validates and writes. A part's inflated pieces are sent only as fast as their records are
+ * consumed, `PIECES_IN_FLIGHT` ahead.
+ */
+class WorkbookThread {
+  private readonly thread = new ReaderThread<ToXlsxThread, FromXlsxThread>('xlsx-thread');
+
+  /** Parses the shared-strings part; the thread keeps the table for the sheets. */
+  async readStrings(pieces: AsyncIterable<Buffer>, message: Extract<ToXlsxThread, { kind: 'strings' }>): Promise<void> {
+    for await (const records of this.parse(message, pieces)) void records; // none: a table, not rows
+  }
+
+  /** The records of a sheet, parsed as they are pulled. */
+  sheet(pieces: AsyncIterable<Buffer>, settings: SheetSettings): RecordRuns {
+    return this.parse({ kind: 'sheet', settings }, pieces);
+  }
+
+  close(): Promise<void> {
+    return this.thread.close();
+  }
+
+  private async *parse(start: ToXlsxThread, pieces: AsyncIterable<Buffer>): RecordRuns {
+    const { thread } = this;
+    const input = pieces[Symbol.asyncIterator]();
+    let inFlight = 0;
+    let sentAll = false;
+    const sendNext = async () => {
+      const next = await input.next();
+      if (next.done) {
+        thread.send({ kind: 'end' });
+        sentAll = true;
+      } else {
+        // A copy the thread can own: zlib's pieces may share its buffers.
+        const bytes = new Uint8Array(next.value);
+        thread.send({ kind: 'bytes', bytes }, [bytes.buffer]);
+      }
+      inFlight++;
+    };
+    try {
+      thread.send(start);
+      while (!sentAll && inFlight < PIECES_IN_FLIGHT) await sendNext();
+      for (;;) {
+        const message = await thread.receive();
+        if (message.kind === 'failed') {
+          if (message.code === null) throw new Error(`The XLSX reading thread failed: ${message.message}`);
+          throw new BadFileError(message.code, message.message, message.details);
+        }
+        if (message.kind === 'done') return;
+        inFlight--;
+        if (!sentAll) await sendNext();
+        const records = unpackRecords(message.records);
+        if (records.length > 0) yield records;
+      }
+    } finally {
+      await input.return?.();
+    }
+  }
 }
 
 /**
@@ -57,7 +124,7 @@ export async function isXlsxPackage(file: FileRef): Promise<boolean> {
 export async function openXlsx(file: FileRef, limits: ReadLimits, sheetName?: string): Promise<Source> {
   const archive = await ZipArchive.open(file, { maxInflatedBytes: limits.maxInflatedBytes });
   const maxPending = limits.maxRecordChars;
-  let strings: SharedStrings | null = null;
+  let thread: WorkbookThread | null = null;
   try {
     const book = await readWorkbookInfo(archive, maxPending);
     const named =
@@ -69,14 +136,15 @@ export async function openXlsx(file: FileRef, limits: ReadLimits, sheetName?: st
           );
     const formats = book.stylesPart ? await readCellFormats(archive, book.stylesPart, maxPending) : [];
     const { maxCellChars } = limits;
-    strings = book.sharedStringsPart
-      ? await readSharedStrings(archive, book.sharedStringsPart, { maxPendingChars: maxPending, maxCellChars })
-      : null;
+    const parsing = (thread = new WorkbookThread());
+    if (book.sharedStringsPart) {
+      const part = book.sharedStringsPart;
+      await parsing.readStrings(archive.read(part), { kind: 'strings', part, maxPendingChars: maxPending, maxCellChars });
+    }
 
     const open = (ref: SheetRef) =>
-      openSheet(archive, ref, {
-        strings,
-        formats,
+      openSheet(archive, parsing, ref, {
+        formats: [...formats],
         date1904: book.date1904,
         maxColumns: limits.maxColumns,
         maxPendingChars: maxPending,
@@ -97,7 +165,6 @@ export async function openXlsx(file: FileRef, limits: ReadLimits, sheetName?: st
 
     const opened = sheet;
     const headers = headerCells(opened.header.cells);
-    const held = strings;
     return {
       dialect: { format: 'xlsx', encoding: null, delimiter: null, sheet: opened.ref.name },
       headers,
@@ -105,26 +172,31 @@ export async function openXlsx(file: FileRef, limits: ReadLimits, sheetName?: st
       progress: opened.progress,
       async close() {
         await opened.close();
-        held?.close();
+        await parsing.close();
         archive.close();
       },
     };
   } catch (error) {
-    strings?.close();
+    await thread?.close();
     archive.close();
     throw error;
   }
 }
 
 /** Streams a sheet up to its first non-empty row (its header); null when it has none. */
-async function openSheet(archive: ZipArchive, ref: SheetRef, context: Omit<SheetContext, 'part'>): Promise<OpenedSheet | null> {
+async function openSheet(
+  archive: ZipArchive,
+  thread: WorkbookThread,
+  ref: SheetRef,
+  settings: Omit<SheetSettings, 'part'>,
+): Promise<OpenedSheet | null> {
   const part = ref.part;
   if (part === null || !archive.has(part)) return null;
   const total = archive.compressedSize(part);
   let consumed = 0;
-  const runs = sheetRecords(
+  const runs = thread.sheet(
     archive.read(part, (bytes) => (consumed += bytes)),
-    { ...context, part },
+    { ...settings, part },
   );
   const split = await splitHeader(runs);
   if (!split) return null;

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ChunkSizing } from '@importer/config';
+import { createImportsRepository, createPrisma, startRevert, type ImportsRepository, type Pool, type PrismaClient } from '@importer/db';
+import { runImport, runRevert, type CommittedChunk, type ImportEngineDeps } from '@importer/imports';
+import {
+  createTestDatabase,
+  recordImport,
+  recordingPool,
+  statementsPerChunk,
+  TEST_LIMITS,
+  type SentStatement,
+  type TestDatabase,
+} from '@importer/testing';
+import { companiesCsv, companiesFingerprint, rowErrorsFingerprint } from './support/fixtures';
+
+/**
+ * The adaptive chunk size, on the engine in process: on a fast table the chunks grow from the initial size,
+ * stay within the bounds, and the import ends exactly as one with a pinned size, in the same number of
+ * statements per chunk; a retried attempt starts again at the minimum and still ends exact; a revert sized
+ * the same way undoes it.
+ */
+let db: TestDatabase;
+let prisma: PrismaClient;
+let imports: ImportsRepository;
+let storageDir: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrisma(db.pool);
+  imports = createImportsRepository(prisma, db.pool);
+  storageDir = await mkdtemp(path.join(tmpdir(), 'importer-chunk-sizes-'));
+});
+afterAll(async () => {
+  await prisma.$disconnect();
+  await db.drop();
+  await rm(storageDir, { recursive: true, force: true });
+});
+
+const ROWS = 30_000;
+const csv = companiesCsv(ROWS);
+const ADAPTIVE: ChunkSizing = { initial: 1_000, min: 100, max: 4_000, targetMs: 500 };
+
+async function newImport(): Promise<string> {
+  const id = randomUUID();
+  await writeFile(path.join(storageDir, `${id}.csv`), csv);
+  return recordImport(db.pool, { id, fileName: 'companies.csv', createdBy: null });
+}
+
+/** Runs an import on an empty table; what it stored, and the rows of each chunk it committed. */
+async function importOnEmptyTable(chunkSize: ImportEngineDeps['chunkSize'], pool: Pool = db.pool) {
+  await db.pool.query(`TRUNCATE companies`);
+  const id = await newImport();
+  const chunks: CommittedChunk[] = [];
+  const outcome = await runImport(
+    { pool, imports, storageDir, limits: TEST_LIMITS, chunkSize, onChunkCommitted: (chunk) => chunks.push(chunk) },
+    id,
+  );
+  const record = await imports.find(id);
+  return {
+    outcome,
+    totals: record?.totals,
+    companies: await companiesFingerprint(db.pool),
+    errors: await rowErrorsFingerprint(db.pool, id),
+    chunkRows: chunks.map(({ rows }) => rows.created + rows.updated + rows.unchanged + rows.skipped + rows.failed),
+  };
+}
+
+describe('adaptive chunk size', () => {
+  it('grows from the initial size while chunks are fast, within its bounds, and ends exactly as a pinned size in as many statements per chunk', async () => {
+    const pinnedSent: SentStatement[] = [];
+    const pinned = await importOnEmptyTable(1_000, recordingPool(db.pool, pinnedSent));
+    const sent: SentStatement[] = [];
+    const adaptive = await importOnEmptyTable(ADAPTIVE, recordingPool(db.pool, sent));
+
+    expect(adaptive.outcome.status).toBe('completed_with_errors');
+    expect(adaptive.totals).toEqual(pinned.totals);
+    expect(adaptive.totals?.rows).toBe(ROWS);
+    expect(adaptive.companies).toEqual(pinned.companies);
+    expect(adaptive.errors).toEqual(pinned.errors);
+
+    // A 1,000-row chunk commits in far less than 0.5 s on an empty table: the sizes grow, up to the bound.
+    const chosen = 'chunkRows' in adaptive.outcome ? adaptive.outcome.chunkRows : null;
+    expect(chosen).not.toBeNull();
+    expect(adaptive.chunkRows[0]).toBe(ADAPTIVE.initial);
+    expect(chosen!.min).toBeGreaterThanOrEqual(ADAPTIVE.min);
+    expect(chosen!.max).toBeGreaterThan(ADAPTIVE.initial);
+    expect(chosen!.max).toBeLessThanOrEqual(ADAPTIVE.max);
+    expect(chosen!.chunks).toBe(adaptive.chunkRows.length);
+    // Each chunk holds at most the size chosen for it (a read batch that would overfill it is split), all
+    // but the last exactly that size; every row is in one chunk.
+    expect(adaptive.chunkRows.slice(0, -1).every((rows) => rows >= ADAPTIVE.min && rows <= ADAPTIVE.max && rows % 100 === 0)).toBe(true);
+    expect(adaptive.chunkRows.reduce((sum, rows) => sum + rows, 0)).toBe(ROWS);
+    expect(adaptive.chunkRows.length).toBeLessThan(pinned.chunkRows.length);
+
+    // Statements per chunk: bounded as with a pinned size, whatever the sizes.
+    const adaptiveStatements = statementsPerChunk(sent);
+    const pinnedStatements = statementsPerChunk(pinnedSent);
+    expect(adaptiveStatements).toHaveLength(adaptive.chunkRows.length);
+    expect(Math.max(...adaptiveStatements)).toBeLessThanOrEqual(Math.max(...pinnedStatements));
+    expect(Math.max(...adaptiveStatements)).toBeLessThanOrEqual(5);
+    console.log(
+      `adaptive chunk rows: [${adaptive.chunkRows.join(', ')}] (${JSON.stringify(chosen)}), statements [${adaptiveStatements.join(', ')}]; ` +
+        `pinned 1,000: ${pinned.chunkRows.length} chunks, statements max ${Math.max(...pinnedStatements)}`,
+    );
+  });
+
+  it('starts a retried attempt at the minimum, the resumed import ends exactly as an uninterrupted one, and its revert undoes it', async () => {
+    const reference = await importOnEmptyTable(ADAPTIVE);
+
+    await db.pool.query(`TRUNCATE companies`);
+    const id = await newImport();
+    // The first attempt stops after its third chunk (as at a shutdown or a timeout), its checkpoint kept.
+    const stop = new AbortController();
+    let committed = 0;
+    const deps: ImportEngineDeps = { pool: db.pool, imports, storageDir, limits: TEST_LIMITS, chunkSize: ADAPTIVE };
+    const first = runImport({ ...deps, onChunkCommitted: () => ++committed === 3 && stop.abort(new Error('stopped')) }, id, {
+      signal: stop.signal,
+    });
+    await expect(first).rejects.toThrow('stopped');
+    const stopped = await imports.get(id);
+    expect(stopped).toMatchObject({ status: 'processing', attempts: 1 });
+    expect(stopped!.checkpointRow).toBeGreaterThan(1);
+    expect(stopped!.checkpointRow).toBeLessThan(ROWS + 1);
+
+    const resumed = await runImport(deps, id);
+    expect(resumed).toMatchObject({ status: 'completed_with_errors', chunkRows: { min: ADAPTIVE.min } });
+    const record = await imports.find(id);
+    expect(record?.attempts).toBe(2);
+    expect(record?.totals).toEqual(reference.totals);
+    expect(await companiesFingerprint(db.pool)).toEqual(reference.companies);
+    expect(await rowErrorsFingerprint(db.pool, id)).toEqual(reference.errors);
+
+    // Its revert, in chunks sized the same way: every row it created is gone, each counted once.
+    expect((await startRevert(db.pool, id, { retainDays: 30, requestedBy: 'test' })).outcome).toBe('done');
+    expect(await runRevert({ pool: db.pool, imports, chunkSize: ADAPTIVE }, id)).toEqual({ status: 'reverted' });
+    expect((await imports.find(id))?.revert).toMatchObject({ reverted: record!.totals.created, kept: 0, failed: 0 });
+    expect((await companiesFingerprint(db.pool)).rows).toBe(0);
+  });
+});
