@@ -83,6 +83,8 @@ export interface AppDeps {
   sessions?: SessionsRepository;
   /** `SESSION_SECRET`: signs session cookies and CSRF tokens; default: random per process. */
   sessionSecret?: string;
+  /** `TRUST_PROXY`: the proxies whose forwarded headers are believed (Express's `trust proxy`); default loopback. */
+  trustProxy?: string[] | number;
   /** Idle lifetime of an admin UI session, in ms; default 12 hours. */
   sessionTtlMs?: number;
   /** `UPLOADS_PER_HOUR`: uploads per user or token per hour; unset: unlimited. */
@@ -169,7 +171,7 @@ function compressAnswers(): RequestHandler {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
   const metrics = deps.metrics ?? createMetrics();
   app.use(httpMetrics(metrics));
   app.use((req, res, next) => {

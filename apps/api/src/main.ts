@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     webhookRetrySchedule: config.WEBHOOK_RETRY_SCHEDULE_S,
     users,
     sessionSecret: config.SESSION_SECRET,
+    trustProxy: config.TRUST_PROXY,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
     uploadsPerHour: config.UPLOADS_PER_HOUR,
     loginFailuresPerAddress: config.LOGIN_FAILURES_PER_ADDRESS,

@@ -1,3 +1,4 @@
+import { loadApiConfig } from '@importer/config';
 import type { UsersRepository } from '@importer/db';
 import { COMPANY_HEADERS, companyRow, toCsv } from '@importer/testing';
 import { errorOf, startApi, type ApiHarness } from './harness';
@@ -62,6 +63,30 @@ describe('failed log-ins from one address', () => {
     // Even the right password waits: the address is paused, not the account.
     expect((await logIn('real@example.com', 'the right password', '203.0.113.7')).status).toBe(429);
     expect((await logIn('real@example.com', 'the right password', '198.51.100.9')).status).toBe(200);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  let api: ApiHarness;
+  // The proxy is on another host: a request straight from 127.0.0.1 is not from it, so what it forwards is not believed.
+  beforeAll(async () => {
+    api = await startApi({
+      app: { loginFailuresPerAddress: 3, trustProxy: loadApiConfig({ TRUST_PROXY: '10.9.9.9, 10.8.0.0/16' }).TRUST_PROXY },
+    });
+  });
+  afterAll(() => api.close());
+
+  it('counts failed log-ins by the connection when the header does not come from a trusted proxy', async () => {
+    const logIn = (address: string) =>
+      api.http.post('/api/v1/session').set('X-Forwarded-For', address).send({ email: 'nobody@example.com', password: 'wrong' });
+    for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) expect((await logIn(address)).status).toBe(401);
+    expect((await logIn('203.0.113.4')).status).toBe(429);
+  });
+
+  it('reads a list of addresses and subnets, or a number of hops', () => {
+    expect(loadApiConfig({}).TRUST_PROXY).toEqual(['loopback']);
+    expect(loadApiConfig({ TRUST_PROXY: '10.9.9.9, 10.8.0.0/16' }).TRUST_PROXY).toEqual(['10.9.9.9', '10.8.0.0/16']);
+    expect(loadApiConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
   });
 });
 

@@ -165,6 +165,17 @@ const apiSchema = baseSchema
     ADMIN_PASSWORD: z.string().min(8).optional(),
     /** Signs session cookies (at least 32 characters); unset: a random one per start, so restarts log everyone out. */
     SESSION_SECRET: z.string().min(32).optional(),
+    /**
+     * Which proxies' `X-Forwarded-For`/`-Proto` the API believes (Express's `trust proxy`): addresses, subnets
+     * (CIDR) and the names `loopback`, `linklocal`, `uniquelocal`, separated by commas, or a number of hops.
+     * Who a client is (failed log-ins per address) and whether it came over TLS (`Secure` cookies) depend on it.
+     */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .min(1)
+      .default('loopback')
+      .transform((value) => (/^\d+$/.test(value) ? Number(value) : value.split(',').map((part) => part.trim()))),
     /** Hours an idle admin UI session lasts. */
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
     /** Uploads one user (or API token) may make per hour. */
