@@ -40,7 +40,9 @@ afterAll(async () => {
 
 const ROWS = 30_000;
 const csv = companiesCsv(ROWS);
-const ADAPTIVE: ChunkSizing = { initial: 1_000, min: 100, max: 4_000, targetMs: 500 };
+// A target no chunk of this file misses, even on a busy machine: every commit is "fast", so the sizes grow by
+// the rule alone, never by how loaded the machine happens to be (the sizer's own rules: chunk-size.test.ts).
+const ADAPTIVE: ChunkSizing = { initial: 1_000, min: 100, max: 4_000, targetMs: 60_000 };
 
 async function newImport(): Promise<string> {
   const id = randomUUID();
@@ -80,7 +82,7 @@ describe('adaptive chunk size', () => {
     expect(adaptive.companies).toEqual(pinned.companies);
     expect(adaptive.errors).toEqual(pinned.errors);
 
-    // A 1,000-row chunk commits in far less than 0.5 s on an empty table: the sizes grow, up to the bound.
+    // Every chunk commits well within the target: the sizes grow, up to the bound.
     const chosen = 'chunkRows' in adaptive.outcome ? adaptive.outcome.chunkRows : null;
     expect(chosen).not.toBeNull();
     expect(adaptive.chunkRows[0]).toBe(ADAPTIVE.initial);

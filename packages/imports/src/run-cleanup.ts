@@ -16,7 +16,6 @@ import {
   type Pool,
 } from '@importer/db';
 import type { FileStore } from '@importer/storage';
-import { PROFILES } from './profiles';
 import { fileStoreOf, removeStoredFile, storedFilesOlderThan } from './stored-files';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -111,8 +110,7 @@ async function untilNone(signal: AbortSignal | undefined, step: () => Promise<nu
 /** The expired lineage of every profile's table, 1,000 rows a statement. */
 async function deleteLineage(deps: CleanupDeps, before: Date): Promise<number> {
   let deleted = 0;
-  const tables = new Set(Object.values(PROFILES).map((profile) => profile.table.lineageTable));
-  for (const table of tables) deleted += await untilNone(deps.signal, () => deleteExpiredLineage(deps.pool, table, before));
+  for (const table of LINEAGE_TABLES) deleted += await untilNone(deps.signal, () => deleteExpiredLineage(deps.pool, table, before));
   return deleted;
 }
 

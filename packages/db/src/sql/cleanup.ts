@@ -93,44 +93,42 @@ export async function deleteOldImports(db: Queryable, before: Date, limit = CLEA
 }
 
 /**
- * Deletes up to `limit` lineage rows, of the lineage table `table`, of finished imports created before `before`
- * (the imports `deleteOldImports` deletes next). Called until it returns 0, for each lineage table.
- */
-export async function deleteLineageOfOldImports(db: Queryable, table: string, before: Date, limit = CLEANUP_BATCH): Promise<number> {
-  const { rowCount } = await db.query({
-    name: `cleanup_delete_old_lineage_${table}`,
-    text: `
-      DELETE FROM "${table}" WHERE ("import_id", "seq") IN (
-        SELECT l."import_id", l."seq" FROM "imports" i JOIN "${table}" l ON l."import_id" = i."id"
-        WHERE i."created_at" < $1 AND i."status" = ANY($2::text[])
-        LIMIT $3)`,
-    values: [before, FINISHED_STATUSES, limit],
-  });
-  return rowCount ?? 0;
-}
-
-/**
  * Statuses whose lineage expires: imports that can be reverted, and reverted ones. (A failed or cancelled
  * import keeps its lineage, the write journal of a retry, until the import itself is deleted.)
  */
 const LINEAGE_EXPIRES: readonly string[] = [...IMPORT_TRANSITIONS.revert.from, ...IMPORT_TRANSITIONS.finishRevert.to];
 
 /**
- * Deletes up to `limit` lineage rows, of the lineage table `table`, of imports finished before `before` (their
- * revert window is over). Called until it returns 0, for each lineage table.
+ * Deletes up to `limit` lineage rows, of the lineage table `table`, of the imports whose `column` is before
+ * `before` and whose status is one of `statuses`. Called until it returns 0, for each lineage table.
  */
-export async function deleteExpiredLineage(db: Queryable, table: string, before: Date, limit = CLEANUP_BATCH): Promise<number> {
+async function deleteLineageRows(
+  db: Queryable,
+  name: string,
+  table: string,
+  imports: { column: 'created_at' | 'finished_at'; statuses: readonly string[] },
+  before: Date,
+  limit: number,
+): Promise<number> {
   const { rowCount } = await db.query({
-    name: `cleanup_delete_lineage_${table}`,
+    name: `${name}_${table}`,
     text: `
       DELETE FROM "${table}" WHERE ("import_id", "seq") IN (
         SELECT l."import_id", l."seq" FROM "imports" i JOIN "${table}" l ON l."import_id" = i."id"
-        WHERE i."finished_at" < $1 AND i."status" = ANY($2::text[])
+        WHERE i."${imports.column}" < $1 AND i."status" = ANY($2::text[])
         LIMIT $3)`,
-    values: [before, LINEAGE_EXPIRES, limit],
+    values: [before, imports.statuses, limit],
   });
   return rowCount ?? 0;
 }
+
+/** The lineage rows of finished imports created before `before`: the imports `deleteOldImports` deletes next. */
+export const deleteLineageOfOldImports = (db: Queryable, table: string, before: Date, limit = CLEANUP_BATCH) =>
+  deleteLineageRows(db, 'cleanup_delete_old_lineage', table, { column: 'created_at', statuses: FINISHED_STATUSES }, before, limit);
+
+/** The lineage rows of imports finished before `before`: their revert window is over. */
+export const deleteExpiredLineage = (db: Queryable, table: string, before: Date, limit = CLEANUP_BATCH) =>
+  deleteLineageRows(db, 'cleanup_delete_lineage', table, { column: 'finished_at', statuses: LINEAGE_EXPIRES }, before, limit);
 
 export interface StoredFileRef {
   id: string;
