@@ -1,51 +1,20 @@
-// Compiles the worker into plain JavaScript, apps/worker/dist/main.js, so that a worker runs on bare `node`
-// (no TypeScript loader holding its transpiler and caches in every worker's memory), and beside it the
-// scripts of the readers' threads (packages/imports/src/readers/reader-thread.ts starts them from the
-// directory of the code running): dist/xls-thread.js reads a legacy XLS under a heap limit,
-// dist/xlsx-thread.js parses an XLSX's shared strings and sheet while the main thread writes.
+// Compiles the worker into plain JavaScript, apps/worker/dist/main.js (scripts/compile-app.mjs), so that a
+// worker runs on bare `node` (no TypeScript loader holding its transpiler and caches in every worker's
+// memory), and beside it the scripts of the readers' threads (packages/imports/src/readers/reader-thread.ts
+// starts them from the directory of the code running): dist/xls-thread.js reads a legacy XLS under a heap
+// limit, dist/xlsx-thread.js parses an XLSX's shared strings and sheet while the main thread writes.
 // `node apps/worker/scripts/build.mjs` (≈ 50 ms); `npm start`, `npm run worker`, `npm run build`,
-// `npm run bench` and the fault tests run it. Our own workspaces (`@importer/*`, TypeScript sources) are
-// bundled in; every other package stays an ordinary `require` from node_modules. `dist/` is as deep in the
-// tree as `packages/*/src`, so the sources' `__dirname`-relative paths (project root, migrations) still
-// hold. Written into a staging folder and renamed over the old files (the threads' scripts first), so a
-// worker starting meanwhile never loads half a file.
-import { renameSync, rmSync } from 'node:fs';
+// `npm run bench` and the fault tests run it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { compileApp } from '../../../scripts/compile-app.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = path.join(ROOT, 'dist');
-const ENTRIES = {
-  'xls-thread': path.join(ROOT, '../../packages/imports/src/readers/xls-thread.ts'),
-  'xlsx-thread': path.join(ROOT, '../../packages/imports/src/readers/xlsx-thread.ts'),
+const READERS = path.join(ROOT, '../../packages/imports/src/readers');
+
+// The threads' scripts first: `main` is renamed into place last.
+await compileApp('worker', ROOT, {
+  'xls-thread': path.join(READERS, 'xls-thread.ts'),
+  'xlsx-thread': path.join(READERS, 'xlsx-thread.ts'),
   main: path.join(ROOT, 'src/main.ts'),
-};
-
-/** Bare imports of other packages are left to node_modules; relative ones and `@importer/*` are bundled. */
-const externalPackages = {
-  name: 'external-packages',
-  setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@importer/') ? undefined : { external: true }));
-  },
-};
-
-const staging = path.join(OUT, `.staging-${process.pid}`);
-try {
-  await build({
-    entryPoints: ENTRIES,
-    outdir: staging,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: 'inline',
-    logLevel: 'warning',
-    plugins: [externalPackages],
-  });
-  for (const name of Object.keys(ENTRIES)) renameSync(path.join(staging, `${name}.js`), path.join(OUT, `${name}.js`));
-  rmSync(staging, { recursive: true });
-} catch (error) {
-  console.error(`[worker] build failed: ${error?.message ?? error}`);
-  process.exit(1);
-}
+});
