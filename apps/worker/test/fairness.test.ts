@@ -103,6 +103,9 @@ it('runs at most IMPORTS_PER_USER imports of one user at once, and another userâ
   const waits = workers.flatMap((worker) => worker.logs.filter((line) => line.msg.startsWith('import waits')));
   expect(waits.length).toBeGreaterThan(0);
   expect(new Set(waits.map((line) => line.importId)).has(b.id)).toBe(false);
+  // A delivery that waited did not start: each import's start is logged once, by the delivery that claimed it.
+  const starts = workers.flatMap((worker) => worker.logs.filter((line) => line.msg === 'import started'));
+  expect(starts.map((line) => line.importId).sort()).toEqual([...a, b].map((created) => created.id).sort());
   for (const created of [...a, b]) {
     const job = await h.queue.getJob(created.id);
     expect({ id: created.id, state: await job?.getState(), attemptsMade: job?.attemptsMade }).toEqual({

@@ -62,6 +62,8 @@ export interface RunOptions {
    * resumes there (timeouts, graceful shutdown).
    */
   signal?: AbortSignal;
+  /** Called once the attempt holds the import (claimed, within the per-user cap), before the file is opened. */
+  onClaimed?: () => void;
 }
 
 export type ImportOutcome =
@@ -89,6 +91,7 @@ async function claim(deps: ImportEngineDeps, importId: string): Promise<boolean>
 export async function runImport(deps: ImportEngineDeps, importId: string, run: RunOptions = {}): Promise<ImportOutcome> {
   const record = (await claim(deps, importId)) ? await deps.imports.get(importId) : null;
   if (!record) return { status: 'skipped', reason: 'already finished' };
+  run.onClaimed?.();
   const profile = getProfile(record.profile);
   if (!profile) throw new BadFileError('unknown_profile', `Unknown profile "${record.profile}".`);
   const options = parseImportOptions(record.options);

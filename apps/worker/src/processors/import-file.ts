@@ -52,8 +52,7 @@ export function importFileProcessor(deps: ImportFileDeps) {
       if (await finishImport(deps.engine.pool, importId, 'failed', error)) await countFinished(counted, importId, 'failed');
     };
     try {
-      log.info('import started');
-      const outcome = await runImport(deps.engine, importId, { signal });
+      const outcome = await runImport(deps.engine, importId, { signal, onClaimed: () => log.info('import started') });
       log.info(finishedLine(outcome), 'import finished');
       if (outcome.status === 'completed' || outcome.status === 'completed_with_errors')
         await countFinished(counted, importId, outcome.status);
