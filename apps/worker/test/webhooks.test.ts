@@ -5,7 +5,7 @@
  * constant number of statements per finished import.
  */
 import { webhookDeliveriesPageSchema, type ImportView, type WebhookDelivery, type WebhookEndpoint } from '@importer/contracts';
-import { cancelImport, claimImport, finishImport } from '@importer/db';
+import { cancelImport, claimImport, finishImport, finishRevert, startRevert } from '@importer/db';
 import { recordImport, recordingPool, testLogger, type SentStatement } from '@importer/testing';
 import { createReconciler } from '../src/reconciler';
 import { isPrivateAddress } from '../src/webhooks/target';
@@ -163,6 +163,24 @@ it('records deliveries for a cancelled import too (the cancel’s own statement)
   // A cancel that is refused records nothing.
   expect(await cancelImport(stage.db.pool, id)).toEqual({ outcome: 'conflict', status: 'cancelled' });
   expect(await stage.deliveriesOf(id)).toHaveLength(1);
+});
+
+it('records deliveries for a reverted import too (the end of its revert is a final status)', async () => {
+  await stage.endpoint('/reverted');
+  const id = await stage.finishedImport();
+  expect(await startRevert(stage.db.pool, id, { retainDays: 30, requestedBy: 'admin' })).toEqual({ outcome: 'done' });
+  expect(await finishRevert(stage.db.pool, id)).toBe(true);
+  const deliveries = await stage.settled(id);
+  expect(deliveries.map((delivery) => delivery.state)).toEqual(['succeeded', 'succeeded']);
+  const record = (await stage.http.get(`/api/v1/imports/${id}`).set(stage.auth)).body as ImportView;
+  const sent = stage.receiver
+    .requestsTo('/reverted')
+    .map((request) => (request.verified as { payload: { data: ImportView } }).payload.data);
+  expect(sent.map((data) => data.status).sort()).toEqual(['completed', 'reverted']);
+  expect(sent.find((data) => data.status === 'reverted')).toEqual(record);
+  // A revert that was not running finishes nothing and records nothing.
+  expect(await finishRevert(stage.db.pool, id)).toBe(false);
+  expect(await stage.deliveriesOf(id)).toHaveLength(2);
 });
 
 it('records deliveries in the finishing transaction: none if it rolls back, sent once it commits', async () => {

@@ -253,13 +253,22 @@ export async function revertability(db: Queryable, id: string, retainDays: numbe
   return row.expired ? { outcome: 'lineage_expired' } : { outcome: 'done' };
 }
 
-/** `finishRevert`: the revert job went through the whole lineage; the import is `reverted`. False when it was not reverting. */
+/**
+ * `finishRevert`: the revert job went through the whole lineage; the import is `reverted`, a final status, so
+ * the same statement records its webhook deliveries (the record then carries the revert's counts). False
+ * when it was not reverting.
+ */
 export async function finishRevert(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE "imports" SET "status" = $2, "revert_finished_at" = now(), "updated_at" = now() WHERE "id" = $1 AND "status" = ANY($3::text[])`,
+  const { rows } = await db.query(
+    `WITH finished AS (
+       UPDATE "imports" SET "status" = $2, "revert_finished_at" = now(), "updated_at" = now()
+       WHERE "id" = $1 AND "status" = ANY($3::text[])
+       RETURNING *
+     ), ${webhookOutbox('finished')}
+     ${finishedWithOutbox('finished')}`,
     [id, 'reverted' satisfies StatusAfter<'finishRevert'>, IMPORT_TRANSITIONS.finishRevert.from],
   );
-  return rowCount === 1;
+  return rows.length === 1;
 }
 
 /**
