@@ -111,6 +111,20 @@ describe('GET /imports/:id/errors.csv', () => {
     );
     const rows = parse((await download(id)).body as string);
     expect(rows).toHaveLength(100_001);
+    // Compressed on the way for a client that accepts gzip (superagent inflates it), still streamed.
+    const zipped = await api.http
+      .get(`/api/v1/imports/${id}/errors.csv`)
+      .set('Authorization', `Bearer ${api.token}`)
+      .set('Accept-Encoding', 'gzip')
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['content-length']).toBeUndefined();
+    expect(parse((zipped.body as Buffer).toString('utf8'))).toEqual(rows);
     expect(rows[1]?.[0]).toBe('x2');
     expect(rows[100_000]?.[0]).toBe('x100001');
     expect(rows.slice(1).every((row, i) => row[0] === `x${i + 2}`)).toBe(true);
