@@ -1,19 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { ChunkSizing } from '@importer/config';
-import { createImportsRepository, createPrisma, startRevert, type ImportsRepository, type Pool, type PrismaClient } from '@importer/db';
+import { startRevert, type Pool } from '@importer/db';
 import { runImport, runRevert, type CommittedChunk, type ImportEngineDeps } from '@importer/imports';
-import {
-  createTestDatabase,
-  recordImport,
-  recordingPool,
-  statementsPerChunk,
-  TEST_LIMITS,
-  type SentStatement,
-  type TestDatabase,
-} from '@importer/testing';
+import { recordingPool, statementsPerChunk, type SentStatement } from '@importer/testing';
+import { useEngineStage } from './support/engine-stage';
 import { companiesCsv, companiesFingerprint, rowErrorsFingerprint } from './support/fixtures';
 
 /**
@@ -22,21 +11,8 @@ import { companiesCsv, companiesFingerprint, rowErrorsFingerprint } from './supp
  * statements per chunk; a retried attempt starts again at the minimum and still ends exact; a revert sized
  * the same way undoes it.
  */
-let db: TestDatabase;
-let prisma: PrismaClient;
-let imports: ImportsRepository;
-let storageDir: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.pool);
-  imports = createImportsRepository(prisma, db.pool);
-  storageDir = await mkdtemp(path.join(tmpdir(), 'importer-chunk-sizes-'));
-});
-afterAll(async () => {
-  await prisma.$disconnect();
-  await db.drop();
-  await rm(storageDir, { recursive: true, force: true });
-});
+const stage = useEngineStage();
+const { engine, newImport } = stage;
 
 const ROWS = 30_000;
 const csv = companiesCsv(ROWS);
@@ -44,27 +20,18 @@ const csv = companiesCsv(ROWS);
 // the rule alone, never by how loaded the machine happens to be (the sizer's own rules: chunk-size.test.ts).
 const ADAPTIVE: ChunkSizing = { initial: 1_000, min: 100, max: 4_000, targetMs: 60_000 };
 
-async function newImport(): Promise<string> {
-  const id = randomUUID();
-  await writeFile(path.join(storageDir, `${id}.csv`), csv);
-  return recordImport(db.pool, { id, fileName: 'companies.csv', createdBy: null });
-}
-
 /** Runs an import on an empty table; what it stored, and the rows of each chunk it committed. */
-async function importOnEmptyTable(chunkSize: ImportEngineDeps['chunkSize'], pool: Pool = db.pool) {
-  await db.pool.query(`TRUNCATE companies`);
-  const id = await newImport();
+async function importOnEmptyTable(chunkSize: ImportEngineDeps['chunkSize'], pool?: Pool) {
+  await stage.db.pool.query(`TRUNCATE companies`);
+  const id = await newImport(csv, 'companies.csv');
   const chunks: CommittedChunk[] = [];
-  const outcome = await runImport(
-    { pool, imports, storageDir, limits: TEST_LIMITS, chunkSize, onChunkCommitted: (chunk) => chunks.push(chunk) },
-    id,
-  );
-  const record = await imports.find(id);
+  const outcome = await runImport({ ...engine(chunkSize, pool), onChunkCommitted: (chunk) => chunks.push(chunk) }, id);
+  const record = await stage.imports.find(id);
   return {
     outcome,
     totals: record?.totals,
-    companies: await companiesFingerprint(db.pool),
-    errors: await rowErrorsFingerprint(db.pool, id),
+    companies: await companiesFingerprint(stage.db.pool),
+    errors: await rowErrorsFingerprint(stage.db.pool, id),
     chunkRows: chunks.map(({ rows }) => rows.created + rows.updated + rows.unchanged + rows.skipped + rows.failed),
   };
 }
@@ -72,9 +39,9 @@ async function importOnEmptyTable(chunkSize: ImportEngineDeps['chunkSize'], pool
 describe('adaptive chunk size', () => {
   it('grows from the initial size while chunks are fast, within its bounds, and ends exactly as a pinned size in as many statements per chunk', async () => {
     const pinnedSent: SentStatement[] = [];
-    const pinned = await importOnEmptyTable(1_000, recordingPool(db.pool, pinnedSent));
+    const pinned = await importOnEmptyTable(1_000, recordingPool(stage.db.pool, pinnedSent));
     const sent: SentStatement[] = [];
-    const adaptive = await importOnEmptyTable(ADAPTIVE, recordingPool(db.pool, sent));
+    const adaptive = await importOnEmptyTable(ADAPTIVE, recordingPool(stage.db.pool, sent));
 
     expect(adaptive.outcome.status).toBe('completed_with_errors');
     expect(adaptive.totals).toEqual(pinned.totals);
@@ -111,33 +78,33 @@ describe('adaptive chunk size', () => {
   it('starts a retried attempt at the minimum, the resumed import ends exactly as an uninterrupted one, and its revert undoes it', async () => {
     const reference = await importOnEmptyTable(ADAPTIVE);
 
-    await db.pool.query(`TRUNCATE companies`);
-    const id = await newImport();
+    await stage.db.pool.query(`TRUNCATE companies`);
+    const id = await newImport(csv, 'companies.csv');
     // The first attempt stops after its third chunk (as at a shutdown or a timeout), its checkpoint kept.
     const stop = new AbortController();
     let committed = 0;
-    const deps: ImportEngineDeps = { pool: db.pool, imports, storageDir, limits: TEST_LIMITS, chunkSize: ADAPTIVE };
+    const deps = engine(ADAPTIVE);
     const first = runImport({ ...deps, onChunkCommitted: () => ++committed === 3 && stop.abort(new Error('stopped')) }, id, {
       signal: stop.signal,
     });
     await expect(first).rejects.toThrow('stopped');
-    const stopped = await imports.get(id);
+    const stopped = await stage.imports.get(id);
     expect(stopped).toMatchObject({ status: 'processing', attempts: 1 });
     expect(stopped!.checkpointRow).toBeGreaterThan(1);
     expect(stopped!.checkpointRow).toBeLessThan(ROWS + 1);
 
     const resumed = await runImport(deps, id);
     expect(resumed).toMatchObject({ status: 'completed_with_errors', chunkRows: { min: ADAPTIVE.min } });
-    const record = await imports.find(id);
+    const record = await stage.imports.find(id);
     expect(record?.attempts).toBe(2);
     expect(record?.totals).toEqual(reference.totals);
-    expect(await companiesFingerprint(db.pool)).toEqual(reference.companies);
-    expect(await rowErrorsFingerprint(db.pool, id)).toEqual(reference.errors);
+    expect(await companiesFingerprint(stage.db.pool)).toEqual(reference.companies);
+    expect(await rowErrorsFingerprint(stage.db.pool, id)).toEqual(reference.errors);
 
     // Its revert, in chunks sized the same way: every row it created is gone, each counted once.
-    expect((await startRevert(db.pool, id, { retainDays: 30, requestedBy: 'test' })).outcome).toBe('done');
-    expect(await runRevert({ pool: db.pool, imports, chunkSize: ADAPTIVE }, id)).toEqual({ status: 'reverted' });
-    expect((await imports.find(id))?.revert).toMatchObject({ reverted: record!.totals.created, kept: 0, failed: 0 });
-    expect((await companiesFingerprint(db.pool)).rows).toBe(0);
+    expect((await startRevert(stage.db.pool, id, { retainDays: 30, requestedBy: 'test' })).outcome).toBe('done');
+    expect(await runRevert({ pool: stage.db.pool, imports: stage.imports, chunkSize: ADAPTIVE }, id)).toEqual({ status: 'reverted' });
+    expect((await stage.imports.find(id))?.revert).toMatchObject({ reverted: record!.totals.created, kept: 0, failed: 0 });
+    expect((await companiesFingerprint(stage.db.pool)).rows).toBe(0);
   });
 });

@@ -1,41 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createImportsRepository, createPrisma, type ImportsRepository, type Pool, type PoolClient, type PrismaClient } from '@importer/db';
-import { runImport, type ImportEngineDeps } from '@importer/imports';
-import {
-  COMPANY_HEADERS,
-  companyRow,
-  createTestDatabase,
-  recordImport,
-  sirenFor,
-  TEST_LIMITS,
-  toCsv,
-  type FixtureRow,
-  type TestDatabase,
-} from '@importer/testing';
+import type { Pool, PoolClient } from '@importer/db';
+import { runImport } from '@importer/imports';
+import { COMPANY_HEADERS, companyRow, sirenFor, toCsv, type FixtureRow } from '@importer/testing';
+import { useEngineStage } from './support/engine-stage';
 
 /**
  * An attempt that dies in the middle of an import (its connection lost before or after a chunk's commit)
  * and the attempt that resumes it, run directly on the engine: the resumed import must end exactly as an
  * uninterrupted one, also for keys whose rows sit on both sides of the interruption.
  */
-let db: TestDatabase;
-let prisma: PrismaClient;
-let imports: ImportsRepository;
-let storageDir: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.pool);
-  imports = createImportsRepository(prisma, db.pool);
-  storageDir = await mkdtemp(path.join(tmpdir(), 'importer-resume-'));
-});
-afterAll(async () => {
-  await prisma.$disconnect();
-  await db.drop();
-  await rm(storageDir, { recursive: true, force: true });
-});
+const stage = useEngineStage();
 
 class LostConnection extends Error {}
 
@@ -71,13 +44,8 @@ function failingPool(pool: Pool, nth: number, when: 'before' | 'after'): Pool {
   return proxy;
 }
 
-const engine = (pool: Pool): ImportEngineDeps => ({ pool, imports, storageDir, limits: TEST_LIMITS, chunkSize: 500 });
-
-async function newImport(rows: FixtureRow[]): Promise<string> {
-  const id = randomUUID();
-  await writeFile(path.join(storageDir, `${id}.csv`), toCsv(COMPANY_HEADERS, rows));
-  return recordImport(db.pool, { id, fileName: 'resume.csv', createdBy: null });
-}
+const engine = (pool: Pool) => stage.engine(500, pool);
+const newImport = (rows: FixtureRow[]) => stage.newImport(toCsv(COMPANY_HEADERS, rows), 'resume.csv');
 
 /** 1,200 records, chunks of 500; keys repeated in chunks 1, 2 and 3 (see write-duplicates.test.ts). */
 function file(base: number): FixtureRow[] {
@@ -96,7 +64,7 @@ function file(base: number): FixtureRow[] {
 }
 
 const snapshot = async (base: number) => {
-  const { rows } = await db.pool.query<{ siren: string; nom: string; telephone: string | null; is_active: boolean }>(
+  const { rows } = await stage.db.pool.query<{ siren: string; nom: string; telephone: string | null; is_active: boolean }>(
     `SELECT siren, nom, telephone, is_active FROM companies WHERE siren = ANY($1) ORDER BY siren`,
     [[10, 11, 5000, 5001].map((n) => sirenFor(base + n))],
   );
@@ -109,29 +77,29 @@ describe('resuming an interrupted import', () => {
     ['after', 2],
   ] as const)('ends exactly as an uninterrupted import when the connection is lost %s chunk write %i', async (when, nth) => {
     const base = when === 'before' ? 100_000 : 200_000;
-    await db.pool.query(`TRUNCATE companies`);
+    await stage.db.pool.query(`TRUNCATE companies`);
     const existing = await newImport([companyRow(base + 10), companyRow(base + 11)]);
-    await runImport(engine(db.pool), existing);
+    await runImport(engine(stage.db.pool), existing);
 
     // The reference: the same file, uninterrupted, on the same starting table, then rolled back to it.
     const clean = await newImport(file(base));
-    await runImport(engine(db.pool), clean);
-    const expected = { totals: (await imports.find(clean))?.totals, stored: await snapshot(base) };
-    await db.pool.query(`DELETE FROM companies WHERE siren <> ALL($1)`, [[sirenFor(base + 10), sirenFor(base + 11)]]);
-    await db.pool.query(`UPDATE companies SET nom = $2, telephone = $3 WHERE siren = $1`, [
+    await runImport(engine(stage.db.pool), clean);
+    const expected = { totals: (await stage.imports.find(clean))?.totals, stored: await snapshot(base) };
+    await stage.db.pool.query(`DELETE FROM companies WHERE siren <> ALL($1)`, [[sirenFor(base + 10), sirenFor(base + 11)]]);
+    await stage.db.pool.query(`UPDATE companies SET nom = $2, telephone = $3 WHERE siren = $1`, [
       sirenFor(base + 10),
       companyRow(base + 10).nom,
       companyRow(base + 10).telephone,
     ]);
-    await db.pool.query(`UPDATE companies SET nom = $2 WHERE siren = $1`, [sirenFor(base + 11), companyRow(base + 11).nom]);
+    await stage.db.pool.query(`UPDATE companies SET nom = $2 WHERE siren = $1`, [sirenFor(base + 11), companyRow(base + 11).nom]);
 
     const id = await newImport(file(base));
-    await expect(runImport(engine(failingPool(db.pool, nth, when)), id)).rejects.toBeInstanceOf(LostConnection);
-    const interrupted = await imports.get(id);
+    await expect(runImport(engine(failingPool(stage.db.pool, nth, when)), id)).rejects.toBeInstanceOf(LostConnection);
+    const interrupted = await stage.imports.get(id);
     expect(interrupted).toMatchObject({ status: 'processing', checkpointRow: 1001 });
 
-    expect(await runImport(engine(db.pool), id)).toMatchObject({ status: 'completed' });
-    const resumed = await imports.find(id);
+    expect(await runImport(engine(stage.db.pool), id)).toMatchObject({ status: 'completed' });
+    const resumed = await stage.imports.find(id);
     expect(resumed?.totals).toEqual(expected.totals);
     expect(resumed?.totals).toEqual({ rows: 1200, created: 1193, updated: 2, unchanged: 0, skipped: 5, failed: 0, warnings: 5 });
     expect(await snapshot(base)).toEqual(expected.stored);
