@@ -92,7 +92,7 @@ function measuringPool(pool: Pool, tally: Tally): Pool {
 function measureEncoding(): { seconds: () => number } {
   let micros = 0;
   const proto = ChunkEncoding.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['add', 'copy', 'staged', 'stagedParams']) {
+  for (const method of ['add', 'copy', 'staged', 'stagedParams', 'inputParams']) {
     const original = proto[method];
     if (!original) continue;
     proto[method] = function (this: unknown, ...args: unknown[]) {
