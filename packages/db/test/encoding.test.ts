@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@importer/testing';
 import { arrayLiteral, columnLiteral } from '../src/sql/pg-arrays';
-import { ChunkEncoding, companiesTable, copyRows, copyText, inputCte } from '../src';
+import { ChunkEncoding, companiesTable, copyRows, copyText } from '../src';
+import { copyStaged, createStaging, stagedInputCte } from '../src/sql/staging';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -78,16 +79,30 @@ describe('a chunk encoded for COPY', () => {
     };
     const copied = encode(true);
     expect(copied.copy()).toBeNull(); // a dropped row: upserted
-    const read = async (params: string[]) =>
-      (
-        await db.pool.query<Record<string, unknown>>(
-          `WITH ${inputCte(companiesTable)} SELECT i.*, i."date_creation"::text AS d FROM input i`,
-          params,
-        )
-      ).rows;
-    const upserted = await read(encode(false).inputParams());
+    const read = async (encoding: ChunkEncoding) => {
+      const client = await db.pool.connect();
+      try {
+        await createStaging(client, companiesTable);
+        await client.query('BEGIN');
+        await copyStaged(client, companiesTable, encoding.staged());
+        const { rows: staged } = await client.query<Record<string, unknown>>(
+          `WITH ${stagedInputCte(companiesTable)} SELECT i.*, i."date_creation"::text AS d FROM input i ORDER BY i."row"`,
+          encoding.stagedParams(),
+        );
+        await client.query('COMMIT');
+        const { rows: left } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_temp."importer_staging_companies"`);
+        expect(left[0]?.n).toBe(0); // emptied by the commit
+        return staged;
+      } finally {
+        client.release();
+      }
+    };
+    const upserted = await read(encode(false));
     expect(upserted).toHaveLength(rows.length - 1);
-    expect(await read(copied.inputParams())).toEqual(upserted);
+    expect(upserted.map((row) => row.row)).toEqual([2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(upserted.find((row) => row.row === 2)).toMatchObject({ siren: '100000000', nom: 'x', is_active: null, d: '2011-03-15' });
+    expect(copied.staged()).toBe(encode(false).staged());
+    expect(await read(copied)).toEqual(upserted);
   });
 
   it('sends only its keys and file rows with its COPY text', () => {

@@ -1,18 +1,18 @@
-import { copyText, copyTextColumns } from '../sql/copy-rows';
-import { bodyOf, columnBodies } from '../sql/pg-arrays';
-import { encodeInput, inputParams, type UpsertTable } from '../sql/upsert';
+import { copyText, stagedFromCopy, stagedText } from '../sql/copy-rows';
+import { columnBodies } from '../sql/pg-arrays';
+import type { UpsertTable } from '../sql/upsert';
 
 /**
- * A read batch as it was encoded: the write statement's array-parameter bodies (`encodeInput`), or, while
- * the chunk is copied in, its COPY text with the few bodies the copied chunk's statement takes (keys, file
- * rows) and the raw values of the computed columns (the COPY text holds their `created` values); the other
- * bodies are made from the COPY text only if the chunk is upserted after all (`paramsOf`).
+ * A read batch as it was encoded: COPY text for the staging table (`stagedText`), or, while the chunk is
+ * copied into the table itself, COPY text for the table with the few bodies the copied chunk's statement
+ * takes (keys, file rows) and the raw values of the computed columns (the COPY text holds their `created`
+ * values), from which its staged text is made only if the chunk is upserted after all (`stagedFromCopy`).
  */
-type EncodedBatch = { params: string[] } | CopiedBatch;
+type EncodedBatch = { staged: string } | CopiedBatch;
 interface CopiedBatch {
   copy: string;
   keys: string[];
-  rows: string;
+  rows: readonly number[];
   /** By column index: the computed columns' values as the records held them. */
   computed: Map<number, unknown[]>;
 }
@@ -20,14 +20,14 @@ interface CopiedBatch {
 /**
  * One chunk's rows as the database will receive them, encoded a read batch at a time (`add`), so that the
  * domain's records and raw cells never outlive their batch: while chunks are still copied in, as COPY text
- * (the array parameters of the write statement are made from it only if the COPY meets an existing key);
- * else as the write statement's array parameters. Also what the chunk's commit must leave out or undo: rows
- * of this chunk that a later row of it supersedes (`drop`), rows of earlier, committed chunks that a row of
+ * for the table (turned into staged text only if the COPY meets an existing key); else as COPY text for the
+ * staging table the write statement reads. Also what the chunk's commit must leave out or undo: rows of
+ * this chunk that a later row of it supersedes (`drop`), rows of earlier, committed chunks that a row of
  * it supersedes (`supersede`). Opaque to the domain: only the chunk writer reads it.
  */
 export class ChunkEncoding {
   private readonly batches: EncodedBatch[] = [];
-  /** The file rows of the batches encoded as COPY text. */
+  /** The file rows of the batches encoded as COPY text for the table. */
   private readonly copyRows: number[] = [];
   /** Rows of this chunk left out because a later row of it has the same key. */
   readonly dropped: number[] = [];
@@ -45,7 +45,7 @@ export class ChunkEncoding {
   /** Encodes a batch of table rows (objects keyed by column) with their file rows, in file order. */
   add(records: readonly Record<string, unknown>[], rows: readonly number[]): void {
     if (!this.copying()) {
-      this.batches.push({ params: encodeInput(this.spec, records, rows) });
+      this.batches.push({ staged: stagedText(this.spec, records, rows) });
       return;
     }
     const computed = new Map<number, unknown[]>();
@@ -56,7 +56,7 @@ export class ChunkEncoding {
           records.map((record) => record[column.name] ?? null),
         );
     });
-    this.batches.push({ copy: copyText(this.spec, records), keys: columnBodies(records, this.spec.key), rows: rows.join(','), computed });
+    this.batches.push({ copy: copyText(this.spec, records), keys: columnBodies(records, this.spec.key), rows, computed });
     this.copyRows.push(...rows);
   }
 
@@ -72,9 +72,9 @@ export class ChunkEncoding {
   }
 
   /**
-   * The rows as COPY text, with the parameters of the statement that records them (`copiedInputCte`: the key
-   * columns', then the file rows'), when every batch was encoded while copying and every row can simply be
-   * inserted (none dropped, none superseding an earlier chunk's); else null.
+   * The rows as COPY text for the table, with the parameters of the statement that records them
+   * (`copiedInputCte`: the key columns', then the file rows'), when every batch was encoded while copying
+   * and every row can simply be inserted (none dropped, none superseding an earlier chunk's); else null.
    */
   copy(): { text: string; rows: readonly number[]; params: string[] } | null {
     if (this.dropped.length > 0 || this.superseded.rows.length > 0) return null;
@@ -84,30 +84,19 @@ export class ChunkEncoding {
       batches.push(batch);
     }
     const params = this.spec.key.map((_, k) => literal(batches.map((batch) => batch.keys[k] as string)));
-    params.push(literal(batches.map((batch) => batch.rows)));
+    params.push(literal(batches.map((batch) => batch.rows.join(','))));
     return { text: batches.map((batch) => batch.copy).join(''), rows: this.copyRows, params };
   }
 
-  /** The write statement's input parameters (`inputCte`). */
-  inputParams(): string[] {
-    const params = this.batches.map((batch, n) => {
-      if (!('copy' in batch)) return batch.params;
-      const made = paramsFromCopy(this.spec, batch);
-      this.batches[n] = { params: made };
-      return made;
-    });
-    return inputParams(this.spec, params, this.dropped);
+  /** The rows as COPY text for the staging table (`copyStaged`), the dropped ones included. */
+  staged(): string {
+    return this.batches.map((batch) => ('copy' in batch ? stagedFromCopy(batch.copy, batch.computed, batch.rows) : batch.staged)).join('');
   }
-}
 
-/**
- * A batch encoded for COPY as `encodeInput` would have encoded it: each column's values read back from the
- * COPY text, but the computed columns', whose values the records held are kept aside.
- */
-function paramsFromCopy(spec: UpsertTable, batch: CopiedBatch): string[] {
-  const params = copyTextColumns(spec, batch.copy).map((values, n) => bodyOf(batch.computed.get(n) ?? values));
-  params.push(batch.rows);
-  return params;
+  /** The write statement's input parameters for the staged rows (`stagedInputCte`): the dropped rows. */
+  stagedParams(): string[] {
+    return [`{${this.dropped.join(',')}}`];
+  }
 }
 
 /** An array literal joining the bodies of several batches. */

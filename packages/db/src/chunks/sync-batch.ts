@@ -17,7 +17,7 @@ export interface SyncBatch {
   chunk: ChunkToCommit;
 }
 
-/** A sync batch's encoding: its rows are always upserted, never copied in (other batches may hold the same keys). */
+/** A sync batch's encoding: its rows are always staged and upserted, never copied in (other batches may hold the same keys). */
 export const syncEncoding = (table: UpsertTable): ChunkEncoding => new ChunkEncoding(table, () => false);
 
 /**

@@ -16,59 +16,72 @@ function field(value: unknown): string {
   return NEEDS_ESCAPE.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : text;
 }
 
-type Encoder = (rows: readonly Record<string, unknown>[]) => string[];
-const encoders = new WeakMap<UpsertTable, Encoder>();
+type Encoder = (rows: readonly Record<string, unknown>[], rowNumbers: readonly number[]) => string[];
+const encoders = new WeakMap<UpsertTable, { created: Encoder; staged: Encoder }>();
 
 /**
- * Rows as COPY's text format (tab-separated, `\N` for null), with the values they get when created:
- * computed columns through their `created` function. The per-row loop is generated once per table spec,
- * so that each property read sees one column name (monomorphic), as in `columnBodies`.
+ * The per-row loops of a table spec, generated once per spec so that each property read sees one column
+ * name (monomorphic), as in `columnBodies`: `created` writes the values rows get when created (computed
+ * columns through their `created` function), `staged` the values as the records hold them, then the file row.
  */
-export function copyText(spec: UpsertTable, rows: readonly Record<string, unknown>[]): string {
-  if (rows.length === 0) return '';
-  let encode = encoders.get(spec);
-  if (!encode) {
-    const created = spec.columns.map((c) => c.created ?? ((value: unknown) => value));
-    const cells = spec.columns.map((c, n) =>
-      c.created ? `field(created[${n}](r[${JSON.stringify(c.name)}] ?? null))` : `field(r[${JSON.stringify(c.name)}])`,
-    );
+function encodersOf(spec: UpsertTable): { created: Encoder; staged: Encoder } {
+  let pair = encoders.get(spec);
+  if (pair) return pair;
+  const created = spec.columns.map((c) => c.created ?? ((value: unknown) => value));
+  const generate = (cells: string[]): Encoder => {
     const body = `const lines = new Array(rows.length); for (let i = 0; i < rows.length; i++) { const r = rows[i]; lines[i] = ${cells.join(" + '\\t' + ")}; } return lines;`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the spec's column names, never from input (see above)
-    const generated = new Function('rows', 'field', 'created', body) as (
+    const generated = new Function('rows', 'rowNumbers', 'field', 'created', body) as (
       rows: readonly Record<string, unknown>[],
+      rowNumbers: readonly number[],
       encodeField: typeof field,
       computed: typeof created,
     ) => string[];
-    encode = (input) => generated(input, field, created);
-    encoders.set(spec, encode);
-  }
-  return `${encode(rows).join('\n')}\n`;
+    return (rows, rowNumbers) => generated(rows, rowNumbers, field, created);
+  };
+  const raw = spec.columns.map((c) => `field(r[${JSON.stringify(c.name)}])`);
+  pair = {
+    created: generate(
+      spec.columns.map((c, n) => (c.created ? `field(created[${n}](r[${JSON.stringify(c.name)}] ?? null))` : (raw[n] as string))),
+    ),
+    staged: generate([...raw, 'rowNumbers[i]']),
+  };
+  encoders.set(spec, pair);
+  return pair;
 }
 
-const UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
+const joined = (lines: string[]) => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
 
 /**
- * The values `copyText` wrote, column by column (one array per column of the spec, in its order): text as
- * it was (numbers, booleans and dates as their text, which PostgreSQL reads back alike), `\N` as null.
- * A computed column holds its `created` value.
+ * Rows as COPY's text format (tab-separated, `\N` for null) into the table itself (`copyRows`), with the
+ * values they get when created: computed columns through their `created` function.
  */
-export function copyTextColumns(spec: UpsertTable, text: string): (string | null)[][] {
-  const columns = spec.columns.map((): (string | null)[] => []);
-  if (text === '') return columns;
-  for (const line of text.slice(0, -1).split('\n')) {
-    const fields = line.split('\t');
-    for (let n = 0; n < columns.length; n++) {
-      const field = fields[n] as string;
-      (columns[n] as (string | null)[]).push(
-        field === '\\N'
-          ? null
-          : field.indexOf('\\') === -1
-            ? field
-            : field.replace(/\\([\\tnr])/g, (_, c: string) => UNESCAPES[c] as string),
-      );
-    }
+export function copyText(spec: UpsertTable, rows: readonly Record<string, unknown>[]): string {
+  return joined(encodersOf(spec).created(rows, []));
+}
+
+/**
+ * Rows as COPY text into the table's staging table (`stagingSql`): the values as the records hold them
+ * (the write statement computes the others), then each row's file row (`rowNumbers`, in the same order).
+ */
+export function stagedText(spec: UpsertTable, rows: readonly Record<string, unknown>[], rowNumbers: readonly number[]): string {
+  return joined(encodersOf(spec).staged(rows, rowNumbers));
+}
+
+/**
+ * `copyText` of rows turned into their `stagedText`: each computed column's field replaced by the value the
+ * record held (`computed`, by column index, one value per row), and each row's file row appended. For rows
+ * encoded while the writer still copied chunks in, of a chunk upserted after all (rare: once per import).
+ */
+export function stagedFromCopy(text: string, computed: ReadonlyMap<number, readonly unknown[]>, rowNumbers: readonly number[]): string {
+  if (text === '') return '';
+  const lines = text.slice(0, -1).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const fields = (lines[i] as string).split('\t');
+    for (const [n, values] of computed) fields[n] = field(values[i]);
+    lines[i] = `${fields.join('\t')}\t${rowNumbers[i]}`;
   }
-  return columns;
+  return joined(lines);
 }
 
 /**
@@ -77,8 +90,13 @@ export function copyTextColumns(spec: UpsertTable, text: string): (string | null
  * (`UNIQUE_VIOLATION`): the caller rolls back and upserts instead.
  */
 export async function copyRows(client: PoolClient, spec: UpsertTable, text: string): Promise<void> {
+  await copyIn(client, `COPY ${q(spec.table)} (${spec.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`, text);
+}
+
+/** Sends `text` to a `COPY … FROM STDIN` statement. */
+export async function copyIn(client: PoolClient, statement: string, text: string): Promise<void> {
   if (text === '') return;
-  const stream = copyFrom(`COPY ${q(spec.table)} (${spec.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`);
+  const stream = copyFrom(statement);
   // The stream is ours, whatever `query` returns: a wrapped client may return a promise instead, which
   // settles with the stream or fails without having sent the COPY.
   const submitted: unknown = client.query(stream);

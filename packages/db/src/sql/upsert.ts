@@ -86,6 +86,16 @@ export const updatableColumns = (spec: UpsertTable) => spec.columns.filter((c) =
 export const keyMatch = (spec: UpsertTable, a: string, b: string) => spec.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
 
 /**
+ * `LEFT JOIN` of the stored row (as `alias`, columns null when its key is absent) of each row of `from`,
+ * read through the key's unique index, one look-up per row. Written as a lateral subquery the planner may
+ * not flatten (`OFFSET 0`): as a plain join it hashed the whole table once per chunk whenever its
+ * statistics were stale or the table large (a chunk of 5,000 unchanged rows in a 100,000-row table: 0.5 s
+ * of backend CPU instead of 0.03), a cost growing with the table rather than with the chunk.
+ */
+export const storedRow = (spec: UpsertTable, alias: string, from: string, on = 'true') =>
+  `LEFT JOIN LATERAL (SELECT * FROM ${q(spec.table)} s WHERE ${keyMatch(spec, 's', from)} OFFSET 0) ${alias} ON ${on}`;
+
+/**
  * The CTE `input`: the chunk's rows, one array parameter per column (from `$first`), plus the file row
  * number of each (`"row"`), less the rows listed in the last parameter (rows a later row of the same chunk
  * supersedes: encoded before that row was read, and dropped here). `inputParamCount(spec)` parameters.
@@ -161,7 +171,7 @@ export function writtenCte(spec: UpsertTable, mode: WriteMode): string {
       : `DO UPDATE SET ${updatable.map((c) => `${q(c.name)} = ${next(c)}`).join(', ')}, "updated_at" = now()
          WHERE (${updatable.map((c) => `t.${q(c.name)}`).join(', ')}) IS DISTINCT FROM (${updatable.map(next).join(', ')})`;
   return `todo AS (
-      SELECT i.* FROM input i LEFT JOIN ${q(table)} t ON ${keyMatch(spec, 't', 'i')}
+      SELECT i.* FROM input i ${storedRow(spec, 't', 'i')}
       WHERE t.${q(key[0] as string)} IS NULL OR ${changedSql(spec, mode)}
     ),
     written AS (
@@ -179,7 +189,7 @@ export function writtenCte(spec: UpsertTable, mode: WriteMode): string {
 export function judgedCte(spec: UpsertTable, mode: WriteMode): string {
   return `judged AS (
       SELECT i."row", t.${q(spec.key[0] as string)} IS NULL AS created, ${changedSql(spec, mode)} AS changed
-      FROM input i LEFT JOIN ${q(spec.table)} t ON ${keyMatch(spec, 't', 'i')})`;
+      FROM input i ${storedRow(spec, 't', 'i')})`;
 }
 
 /** The CTE `outcome` ("row", created) of the rows created or updated (or, in a dry run, that would be). */

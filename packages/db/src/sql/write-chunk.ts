@@ -1,23 +1,12 @@
 import type { Queryable } from '../pool';
 import { recordChunkSql, recordParams, RECORD_PARAMS, type ChunkRecord, type ChunkTotals, type RecordParam } from './record-chunk';
-import {
-  cachedSql,
-  inputCte,
-  inputParamCount,
-  judgedCte,
-  keyMatch,
-  lineageColumns,
-  outcomeCte,
-  q,
-  writtenCte,
-  type UpsertTable,
-  type WriteMode,
-} from './upsert';
+import { stagedInputCte } from './staging';
+import { cachedSql, judgedCte, lineageColumns, outcomeCte, q, storedRow, writtenCte, type UpsertTable, type WriteMode } from './upsert';
 
 export interface ChunkWrite extends ChunkRecord {
   /**
-   * The rows to write, as `inputParams` encodes them (keys unique once its dropped rows are left out):
-   * encoded while the database still writes the previous chunk. For rows COPY inserted (`copied`), only
+   * The parameters of the rows to write: for rows COPY staged earlier in the transaction (`copyStaged`),
+   * the file rows to leave out (`stagedInputCte`: keys are then unique); for rows COPY inserted (`copied`),
    * their keys and file rows (`copiedInputCte`).
    */
   input: readonly string[];
@@ -38,7 +27,7 @@ export interface ChunkWrite extends ChunkRecord {
  * and by a revert (docs/write-semantics.md).
  */
 function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean, copied: boolean): string {
-  const base = copied ? spec.key.length + 1 : inputParamCount(spec);
+  const base = copied ? spec.key.length + 1 : 1;
   const p = (name: RecordParam) => `$${base + RECORD_PARAMS.indexOf(name) + 1}`;
   const image = [...lineageColumns(spec), 'updated_at'];
   const lineage = dryRun
@@ -48,7 +37,7 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean,
       : `lineage AS (
       INSERT INTO ${q(spec.lineageTable)} ("import_id", ${[...spec.key, 'created', 'after_updated_at', ...image].map(q).join(', ')})
       SELECT ${p('import_id')}, ${spec.key.map((k) => `w.${q(k)}`).join(', ')}, w."created", w."updated_at", ${image.map((c) => `o.${q(c)}`).join(', ')}
-      FROM written w LEFT JOIN ${q(spec.table)} o ON ${keyMatch(spec, 'o', 'w')} AND NOT w."created"
+      FROM written w ${storedRow(spec, 'o', 'w', 'NOT w."created"')}
       ON CONFLICT ("import_id", ${spec.key.map(q).join(', ')}) DO UPDATE SET "after_updated_at" = EXCLUDED."after_updated_at"
     ),`;
   const rows = dryRun
@@ -57,7 +46,7 @@ function buildWriteChunkSql(spec: UpsertTable, mode: WriteMode, dryRun: boolean,
       ? copiedRowsCtes(spec)
       : [writtenCte(spec, mode), outcomeCte(spec, false)];
   return `
-    WITH ${copied ? copiedInputCte(spec) : inputCte(spec)},
+    WITH ${copied ? copiedInputCte(spec) : stagedInputCte(spec)},
     ${rows.join(',\n    ')},
     ${lineage}
     journal AS (
