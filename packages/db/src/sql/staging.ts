@@ -10,7 +10,7 @@ import { q, type UpsertTable } from './upsert';
  * Its columns are the spec's, typed as the table's (`bpchar` keys meet the key's index), then the file row.
  * ON COMMIT DELETE ROWS: each chunk's transaction finds it empty and leaves it so, committed or not.
  */
-export const stagingTable = (spec: UpsertTable) => `pg_temp.${q(`importer_staging_${spec.table}`)}`;
+const stagingTable = (spec: UpsertTable) => `pg_temp.${q(`importer_staging_${spec.table}`)}`;
 
 /**
  * Creates the staging table on the connection, once per writer: a temporary table lives as long as its
