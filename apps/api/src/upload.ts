@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { isXlsxPackage, type FileFormat } from '@importer/imports';
@@ -24,6 +24,15 @@ const HEAD_BYTES = 64 * 1024;
  */
 let fileType: Promise<typeof import('file-type')> | undefined;
 const loadFileType = () => (fileType ??= import('file-type'));
+
+/**
+ * Bytes the multipart parser and the file's stream each hold before asking the one before them to wait.
+ * busboy's default (16 KB, Node's) is a quarter of one 64 KB read of the socket: every chunk then found
+ * the file stream "full", busboy held back its write callback until the store read it, and the request's
+ * socket was paused and resumed again and again. With 1 MB a chunk passes straight through while the store
+ * keeps up; back-pressure still holds an upload to the store's pace, with at most a few MB in flight.
+ */
+const STREAM_BYTES = 1024 * 1024;
 
 /** The size limit cut the file short (busboy's `limit`): what is stored so far must go. */
 class FileTooLargeError extends Error {
@@ -49,6 +58,24 @@ function headKeeper() {
 }
 
 /**
+ * The file's stream as the store reads it: busboy's chunks handed on by reference as they arrive, each
+ * given to `look` first (hashed, counted, the head kept). One stream between busboy and the store, not a
+ * Transform piped in between (a writable side, a readable side and a pipe per chunk): the upload's chunks
+ * cost the least JavaScript on their way to the disk. The store's pace holds busboy back (pause/resume).
+ */
+function tappedBody(source: Readable, look: (chunk: Buffer) => void): Readable {
+  const body = new Readable({ highWaterMark: STREAM_BYTES, read: () => source.resume() });
+  source.on('data', (chunk: Buffer) => {
+    if (body.destroyed) return; // cut short (the limit) or the store failed: busboy reads on, nothing is kept
+    look(chunk);
+    if (!body.push(chunk)) source.pause();
+  });
+  source.once('end', () => body.push(null));
+  source.on('error', (error) => body.destroy(error));
+  return body;
+}
+
+/**
  * Multer storage that streams the upload into the file store under a generated key, hashing it and
  * keeping its first bytes as it passes, so a 100 MB file never sits in memory nor on the API's disk. Each
  * chunk is hashed and handed on as it came, never copied. A file cut short (the size limit, a client gone
@@ -61,27 +88,21 @@ function hashingStoreStorage(files: FileStore): multer.StorageEngine {
       const hash = createHash('sha256');
       const head = headKeeper();
       let size = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          head.keep(chunk);
-          done(null, chunk);
-        },
+      const body = tappedBody(file.stream, (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+        head.keep(chunk);
       });
       // The store's write sees a failure as its body's (`errored`), whenever it starts reading it.
-      tap.on('error', () => undefined);
-      file.stream.on('error', (error) => tap.destroy(error));
+      body.on('error', () => undefined);
       file.stream.once('limit', () => {
-        file.stream.unpipe(tap);
+        body.destroy(new FileTooLargeError());
         file.stream.resume(); // busboy reads on to the next part
-        tap.destroy(new FileTooLargeError());
       });
-      file.stream.pipe(tap);
-      files.write(key, tap).then(
+      files.write(key, body).then(
         () => callback(null, { key, size, sha256: hash.digest('hex'), head: head.head() } as Partial<StoredFile>),
         (error: Error) => {
-          tap.destroy(); // the rest of the file is not read: the parser moves on
+          body.destroy(); // the rest of the file is not kept: the parser moves on
           callback(error);
         },
       );
@@ -107,11 +128,15 @@ const isStoreError = (error: unknown) => typeof (error as { $metadata?: unknown 
  */
 export function uploadMiddleware(files: FileStore, maxFileBytes: number): RequestHandler {
   loadFileType().catch(() => undefined); // a failure is the first upload's to report
-  const parse = multer({
+  // busboy's stream sizes are multer options (2.x) its type declarations do not list yet.
+  const options: multer.Options & { highWaterMark: number; fileHwm: number } = {
     storage: hashingStoreStorage(files),
     defParamCharset: 'utf8',
+    highWaterMark: STREAM_BYTES,
+    fileHwm: STREAM_BYTES,
     limits: { fileSize: maxFileBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
-  }).single('file');
+  };
+  const parse = multer(options).single('file');
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {
       if (!error || error instanceof multer.MulterError || error instanceof HttpError || isSystemError(error) || isStoreError(error)) {
