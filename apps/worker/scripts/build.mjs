@@ -2,7 +2,8 @@
 // (no TypeScript loader holding its transpiler and caches in every worker's memory), and beside it the
 // scripts of the readers' threads (packages/imports/src/readers/reader-thread.ts starts them from the
 // directory of the code running): dist/xls-thread.js reads a legacy XLS under a heap limit,
-// dist/xlsx-thread.js parses an XLSX's shared strings and sheet while the main thread writes.
+// dist/xlsx-thread.js parses an XLSX's shared strings and sheet, dist/csv-thread.js decodes and parses a
+// CSV, both while the main thread validates and writes.
 // `node apps/worker/scripts/build.mjs` (≈ 50 ms); `npm start`, `npm run worker`, `npm run build`,
 // `npm run bench` and the fault tests run it. Our own workspaces (`@importer/*`, TypeScript sources) are
 // bundled in; every other package stays an ordinary `require` from node_modules. `dist/` is as deep in the
@@ -17,6 +18,7 @@ import { build } from 'esbuild';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist');
 const ENTRIES = {
+  'csv-thread': path.join(ROOT, '../../packages/imports/src/readers/csv-thread.ts'),
   'xls-thread': path.join(ROOT, '../../packages/imports/src/readers/xls-thread.ts'),
   'xlsx-thread': path.join(ROOT, '../../packages/imports/src/readers/xlsx-thread.ts'),
   main: path.join(ROOT, 'src/main.ts'),
