@@ -1,9 +1,6 @@
 // Compiles the worker into plain JavaScript, apps/worker/dist/main.js, so that a worker runs on bare `node`
 // (no TypeScript loader holding its transpiler and caches in every worker's memory), and beside it the
-// scripts of the readers' threads (packages/imports/src/readers/reader-thread.ts starts them from the
-// directory of the code running): dist/xls-thread.js reads a legacy XLS under a heap limit,
-// dist/xlsx-thread.js parses an XLSX's shared strings and sheet, dist/csv-thread.js decodes and parses a
-// CSV, both while the main thread validates and writes.
+// scripts of the readers' threads (scripts/reader-threads.mjs).
 // `node apps/worker/scripts/build.mjs` (≈ 50 ms); `npm start`, `npm run worker`, `npm run build`,
 // `npm run bench` and the fault tests run it. Our own workspaces (`@importer/*`, TypeScript sources) are
 // bundled in; every other package stays an ordinary `require` from node_modules. `dist/` is as deep in the
@@ -14,15 +11,11 @@ import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { READER_THREADS } from '../../../scripts/reader-threads.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist');
-const ENTRIES = {
-  'csv-thread': path.join(ROOT, '../../packages/imports/src/readers/csv-thread.ts'),
-  'xls-thread': path.join(ROOT, '../../packages/imports/src/readers/xls-thread.ts'),
-  'xlsx-thread': path.join(ROOT, '../../packages/imports/src/readers/xlsx-thread.ts'),
-  main: path.join(ROOT, 'src/main.ts'),
-};
+const ENTRIES = { ...READER_THREADS, main: path.join(ROOT, 'src/main.ts') };
 
 /** Bare imports of other packages are left to node_modules; relative ones and `@importer/*` are bundled. */
 const externalPackages = {
