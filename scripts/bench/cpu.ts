@@ -6,9 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Pool } from '@importer/db';
 
-/** CPU time a process has used so far, in seconds (clock ticks of 1/100 s). */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+/**
+ * CPU time a process has used so far, in seconds (clock ticks of 1/100 s); with `thread`, that thread's
+ * only (the process's id is its main thread's: what the worker's event loop used, its readers' threads not).
+ */
+export async function cpuSeconds(pid: number, thread?: number): Promise<number> {
+  const stat = await readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').catch(() => null);
   if (stat === null) return NaN;
   // The command name (field 2) is in parentheses and may hold spaces: count the fields after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -124,18 +124,20 @@ async function main(): Promise<void> {
 
     const run = async (label: string, file: string): Promise<ImporterMeasure> => {
       await resetPeakRss(workerPid);
-      const processesBefore = await Promise.all([workerPid, apiPid].map(cpuSeconds));
+      const processesBefore = await Promise.all([workerPid, apiPid].map((pid) => cpuSeconds(pid)));
+      const mainThreadBefore = await cpuSeconds(workerPid, workerPid);
       const database = await backendsCpu(db.pool);
       const result = await importOverHttp(services.baseUrl, token, file, { profile: 'companies' });
       const peakMb = await peakRssMb(workerPid);
-      const [workerCpu, apiCpu] = (await Promise.all([workerPid, apiPid].map(cpuSeconds))).map(
+      const [workerCpu, apiCpu] = (await Promise.all([workerPid, apiPid].map((pid) => cpuSeconds(pid)))).map(
         (after, i) => after - (processesBefore[i] as number),
       );
+      const mainThread = (await cpuSeconds(workerPid, workerPid)) - mainThreadBefore;
       const cpu = { worker: workerCpu as number, api: apiCpu as number, database: await database.stop() };
       const { chunkRows } = await worker.importFinished(result.record.id);
       const { status, totals } = result.record;
       log(
-        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(2)} s), ${JSON.stringify(totals)}, CPU ${cpu.worker.toFixed(1)} s in the worker, ${cpu.api.toFixed(1)} s in the API, ${cpu.database.toFixed(1)} s in PostgreSQL, worker peak ${peakMb.toFixed(0)} MB`,
+        `${label}: ${status} in ${result.seconds.toFixed(1)} s (upload ${result.uploadSeconds.toFixed(2)} s), ${JSON.stringify(totals)}, CPU ${cpu.worker.toFixed(1)} s in the worker (${mainThread.toFixed(1)} s in its main thread), ${cpu.api.toFixed(1)} s in the API, ${cpu.database.toFixed(1)} s in PostgreSQL, worker peak ${peakMb.toFixed(0)} MB`,
       );
       if (status !== 'completed') throw new Error(`${label} ended ${status}: ${JSON.stringify(result.record.error)}`);
       return { run: result, peakMb, cpu, chunkRows };

@@ -64,7 +64,7 @@ export async function measureScaling(
     const pids = workers.map((w) => w.child.pid as number);
     await Promise.all(pids.map(resetPeakRss));
     const apiPid = await workingPid(services.api.child.pid as number);
-    const cpuBefore = await Promise.all([apiPid, ...pids].map(cpuSeconds));
+    const cpuBefore = await Promise.all([apiPid, ...pids].map((pid) => cpuSeconds(pid)));
     const started = process.hrtime.bigint();
     const uploads = await Promise.all(
       files.map((file, i) => startImport(services.baseUrl, tokens[i] as string, file, { profile: 'companies' })),
@@ -74,7 +74,7 @@ export async function measureScaling(
       uploads.map((u) => u.id),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpu = (await Promise.all([apiPid, ...pids].map(cpuSeconds))).map((after, i) => after - (cpuBefore[i] as number));
+    const cpu = (await Promise.all([apiPid, ...pids].map((pid) => cpuSeconds(pid)))).map((after, i) => after - (cpuBefore[i] as number));
     const peakMb = Math.max(...(await Promise.all(pids.map(peakRssMb))));
     const run: ScalingRun = {
       workers: count,
