@@ -1,8 +1,8 @@
 /**
  * The API as users run it: compiled by apps/api/scripts/build.mjs and started as `npm run api` starts it
  * (apps/api/scripts/command.cjs), on a database and queue prefix of its own. What the bundle changes is
- * checked here: files read by path (the admin UI, Swagger UI's assets), the read path's headers, and a
- * token revoked by another API process (in process here) refused at once.
+ * checked here: files read by path (the admin UI, Swagger UI's assets, the readers' thread scripts), the
+ * read path's headers, and a token revoked by another API process (in process here) refused at once.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,7 +13,18 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import request from 'supertest';
 import { createRedis, subscribeTokenRevocations } from '@importer/queue';
-import { recordImport, redisUrl, startTestServices, testAppDeps, type TestServices } from '@importer/testing';
+import {
+  COMPANY_HEADERS,
+  companyRow,
+  recordImport,
+  redisUrl,
+  startTestServices,
+  testAppDeps,
+  toCsv,
+  toXls,
+  toXlsx,
+  type TestServices,
+} from '@importer/testing';
 import { API_BUILD, API_COMMAND } from '../scripts/command.cjs';
 import { createApp } from '../src/app';
 
@@ -137,6 +148,30 @@ describe('the compiled API (apps/api/dist/main.js)', () => {
       expect((await request(baseUrl).get(`/api/v1/imports/${importId}`).set(bearer)).status).toBe(401);
     } finally {
       subscriber.disconnect();
+    }
+  });
+  it("reads a CSV's, an XLSX's and an XLS's header row (POST /imports/inspect), each in its reader's thread beside main.js", async () => {
+    const { token } = await services.tokens.create('inspecting client', 'operator');
+    const rows = [companyRow(1), companyRow(2)];
+    const files: [string, Buffer][] = [
+      ['companies.csv', Buffer.from(toCsv(COMPANY_HEADERS, rows))],
+      ['companies.xlsx', toXlsx(COMPANY_HEADERS, rows)],
+      [
+        'companies.xls',
+        toXls([{ name: 'Feuil1', rows: [[...COMPANY_HEADERS], ...rows.map((row) => COMPANY_HEADERS.map((h) => row[h] ?? ''))] }]),
+      ],
+    ];
+    for (const [name, content] of files) {
+      const response = await request(baseUrl)
+        .post('/api/v1/imports/inspect')
+        .set({ Authorization: `Bearer ${token}` })
+        .field('profile', 'companies')
+        .attach('file', content, name);
+      expect({ name, status: response.status, headers: (response.body as { headers?: string[] }).headers }).toEqual({
+        name,
+        status: 200,
+        headers: [...COMPANY_HEADERS],
+      });
     }
   });
 });
