@@ -160,7 +160,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   const metrics = deps.metrics ?? createMetrics();
-  app.use(httpMetrics(metrics));
+  app.use(httpMetrics(app, metrics));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
