@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Queue } from 'bullmq';
-import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -32,6 +31,7 @@ import {
 } from '@importer/queue';
 import { createFsFileStore, type FileStore } from '@importer/storage';
 import { authenticate } from './middleware/auth';
+import { compressAnswers } from './middleware/compress-answers';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { httpMetrics } from './middleware/metrics';
 import { loginRateLimits, syncRateLimit, uploadRateLimit } from './middleware/rate-limit';
@@ -154,26 +154,13 @@ export interface SyncSettings {
   maxStoredErrors: number;
 }
 
-/**
- * gzip (or br, or deflate) for answers over 1 KB whose client accepts it (a page of imports: ≈ 20 KB → 2 KB), but never
- * for Server-Sent Events, whose messages must leave as they are written. A download streamed page by page
- * (`errors.csv`) is compressed as it is written. Answers keep their weak ETag (Express's, over the body), so a
- * client that polls with `If-None-Match` gets `304` and no body at all.
- */
-function compressAnswers(): RequestHandler {
-  return compression({
-    threshold: 1024,
-    filter: (req, res) => !String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream') && compression.filter(req, res),
-  });
-}
-
 /** The HTTP application, with every dependency passed in: no side effects until someone listens. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   const metrics = deps.metrics ?? createMetrics();
-  app.use(httpMetrics(metrics));
+  app.use(httpMetrics(app, metrics));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

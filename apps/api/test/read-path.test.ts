@@ -66,6 +66,9 @@ describe('gzip', () => {
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(Number(plain.headers['content-length'])).toBeGreaterThan(1024);
     expect(plain.body).toEqual(zipped.body);
+    // Sent whole: compressed in one piece, with the compressed length rather than in chunks.
+    expect(Number(zipped.headers['content-length'])).toBeGreaterThan(0);
+    expect(Number(zipped.headers['content-length'])).toBeLessThan(Number(plain.headers['content-length']));
   });
 
   it('leaves answers under 1 KB as they are', async () => {
