@@ -22,6 +22,10 @@ const NO_TRANSFORM = /(?:^|,)\s*?no-transform\s*?(?:,|$)/i;
 /** The `compression` middleware's choice: the client's preferred encoding, br then gzip on a tie. */
 const ENCODINGS = ['br', 'gzip', 'deflate', 'identity'];
 const PREFERRED = { preferred: ['br', 'gzip'] };
+/** negotiator 1.x's `encoding` with its `preferred` option, which its types (@types/negotiator 0.6) predate. */
+interface PreferringNegotiator {
+  encoding(available: readonly string[], options: { preferred: readonly string[] }): string | undefined;
+}
 /** The `compression` middleware's default brotli quality: balanced speed and ratio. */
 const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
 
@@ -34,7 +38,7 @@ function wholeAnswerEncoding(req: Request, res: Response, bytes: number): 'br' |
   const cacheControl = res.getHeader('Cache-Control');
   if (cacheControl !== undefined && NO_TRANSFORM.test(String(cacheControl))) return null;
   if ((res.getHeader('Content-Encoding') ?? 'identity') !== 'identity') return null;
-  const method = new Negotiator(req).encoding(ENCODINGS, PREFERRED);
+  const method = (new Negotiator(req) as unknown as PreferringNegotiator).encoding(ENCODINGS, PREFERRED);
   return method === 'br' || method === 'gzip' || method === 'deflate' ? method : null;
 }
 
