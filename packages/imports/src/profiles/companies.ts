@@ -1,9 +1,21 @@
-import { companiesTable, type CompanyRow } from '@importer/db';
+import { companiesTable, type CompanyRow, type SubcategoryMatch } from '@importer/db';
 import { boolean, date, email, nafCode, postalCode, siren, siret, text, url } from '../cells';
 import { foldName } from '../text';
 import { defineProfile, type RowIssue } from './profile';
 
 const NO_PROBLEMS: never[] = [];
+
+/** The id of the one subcategory among `matches` in the category `categoryKey` (any, when empty), or null. */
+function onlyMatch(matches: readonly SubcategoryMatch[] | undefined, categoryKey: string): string | null {
+  let id: string | null = null;
+  let count = 0;
+  for (const match of matches ?? NO_PROBLEMS) {
+    if (categoryKey && match.categoryKey !== categoryKey) continue;
+    id = match.id;
+    count++;
+  }
+  return count === 1 ? id : null;
+}
 
 /**
  * Companies, keyed by `siren`. The subcategory link comes from `sous_categorie` (with `categorie` to tell
@@ -39,11 +51,22 @@ export const companiesProfile = defineProfile({
     return NO_PROBLEMS;
   },
   async prepare(rows, { db, cache }) {
-    const names = new Set<string>();
-    const codes = new Set<string>();
-    for (const { values: v } of rows) {
-      if (v.sous_categorie) names.add(foldName(v.sous_categorie));
-      if (v.naf_code) codes.add(v.naf_code);
+    // Names are folded once per distinct name of the batch; keys travel to the cache as they come, one
+    // per row, for it to ask only for those it has not seen.
+    const folded = new Map<string, string>();
+    const fold = (name: string) => {
+      let key = folded.get(name);
+      if (key === undefined) folded.set(name, (key = foldName(name)));
+      return key;
+    };
+    const nameKeys = new Array<string | null>(rows.length);
+    const names: string[] = [];
+    const codes: string[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]!.values;
+      nameKeys[i] = v.sous_categorie ? fold(v.sous_categorie) : null;
+      if (nameKeys[i] !== null) names.push(nameKeys[i]!);
+      if (v.naf_code) codes.push(v.naf_code);
     }
     const { byName, byNaf } = await cache.subcategories(db, names, codes);
     const warnings: RowIssue[] = [];
@@ -55,12 +78,8 @@ export const companiesProfile = defineProfile({
       const name = v.sous_categorie ?? null;
       const naf = v.naf_code ?? null;
       let subcategoryId: string | null = null;
-      if (name) {
-        const matches = byName.get(foldName(name)) ?? [];
-        const categoryKey = v.categorie ? foldName(v.categorie) : null;
-        const chosen = categoryKey ? matches.filter((m) => m.categoryKey === categoryKey) : matches;
-        if (chosen.length === 1) subcategoryId = chosen[0]?.id ?? null;
-      }
+      const nameKey = nameKeys[i] as string | null;
+      if (nameKey !== null) subcategoryId = onlyMatch(byName.get(nameKey), v.categorie ? fold(v.categorie) : '');
       if (!subcategoryId && naf) subcategoryId = byNaf.get(naf) ?? null;
       if (name && !subcategoryId) {
         warnings.push({
