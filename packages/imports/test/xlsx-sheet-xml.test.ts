@@ -156,6 +156,17 @@ describe('a sheet read row by row, or tag by tag', () => {
     for (const piece of [1, 7, 64, 333, 1000]) expect(rowsOf(regularSheet(), piece)).toEqual(EXPECTED);
   });
 
+  it('reads a row cut by the end of a piece in one go once the next piece has come, not tag by tag', () => {
+    const read = jest.spyOn(RowScanner.prototype, 'read');
+    try {
+      expect(rowsOf(regularSheet(), 333)).toEqual(EXPECTED);
+      const rowsRead = read.mock.results.filter((result) => (result.value as number) > 0);
+      expect(rowsRead).toHaveLength(EXPECTED.length);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
   it('leaves what would fail the file to the tag-by-tag reading, which names it', () => {
     const sheet = (row: string) => `<worksheet xmlns="${NS}"><sheetData>${row}</sheetData></worksheet>`;
     const cases: [string, Record<string, unknown>, RegExp][] = [

@@ -4,7 +4,10 @@ import type { SharedStrings } from './shared-strings';
 import { RowScanner } from './sheet-row-scanner';
 import { cellTooLarge, type SourceRecord } from './source';
 import { EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, cellValue, columnIndex, columnName, type FormatKind, type RawCell } from './spreadsheet-values';
-import { XML_VALUE_TOO_LARGE, XmlPartParser, type XmlElement } from './xml';
+import { XML_NEEDS_MORE, XML_VALUE_TOO_LARGE, XmlPartParser, type XmlElement } from './xml';
+
+/** Longest rest of a piece a row cut by its end may hold and still wait, whole, for the next piece. */
+const CUT_ROW_CHARS = 64 * 1024;
 
 export interface SheetContext {
   /** Zip entry of the sheet (named in errors). */
@@ -175,11 +178,15 @@ export function sheetParser(context: SheetContext): SheetParser {
     maxColumns,
     maxValueChars: maxPendingChars,
   });
-  /** A whole row read by the scanner, when it can; numbered and checked as `open` does, else left to it. */
+  /**
+   * A whole row read by the scanner, when it can; numbered and checked as `open` does, else left to it. A
+   * row cut by the end of the piece (no `</row>` after it, and short: a long one goes tag by tag rather
+   * than be searched again with each piece) waits for the next piece.
+   */
   const element = (source: string, at: number): number => {
     if (!inSheetData || source.charCodeAt(at + 1) !== 0x72 || !source.startsWith('<row', at)) return -1;
     const end = scanner.read(source, at);
-    if (end < 0) return -1;
+    if (end < 0) return source.length - at <= CUT_ROW_CHARS && source.indexOf('</row>', at) < 0 ? XML_NEEDS_MORE : -1;
     const next = scanner.number < 0 ? rowNumber + 1 : scanner.number;
     if (next <= rowNumber || next > EXCEL_MAX_ROWS) return -1;
     rowNumber = next;

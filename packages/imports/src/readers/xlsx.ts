@@ -19,9 +19,9 @@ import { ZipArchive } from './zip';
 
 /**
  * Inflated pieces sent to the thread and not yet answered: enough that it always has one to parse while
- * this thread inflates and validates, few enough that memory stays flat (4 × 64 KB, and their records).
+ * this thread inflates and validates, few enough that memory stays flat (16 × 16 KB, and their records).
  */
-const PIECES_IN_FLIGHT = 4;
+const PIECES_IN_FLIGHT = 16;
 
 /** A sheet opened for reading, positioned after its header row. */
 interface OpenedSheet {

@@ -26,11 +26,16 @@ export interface XmlHandlers {
   /**
    * Reads a whole element itself, when it can: called at each `<` inside the root with the text scanned
    * and its position; returns the index after the element's end, or -1 to leave it to the scanner, tag by
-   * tag (markup it does not expect, an element cut by the end of the piece). A fast path for a part's
-   * regular, repeated markup (a sheet's rows); it must not change anything when it returns -1.
+   * tag (markup it does not expect), or `XML_NEEDS_MORE` when the element is cut by the end of the text
+   * scanned (it is then offered again, whole, with the next piece: up to `maxPendingChars`, and not at the
+   * end of the part). A fast path for a part's regular, repeated markup (a sheet's rows); it must not
+   * change anything when it returns -1 or `XML_NEEDS_MORE`.
    */
   element?: (source: string, at: number) => number;
 }
+
+/** What `XmlHandlers.element` returns for an element cut by the end of the text scanned. */
+export const XML_NEEDS_MORE = -2;
 
 /** Code of the error for text longer than a part may hold between two tags. */
 export const XML_VALUE_TOO_LARGE = 'xml_value_too_large';
@@ -185,6 +190,8 @@ export class XmlPartParser {
           at = end;
           continue;
         }
+        // Read whole with the next piece, rather than tag by tag here and there.
+        if (end === XML_NEEDS_MORE && !final && length - at <= this.maxPendingChars) return at;
       }
       const next = this.markup(source, at);
       if (next === INCOMPLETE) return at;
@@ -442,7 +449,8 @@ function xmlDecoder(head: Buffer) {
   const b1 = head[1];
   if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0x3c && b1 === 0x00)) return iconv.getDecoder('utf-16le');
   if ((b0 === 0xfe && b1 === 0xff) || (b0 === 0x00 && b1 === 0x3c)) return iconv.getDecoder('utf-16be');
-  // UTF-8, its byte-order mark (if any) dropped: it would be text before the root.
+  // UTF-8, its byte-order mark (if any) dropped: it would be text before the root. (string_decoder rather
+  // than TextDecoder: in the worker's thread, with its flags, TextDecoder took 3× as long on a sheet.)
   const decoder = new StringDecoder('utf8');
   let first = true;
   return {

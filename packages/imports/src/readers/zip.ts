@@ -4,9 +4,16 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 
-/** Inflated bytes per piece handed on (zlib's default is 16 KB; larger pieces mean fewer hops). */
-const INFLATE_CHUNK = 64 * 1024;
-const READ_AHEAD = 4;
+/**
+ * Inflated bytes per piece handed on: zlib's default, under 32 KB on purpose. The worker runs with glibc's
+ * MALLOC_MMAP_THRESHOLD_=32768 (apps/worker/scripts/command.cjs), so every block of 32 KB or more is an
+ * mmap and a munmap of its own; with 64 KB pieces (zlib's output buffer, the copy handed to the XLSX
+ * thread, the message carrying its records) that churn cost more CPU than parsing the sheet (reading the
+ * benchmark's 100,000-row sheet: 4.0 s of CPU in all threads at 64 KB, 2.6 s at 16 KB).
+ */
+const INFLATE_CHUNK = 16 * 1024;
+/** Pieces inflated ahead of the reader (256 KB). */
+const READ_AHEAD = 16;
 /** Central directory entries read at most: an XLSX has a few dozen. */
 const MAX_ENTRIES = 10_000;
 
@@ -143,7 +150,7 @@ export class ZipArchive {
       );
     });
     // zlib respects backpressure within one input chunk too: it inflates only as output is read, here up to
-    // four pieces ahead, so the thread pool inflates the next pieces while this thread parses one (≈ 6 %
+    // READ_AHEAD pieces ahead, so the thread pool inflates the next pieces while this thread parses one (≈ 6 %
     // faster on the benchmark's sheet; memory still bounded, at 256 KB).
     // (Node hands stream options on to the Transform; @types/node's ZlibOptions leaves them out.)
     const options: zlib.ZlibOptions & { highWaterMark: number } = { chunkSize: INFLATE_CHUNK, highWaterMark: READ_AHEAD * INFLATE_CHUNK };
