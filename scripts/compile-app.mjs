@@ -16,12 +16,10 @@ const READERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../p
  * The readers' worker threads, as entries (output name → source): `reader-thread.ts` starts them from the
  * directory of the code running, so every compiled app that reads files (the worker; the API, whose inspect
  * route reads a file's header row) has them beside its `main.js`. `xls-thread` reads a legacy XLS under a
- * heap limit; `xlsx-thread` parses an XLSX's shared strings and sheet, `csv-thread` decodes and parses a
- * CSV, both while the main thread validates and writes.
+ * heap limit; `xlsx-thread` parses an XLSX's shared strings and sheet while the main thread validates and
+ * writes.
  */
-export const READER_THREADS = Object.fromEntries(
-  ['csv-thread', 'xls-thread', 'xlsx-thread'].map((name) => [name, path.join(READERS, `${name}.ts`)]),
-);
+export const READER_THREADS = Object.fromEntries(['xls-thread', 'xlsx-thread'].map((name) => [name, path.join(READERS, `${name}.ts`)]));
 
 /** Bare imports of other packages are left to node_modules; relative ones and `@importer/*` are bundled. */
 const externalPackages = {

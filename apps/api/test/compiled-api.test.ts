@@ -150,7 +150,7 @@ describe('the compiled API (apps/api/dist/main.js)', () => {
       subscriber.disconnect();
     }
   });
-  it("reads a CSV's, an XLSX's and an XLS's header row (POST /imports/inspect), each in its reader's thread beside main.js", async () => {
+  it("reads a CSV's, an XLSX's and an XLS's header row (POST /imports/inspect), the latter two in their readers' threads beside main.js", async () => {
     const { token } = await services.tokens.create('inspecting client', 'operator');
     const rows = [companyRow(1), companyRow(2)];
     const files: [string, Buffer][] = [
