@@ -64,27 +64,24 @@ export function importsRouter(deps: ImportsRouteDeps): Router {
     res.attachment(`${path.parse(found.file.name).name}-rejected-rows.csv`);
     res.type('text/csv; charset=utf-8');
     res.write(`\uFEFF${csvLines([rejectedRowsHeader(headers)], delimiter)}`);
+    // One listener for the whole download, waking the page waiting for room: the compression middleware
+    // moves `drain` listeners onto its gzip stream and cannot take them off again, so one per full write
+    // would pile up there.
+    let wake: (() => void) | null = null;
+    const onDrainOrClose = () => {
+      wake?.();
+      wake = null;
+    };
+    res.on('drain', onDrainOrClose);
+    res.on('close', onDrainOrClose);
     try {
       for await (const page of rejectedRowPages(deps.pool, found.id)) {
         if (res.destroyed) return;
-        if (
-          !res.write(
-            csvLines(
-              page.map((row) => rejectedRowCells(headers, row)),
-              delimiter,
-            ),
-          )
-        ) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
-        }
+        const lines = csvLines(
+          page.map((row) => rejectedRowCells(headers, row)),
+          delimiter,
+        );
+        if (!res.write(lines) && !res.destroyed) await new Promise<void>((resolve) => (wake = resolve));
       }
       res.end();
     } catch (error) {
