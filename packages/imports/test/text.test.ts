@@ -1,15 +1,5 @@
+import { everyTextOf } from '@importer/testing';
 import { foldHeader, foldName, slugify } from '../src/text';
-
-/** Every text of at most `maxPieces` of the given pieces. */
-function everyTextOf(pieces: readonly string[], maxPieces: number): string[] {
-  let texts = [''];
-  const all = [''];
-  for (let length = 1; length <= maxPieces; length++) {
-    texts = texts.flatMap((text) => pieces.map((piece) => text + piece));
-    all.push(...texts);
-  }
-  return all;
-}
 
 describe('text folding', () => {
   it('folds case, accents and spaces', () => {

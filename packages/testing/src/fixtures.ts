@@ -264,3 +264,14 @@ export function xlsxPackage(spec: XlsxPackageSpec): Buffer {
   const tamper = spec.tamper ?? ((entry: ZipEntrySpec) => entry);
   return zipArchive([...parts].map(([name, data]) => tamper({ name, data })));
 }
+
+/** Every text made of at most `maxPieces` of the given pieces, the empty text included (parsers checked against their patterns). */
+export function everyTextOf(pieces: readonly string[], maxPieces: number): string[] {
+  let texts = [''];
+  const all = [''];
+  for (let length = 1; length <= maxPieces; length++) {
+    texts = texts.flatMap((text) => pieces.map((piece) => text + piece));
+    all.push(...texts);
+  }
+  return all;
+}
