@@ -165,6 +165,13 @@ export class RowScanner {
     return end < 0 ? LEAVE : end + 1;
   }
 
+  /** Skips a tag's attributes (each after a space) from `start`: the index after the last, or -1. */
+  private skipAttributes(source: string, start: number): number {
+    let p = start;
+    while (p >= 0 && source.charCodeAt(p) === SPACE) p = this.attribute(source, p + 1);
+    return p;
+  }
+
   /** Reads a cell from after its `<c` into `cells`: the index after its end, or -1. */
   private readCell(source: string, start: number, cells: Cell[]): number {
     const { options, cell } = this;
@@ -262,26 +269,16 @@ export class RowScanner {
 
   /** `<is><t>text</t></is>` (or `<t xml:space="preserve">`) from after `<is><t`. */
   private inlineString(source: string, start: number): number {
-    let p = start;
-    let code = source.charCodeAt(p);
-    while (code === SPACE) {
-      p = this.attribute(source, p + 1);
-      if (p < 0) return LEAVE;
-      code = source.charCodeAt(p);
-    }
-    if (code !== GT) return LEAVE;
+    const p = this.skipAttributes(source, start);
+    if (p < 0 || source.charCodeAt(p) !== GT) return LEAVE;
     return this.text(source, p + 1, 't></is>');
   }
 
   /** `<f …/>` or `<f …>formula</f>` from after `<f`: skipped, its cached value is the `<v>` after it. */
   private skipFormula(source: string, start: number): number {
-    let p = start;
-    let code = source.charCodeAt(p);
-    while (code === SPACE) {
-      p = this.attribute(source, p + 1);
-      if (p < 0) return LEAVE;
-      code = source.charCodeAt(p);
-    }
+    const p = this.skipAttributes(source, start);
+    if (p < 0) return LEAVE;
+    const code = source.charCodeAt(p);
     if (code === SLASH) return source.charCodeAt(p + 1) === GT ? p + 2 : LEAVE;
     if (code !== GT) return LEAVE;
     const end = source.indexOf('<', p + 1);
