@@ -33,7 +33,7 @@ import { createFsFileStore, type FileStore } from '@importer/storage';
 import { authenticate } from './middleware/auth';
 import { compressAnswers } from './middleware/compress-answers';
 import { errorHandler, notFoundHandler } from './middleware/errors';
-import { httpMetrics } from './middleware/metrics';
+import { answeredRequests } from './middleware/metrics';
 import { loginRateLimits, syncRateLimit, uploadRateLimit } from './middleware/rate-limit';
 import { createProgressStreams } from './progress-streams';
 import { adminRouter } from './routes/admin';
@@ -160,15 +160,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   const metrics = deps.metrics ?? createMetrics();
-  app.use(httpMetrics(app, metrics));
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.logger.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms) }, 'request');
-    });
-    next();
-  });
+  app.use(answeredRequests(app, metrics, deps.logger));
   app.use(compressAnswers());
   // Every answer is what its Content-Type says: a browser must not guess another type from the content.
   app.use((_req, res, next) => {

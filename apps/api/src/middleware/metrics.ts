@@ -1,4 +1,5 @@
 import type { Express, Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { UNMATCHED_ROUTE, type Metrics } from '@importer/metrics';
 
 const ROUTE = Symbol('route');
@@ -6,17 +7,19 @@ const PATTERN = Symbol('route pattern');
 type Tracked = Request & { [ROUTE]?: unknown; [PATTERN]?: string };
 
 /**
- * `importer_http_request_duration_seconds{method,route,status}`: each answered request, labelled by the
- * pattern of the route that matched it (`/api/v1/imports/:id`), never by its path, so that ids and unknown
- * paths add no series; a request no route matched is `unmatched`.
+ * Each answered request, timed once: `importer_http_request_duration_seconds{method,route,status}`, labelled
+ * by the pattern of the route that matched it (`/api/v1/imports/:id`), never by its path, so that ids and
+ * unknown paths add no series (a request no route matched is `unmatched`); and its access log line (method,
+ * URL, status, milliseconds).
  */
-export function httpMetrics(app: Express, metrics: Metrics): RequestHandler {
+export function answeredRequests(app: Express, metrics: Metrics, logger: Logger): RequestHandler {
   captureRoutePatterns(app);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequest({ method: req.method, route: (req as Tracked)[PATTERN] ?? UNMATCHED_ROUTE, status: res.statusCode, seconds });
+      logger.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
     });
     next();
   };
