@@ -5,15 +5,17 @@ import type { FileRef } from '@importer/storage';
 import { BadFileError } from '../errors';
 
 /**
- * Inflated bytes per piece handed on: zlib's default, under 32 KB on purpose. The worker runs with glibc's
- * MALLOC_MMAP_THRESHOLD_=32768 (apps/worker/scripts/command.cjs), so every block of 32 KB or more is an
- * mmap and a munmap of its own; with 64 KB pieces (zlib's output buffer, the copy handed to the XLSX
- * thread, the message carrying its records) that churn cost more CPU than parsing the sheet (reading the
- * benchmark's 100,000-row sheet: 4.0 s of CPU in all threads at 64 KB, 2.6 s at 16 KB).
+ * Inflated bytes per piece handed on. Each piece costs the same whatever its size — a zlib callback, a
+ * message to the XLSX thread and its answer, the typed arrays carrying its records, a few async steps — so
+ * fewer, larger pieces cost less: reading the benchmark's 20,000-row sheet in process took 4.60 billion
+ * instructions (callgrind, all threads) at 16 KB, 4.20 at 64 KB, 3.95 at 128 KB. Under 256 KB, the worker's
+ * glibc mmap threshold (MALLOC_MMAP_THRESHOLD_, apps/worker/scripts/command.cjs): zlib's output buffer and
+ * the copy handed to the thread stay on the heap instead of being a mapping and an unmapping each (256 KB
+ * pieces: 4.06).
  */
-const INFLATE_CHUNK = 16 * 1024;
+const INFLATE_CHUNK = 128 * 1024;
 /** Pieces inflated ahead of the reader (256 KB). */
-const READ_AHEAD = 16;
+const READ_AHEAD = 2;
 /** Central directory entries read at most: an XLSX has a few dozen. */
 const MAX_ENTRIES = 10_000;
 
@@ -150,8 +152,8 @@ export class ZipArchive {
       );
     });
     // zlib respects backpressure within one input chunk too: it inflates only as output is read, here up to
-    // READ_AHEAD pieces ahead, so the thread pool inflates the next pieces while this thread parses one (≈ 6 %
-    // faster on the benchmark's sheet; memory still bounded, at 256 KB).
+    // READ_AHEAD pieces ahead, so the thread pool inflates the next piece while the sheet's thread parses one
+    // (memory still bounded, at 256 KB).
     // (Node hands stream options on to the Transform; @types/node's ZlibOptions leaves them out.)
     const options: zlib.ZlibOptions & { highWaterMark: number } = { chunkSize: INFLATE_CHUNK, highWaterMark: READ_AHEAD * INFLATE_CHUNK };
     const inflater = entry.compressionMethod === 8 ? zlib.createInflateRaw(options) : null;
