@@ -12,9 +12,10 @@
 //   add to the resident peak (the main thread pays the compile time instead: no difference in the bench);
 // - glibc's allocator: two arenas instead of one per thread, and blocks of 256 KB and more mapped and
 //   returned on free rather than fragmenting the heap (a fixed threshold: glibc's own grows with the blocks
-//   freed, up to 32 MB). Not lower: the file reader's, zlib's and the socket's 64 KB buffers, one per read,
-//   would each cost a mapping, its page faults and its unmapping (at 32 KB: ≈ 1.4× the CPU, of the worker
-//   on a 300,000-row CSV, of the whole import on a 100,000-row XLSX, for ≈ 20 MB less resident memory).
+//   freed, up to 32 MB). Not lower: the file reader's and the socket's 64 KB buffers, one per read, and
+//   zlib's 128 KB ones (an XLSX's sheet, packages/imports/src/readers/zip.ts), would each cost a mapping,
+//   its page faults and its unmapping (at 32 KB: ≈ 1.4× the CPU, of the worker on a 300,000-row CSV, of the
+//   whole import on a 100,000-row XLSX, for ≈ 20 MB less resident memory).
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -7,11 +7,11 @@ import { BadFileError } from '../errors';
 /**
  * Inflated bytes per piece handed on. Each piece costs the same whatever its size — a zlib callback, a
  * message to the XLSX thread and its answer, the typed arrays carrying its records, a few async steps — so
- * fewer, larger pieces cost less: reading the benchmark's 20,000-row sheet in process took 4.60 billion
- * instructions (callgrind, all threads) at 16 KB, 4.20 at 64 KB, 3.95 at 128 KB. Under 256 KB, the worker's
- * glibc mmap threshold (MALLOC_MMAP_THRESHOLD_, apps/worker/scripts/command.cjs): zlib's output buffer and
- * the copy handed to the thread stay on the heap instead of being a mapping and an unmapping each (256 KB
- * pieces: 4.06).
+ * fewer, larger pieces cost less: reading the benchmark's 20,000-row sheet in a process of its own took
+ * 4.60 billion instructions (callgrind, all threads, its start included) at 16 KB, 4.20 at 64 KB, 3.95 at
+ * 128 KB. Under the worker's glibc mmap threshold, 256 KB (MALLOC_MMAP_THRESHOLD_,
+ * apps/worker/scripts/command.cjs): zlib's output buffer and the copy handed to the thread stay on the heap
+ * instead of being a mapping and an unmapping each (256 KB pieces: 4.06).
  */
 const INFLATE_CHUNK = 128 * 1024;
 /** Pieces inflated ahead of the reader (256 KB). */
