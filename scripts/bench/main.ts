@@ -19,6 +19,7 @@
  *    chunk sizes.
  *
  * `npm run bench -- --api [--api-seconds N] [--api-profile DIR]` runs only the read path's benchmark (`api.ts`).
+ * `npm run bench -- --uploads [--upload-rows N] [--upload-rounds N]` runs only the uploads' (`uploads.ts`).
  */
 import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -38,6 +39,7 @@ import { measureScaling, printScaling, scalingFiles, SCALING_ROWS } from './scal
 import { freePort, seedCatalogue, startServices } from './services';
 import { measureStatements } from './statements';
 import { syncOverHttp } from './sync';
+import { benchUploads } from './uploads';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CACHE = path.join(ROOT, '.data/bench');
@@ -54,6 +56,9 @@ const { values: flags } = parseArgs({
     api: { type: 'boolean', default: false },
     'api-seconds': { type: 'string', default: '10' },
     'api-profile': { type: 'string' },
+    uploads: { type: 'boolean', default: false },
+    'upload-rows': { type: 'string', default: '1000000' },
+    'upload-rounds': { type: 'string', default: '3' },
   },
 });
 /** A flag's positive whole numbers, separated by commas. */
@@ -82,6 +87,10 @@ async function main(): Promise<void> {
     await mkdir(storageDir, { recursive: true });
     const profileDir = flags['api-profile'] && path.resolve(flags['api-profile']);
     return benchApi({ serverUrl, redisUrl, port: await freePort(), storageDir, seconds: count('api-seconds'), profileDir, log });
+  }
+  if (flags.uploads) {
+    const file = await companiesCsv(CACHE, count('upload-rows'));
+    return benchUploads({ serverUrl, redisUrl, cacheDir: CACHE, file, rounds: count('upload-rounds'), log });
   }
   if (flags.workers) return scalingMode(counts('workers'));
   const sizes = [...new Set(counts('csv-rows'))].sort((a, b) => a - b);
