@@ -52,7 +52,7 @@ const UTC_JSON_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,3}))?\+0
  * A timestamp of the JSON as `Date#toISOString` writes it (`2026-12-07T18:04:05.120Z`), without a `Date` when
  * the session's time zone is UTC; through one otherwise (another offset: the same instant, in UTC).
  */
-export function isoTimestamp(json: string): string {
+function isoTimestamp(json: string): string {
   const utc = UTC_JSON_TIMESTAMP.exec(json);
   return utc ? `${utc[1]}.${(utc[2] ?? '').padEnd(3, '0')}Z` : new Date(json).toISOString();
 }
