@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, chmod, constants, mkdir, open, opendir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,13 +43,18 @@ export function createFsFileStore(dir: string): FileStore {
 
     async write(key, body) {
       const destination = pathOf(key);
+      let file: WriteStream | undefined;
       try {
         await prepare();
         // The body may have failed while the folder was made: nothing to write then.
         if (body.destroyed) throw body.errored ?? new Error('The file stream closed before it was stored.');
-        await pipeline(body, createWriteStream(destination, { mode: FILE_MODE, highWaterMark: WRITE_BYTES }));
+        file = createWriteStream(destination, { mode: FILE_MODE, highWaterMark: WRITE_BYTES });
+        await pipeline(body, file);
       } catch (error) {
         ready = undefined;
+        // A write stream destroyed before its file was open still opens (creates) it, then closes it; the
+        // pipeline does not wait for that: unlinking before the close would leave the file behind.
+        if (file && !file.closed) await once(file, 'close').catch(() => undefined);
         await unlink(destination).catch(() => undefined);
         throw error;
       }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,6 +89,26 @@ describe.each([
     const key = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
     await expect(files.write(key, failingBody(Buffer.alloc(1000, 1)))).rejects.toThrow('client went away');
     await expect(files.stat(key)).rejects.toBeInstanceOf(StoredFileMissingError);
+  });
+
+  it('leaves nothing when the body fails before its file is even open (the size limit on the first chunk)', async () => {
+    // Each body fails a few more microtasks after its write started than the one before, so that some fail
+    // between the write stream's creation and the opening of its file (the next tick).
+    const writes = Array.from({ length: 20 }, async (_, ticks) => {
+      const key = randomUUID();
+      const body = new Readable({ read: () => undefined }).on('error', () => undefined); // as the upload's is
+      const written = files.write(key, body);
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      body.destroy(new Error('too large'));
+      await expect(written).rejects.toThrow('too large');
+      return key;
+    });
+    const keys = await Promise.all(writes);
+    // A file opened after its write gave up would appear meanwhile: another write and read queue behind it.
+    await files.write(OTHER, Readable.from([Buffer.from('x')]));
+    await expect(text(await files.read(OTHER))).resolves.toBe('x');
+    for (const key of keys) await expect(files.stat(key)).rejects.toBeInstanceOf(StoredFileMissingError);
+    await files.delete(OTHER);
   });
 
   it('passes its readiness check', async () => {
