@@ -30,6 +30,15 @@ export interface FileStore {
   write(key: string, body: Readable): Promise<void>;
   /** The file's bytes (or a range of them) as a stream. A missing file: `StoredFileMissingError`. */
   read(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Hands the whole file to `look`, piece by piece, for a pass that keeps none of its bytes (the CSV
+   * reader's UTF-8 check): a piece is only valid until `look` returns, and `look` returning false stops
+   * the pass. The `fs` driver reads into one buffer, reused: a stream would allocate a buffer per 64 KB
+   * read, which nothing frees until a garbage collection that a pass allocating next to nothing else does
+   * not bring, so that tens of MB of them pile up in the allocator's heap, resident for the rest of the
+   * process. A missing file: `StoredFileMissingError`.
+   */
+  scan(key: string, look: (piece: Buffer) => boolean): Promise<void>;
   /** Its size and time of writing. A missing file: `StoredFileMissingError`. */
   stat(key: string): Promise<StoredObject>;
   /** Removes a file; one already gone counts as removed. */

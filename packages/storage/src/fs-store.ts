@@ -18,6 +18,9 @@ const DIR_MODE = 0o700;
  */
 const WRITE_BYTES = 1024 * 1024;
 
+/** Bytes per read of `scan`, into its one buffer. */
+const SCAN_BYTES = 256 * 1024;
+
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** The `fs` driver: one file per key in `dir` (STORAGE_DIR), mode 0600, the folder 0700. */
@@ -69,6 +72,25 @@ export function createFsFileStore(dir: string): FileStore {
         throw error;
       }
       return handle.createReadStream({ start: range?.start, end: range?.end, autoClose: true });
+    },
+
+    async scan(key, look) {
+      let handle;
+      try {
+        handle = await open(pathOf(key), 'r');
+      } catch (error) {
+        if (isMissing(error)) throw new StoredFileMissingError(key, { cause: error });
+        throw error;
+      }
+      try {
+        const buffer = Buffer.allocUnsafe(SCAN_BYTES);
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, SCAN_BYTES, null);
+          if (bytesRead === 0 || !look(buffer.subarray(0, bytesRead))) return;
+        }
+      } finally {
+        await handle.close();
+      }
     },
 
     stat: statOf,

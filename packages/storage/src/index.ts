@@ -17,6 +17,7 @@ export function createFileStore(settings: StorageSettings): FileStore {
     driver: 's3',
     write: async (key, body) => (await s3()).write(key, body),
     read: async (key, range) => (await s3()).read(key, range),
+    scan: async (key, look) => (await s3()).scan(key, look),
     stat: async (key) => (await s3()).stat(key),
     delete: async (key) => (await s3()).delete(key),
     async *list(before, batch) {

@@ -61,6 +61,21 @@ describe.each([
     expect(info.modifiedAt.getTime()).toBeGreaterThan(Date.now() - DAY_MS);
   });
 
+  it('scans a file piece by piece, and stops when told', async () => {
+    const body = Buffer.alloc(600 * 1024, 'abc');
+    await files.write(KEY, Readable.from([body]));
+    const seen: Buffer[] = [];
+    await files.scan(KEY, (piece) => {
+      seen.push(Buffer.from(piece)); // a copy: the piece's bytes may be reused once this returns
+      return true;
+    });
+    expect(Buffer.concat(seen).equals(body)).toBe(true);
+    let pieces = 0;
+    await files.scan(KEY, () => ++pieces < 1);
+    expect(pieces).toBe(1);
+    await expect(files.scan('missing', () => true)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('lists its files written before a time, in batches, and deletes them (twice is fine)', async () => {
     await files.write(OTHER, Readable.from([Buffer.from('x')]));
     const listed = async (before: Date) => {

@@ -72,11 +72,12 @@ export class ChunkEncoding {
   }
 
   /**
-   * The rows as COPY text for the table, with the parameters of the statement that records them
-   * (`copiedInputCte`: the key columns', then the file rows'), when every batch was encoded while copying
-   * and every row can simply be inserted (none dropped, none superseding an earlier chunk's); else null.
+   * The rows as COPY text for the table, a piece per read batch (`copyIn`), with the parameters of the
+   * statement that records them (`copiedInputCte`: the key columns', then the file rows'), when every batch
+   * was encoded while copying and every row can simply be inserted (none dropped, none superseding an
+   * earlier chunk's); else null.
    */
-  copy(): { text: string; rows: readonly number[]; params: string[] } | null {
+  copy(): { pieces: string[]; rows: readonly number[]; params: string[] } | null {
     if (this.dropped.length > 0 || this.superseded.rows.length > 0) return null;
     const batches: CopiedBatch[] = [];
     for (const batch of this.batches) {
@@ -85,12 +86,12 @@ export class ChunkEncoding {
     }
     const params = this.spec.key.map((_, k) => literal(batches.map((batch) => batch.keys[k] as string)));
     params.push(literal(batches.map((batch) => batch.rows.join(','))));
-    return { text: batches.map((batch) => batch.copy).join(''), rows: this.copyRows, params };
+    return { pieces: batches.map((batch) => batch.copy), rows: this.copyRows, params };
   }
 
-  /** The rows as COPY text for the staging table (`copyStaged`), the dropped ones included. */
-  staged(): string {
-    return this.batches.map((batch) => ('copy' in batch ? stagedFromCopy(batch.copy, batch.computed, batch.rows) : batch.staged)).join('');
+  /** The rows as COPY text for the staging table (`copyStaged`), a piece per read batch, the dropped ones included. */
+  staged(): string[] {
+    return this.batches.map((batch) => ('copy' in batch ? stagedFromCopy(batch.copy, batch.computed, batch.rows) : batch.staged));
   }
 
   /** The write statement's input parameters for the staged rows (`stagedInputCte`): the dropped rows. */

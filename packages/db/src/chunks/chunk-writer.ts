@@ -177,15 +177,15 @@ export class ChunkWriter {
     };
     const copy = this.copying ? encoded.copy() : null;
     if (copy) {
-      const copied = await this.copyIn(copy.text, { ...record, input: copy.params, copied: true });
+      const copied = await this.copyIn(copy.pieces, { ...record, input: copy.params, copied: true });
       if (copied !== 'key_exists') return copied;
       this.copying = false;
     }
     const write: ChunkWrite = { ...record, input: encoded.stagedParams() };
-    const text = encoded.staged();
+    const pieces = encoded.staged();
     await this.ensureStaging();
     return this.transaction(async () => {
-      await copyStaged(client, options.table, text);
+      await copyStaged(client, options.table, pieces);
       if (options.inTransaction) await lockKeys(client, options.table, write.input);
       if (encoded.superseded.rows.length > 0) {
         const prior = await undoSuperseded(client, options.table, options.dryRun, { importId: options.importId, ...encoded.superseded });
@@ -211,10 +211,10 @@ export class ChunkWriter {
    * included, from their keys), COMMIT. `key_exists`, rolled back, when a copied key exists: the chunk is
    * to be upserted, and so are the next ones.
    */
-  private async copyIn(text: string, write: ChunkWrite): Promise<CommitOutcome | 'key_exists'> {
+  private async copyIn(pieces: readonly string[], write: ChunkWrite): Promise<CommitOutcome | 'key_exists'> {
     try {
       return await this.transaction(async () => {
-        await copyRows(this.client, this.options.table, text);
+        await copyRows(this.client, this.options.table, pieces);
         return this.write(write);
       });
     } catch (error) {

@@ -87,15 +87,23 @@ export function stagedFromCopy(text: string, computed: ReadonlyMap<number, reado
 /**
  * Inserts rows whose keys are absent with COPY, the database's fastest path (batched heap writes), inside
  * the caller's transaction. A key that exists after all fails the whole COPY with a unique violation
- * (`UNIQUE_VIOLATION`): the caller rolls back and upserts instead.
+ * (`UNIQUE_VIOLATION`): the caller rolls back and upserts instead. `pieces`: the COPY text (`copyText`) in
+ * pieces, as `copyIn` sends it.
  */
-export async function copyRows(client: PoolClient, spec: UpsertTable, text: string): Promise<void> {
-  await copyIn(client, `COPY ${q(spec.table)} (${spec.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`, text);
+export async function copyRows(client: PoolClient, spec: UpsertTable, pieces: readonly string[]): Promise<void> {
+  await copyIn(client, `COPY ${q(spec.table)} (${spec.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`, pieces);
 }
 
-/** Sends `text` to a `COPY … FROM STDIN` statement. */
-export async function copyIn(client: PoolClient, statement: string, text: string): Promise<void> {
-  if (text === '') return;
+/**
+ * Sends COPY text to a `COPY … FROM STDIN` statement piece by piece (a chunk's read batches, tens of KB
+ * each), the next piece once the connection has taken the last, so that a chunk is never joined into one
+ * string nor turned into one buffer. Joined, a 20,000-row chunk made a string of ≈ 4 MB and a buffer as
+ * large, both outliving the COPY until the next full garbage collection (the string promoted to the
+ * large-object space, the buffer freed only with its wrapper, promoted while the COPY was in flight):
+ * several chunks' worth at once in the worker's resident memory. A piece's buffer dies young.
+ */
+export async function copyIn(client: PoolClient, statement: string, pieces: readonly string[]): Promise<void> {
+  if (pieces.every((piece) => piece === '')) return;
   const stream = copyFrom(statement);
   // The stream is ours, whatever `query` returns: a wrapped client may return a promise instead, which
   // settles with the stream or fails without having sent the COPY.
@@ -104,6 +112,17 @@ export async function copyIn(client: PoolClient, statement: string, text: string
     stream.on('error', reject);
     stream.on('finish', resolve);
     if (submitted instanceof Promise) submitted.catch(reject);
-    stream.end(text);
+    let next = 0;
+    const send = () => {
+      while (next < pieces.length) {
+        const piece = pieces[next++] as string;
+        if (piece !== '' && !stream.write(piece)) {
+          stream.once('drain', send);
+          return;
+        }
+      }
+      stream.end();
+    };
+    send();
   });
 }

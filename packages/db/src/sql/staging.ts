@@ -22,9 +22,9 @@ export async function createStaging(db: Queryable, spec: UpsertTable): Promise<v
   await db.query(`CREATE TEMPORARY TABLE IF NOT EXISTS ${stagingTable(spec).slice('pg_temp.'.length)} (${columns}) ON COMMIT DELETE ROWS`);
 }
 
-/** COPYs rows encoded by `stagedText` into the staging table, inside the chunk's transaction. */
-export async function copyStaged(client: PoolClient, spec: UpsertTable, text: string): Promise<void> {
-  await copyIn(client, `COPY ${stagingTable(spec)} FROM STDIN`, text);
+/** COPYs rows encoded by `stagedText`, in pieces (`copyIn`), into the staging table, inside the chunk's transaction. */
+export async function copyStaged(client: PoolClient, spec: UpsertTable, pieces: readonly string[]): Promise<void> {
+  await copyIn(client, `COPY ${stagingTable(spec)} FROM STDIN`, pieces);
 }
 
 /**

@@ -21,21 +21,21 @@ export async function detectEncoding(file: FileRef, size: number): Promise<Detec
   return { encoding: (await isUtf8File(file)) ? 'utf-8' : 'windows-1252', bomLength: 0 };
 }
 
-/** Checks UTF-8 validity piece by piece as the file streams by, carrying a character cut at a piece's end into the next. */
+/**
+ * Checks UTF-8 validity piece by piece as the store scans the file (`FileStore.scan`: a piece is gone once
+ * looked at), carrying a character cut at a piece's end into the next.
+ */
 async function isUtf8File(file: FileRef): Promise<boolean> {
-  const stream = await file.store.read(file.key);
-  try {
-    let carried = Buffer.alloc(0);
-    for await (const piece of stream as AsyncIterable<Buffer>) {
-      const bytes = carried.length > 0 ? Buffer.concat([carried, piece]) : piece;
-      const cut = incompleteTail(bytes);
-      if (!isUtf8(bytes.subarray(0, bytes.length - cut))) return false;
-      carried = Buffer.from(bytes.subarray(bytes.length - cut));
-    }
-    return carried.length === 0;
-  } finally {
-    stream.destroy();
-  }
+  let carried = Buffer.alloc(0);
+  let valid = true;
+  await file.store.scan(file.key, (piece) => {
+    const bytes = carried.length > 0 ? Buffer.concat([carried, piece]) : piece;
+    const cut = incompleteTail(bytes);
+    valid = isUtf8(bytes.subarray(0, bytes.length - cut));
+    carried = Buffer.from(bytes.subarray(bytes.length - cut));
+    return valid;
+  });
+  return valid && carried.length === 0;
 }
 
 /** Number of trailing bytes that start a multi-byte character not finished in this buffer. */
