@@ -30,6 +30,16 @@ export function createFsFileStore(dir: string): FileStore {
   const prepare = () => (ready ??= mkdir(dir, { recursive: true, mode: DIR_MODE }).then(() => chmod(dir, DIR_MODE)));
   const pathOf = (key: string) => path.join(dir, checkKey(key));
 
+  /** A stored file opened for reading; a missing one is `StoredFileMissingError`. */
+  const openStored = async (key: string) => {
+    try {
+      return await open(pathOf(key), 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new StoredFileMissingError(key, { cause: error });
+      throw error;
+    }
+  };
+
   const statOf = async (key: string): Promise<StoredObject> => {
     try {
       const info = await stat(pathOf(key));
@@ -64,24 +74,12 @@ export function createFsFileStore(dir: string): FileStore {
     },
 
     async read(key: string, range?: ByteRange): Promise<Readable> {
-      let handle;
-      try {
-        handle = await open(pathOf(key), 'r');
-      } catch (error) {
-        if (isMissing(error)) throw new StoredFileMissingError(key, { cause: error });
-        throw error;
-      }
+      const handle = await openStored(key);
       return handle.createReadStream({ start: range?.start, end: range?.end, autoClose: true });
     },
 
     async scan(key, look) {
-      let handle;
-      try {
-        handle = await open(pathOf(key), 'r');
-      } catch (error) {
-        if (isMissing(error)) throw new StoredFileMissingError(key, { cause: error });
-        throw error;
-      }
+      const handle = await openStored(key);
       try {
         const buffer = Buffer.allocUnsafe(SCAN_BYTES);
         for (;;) {
