@@ -1,7 +1,7 @@
 // How a worker process is started, by `npm start`, `npm run worker`, `npm run bench` and the fault tests
 // alike (CommonJS, so that the ESM scripts and the jest tests can both load it): the compiled
 // entry (`build.mjs`) on bare node, with the memory settings that keep one import of a million rows
-// within ≈ 200–230 MB of resident memory at full speed (measured with `npm run bench`):
+// within ≈ 200 MB of resident memory at full speed (measured with `npm run bench`: 193–202 MB):
 // - `--no-allocation-site-pretenuring`: V8 otherwise learns, from a chunk's rows that survive while the
 //   database writes it, to allocate every parsed row straight into the old generation, which then fills
 //   with garbage (2–3× the scavenging work and a heap of several hundred MB);
