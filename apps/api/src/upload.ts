@@ -83,7 +83,7 @@ function tappedBody(source: Readable, look: (chunk: Buffer) => void): Readable {
  */
 function hashingStoreStorage(files: FileStore): multer.StorageEngine {
   return {
-    _handleFile(_req, file, callback) {
+    _handleFile(req, file, callback) {
       const key = randomUUID();
       const hash = createHash('sha256');
       const head = headKeeper();
@@ -99,13 +99,14 @@ function hashingStoreStorage(files: FileStore): multer.StorageEngine {
         body.destroy(new FileTooLargeError());
         file.stream.resume(); // busboy reads on to the next part
       });
-      files.write(key, body).then(
+      const written = files.write(key, body).then(
         () => callback(null, { key, size, sha256: hash.digest('hex'), head: head.head() } as Partial<StoredFile>),
         (error: Error) => {
           body.destroy(); // the rest of the file is not kept: the parser moves on
           callback(error);
         },
       );
+      storeWrites.set(req, written);
     },
     _removeFile(_req, file, callback) {
       files.delete((file as StoredFile).key).then(
@@ -115,6 +116,14 @@ function hashingStoreStorage(files: FileStore): multer.StorageEngine {
     },
   };
 }
+
+/**
+ * Each request's file write, settled once the store has kept or removed the file. multer answers a
+ * multipart error raised on the file's stream (a body cut short, a missing end boundary) without waiting
+ * for its storage engine; the middleware waits for this instead, so that no answer goes out while the
+ * store still holds a file it is about to remove.
+ */
+const storeWrites = new WeakMap<Request, Promise<void>>();
 
 /** An error of the operating system (disk full, permissions): the server's fault, not the request's. */
 const isSystemError = (error: unknown) => typeof (error as { errno?: unknown }).errno === 'number';
@@ -139,10 +148,12 @@ export function uploadMiddleware(files: FileStore, maxFileBytes: number): Reques
   const parse = multer(options).single('file');
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {
-      if (!error || error instanceof multer.MulterError || error instanceof HttpError || isSystemError(error) || isStoreError(error)) {
-        return next(error);
-      }
-      next(new HttpError(400, 'invalid_upload', `The request is not a valid multipart/form-data upload (${(error as Error).message}).`));
+      if (!error) return next();
+      const answer =
+        error instanceof multer.MulterError || error instanceof HttpError || isSystemError(error) || isStoreError(error)
+          ? error
+          : new HttpError(400, 'invalid_upload', `The request is not a valid multipart/form-data upload (${(error as Error).message}).`);
+      void (storeWrites.get(req) ?? Promise.resolve()).then(() => next(answer));
     });
   };
 }
