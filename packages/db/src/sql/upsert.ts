@@ -96,45 +96,23 @@ export const storedRow = (spec: UpsertTable, alias: string, from: string, on = '
   `LEFT JOIN LATERAL (SELECT * FROM ${q(spec.table)} s WHERE ${keyMatch(spec, 's', from)} OFFSET 0) ${alias} ON ${on}`;
 
 /**
- * The CTE `input`: the chunk's rows, one array parameter per column (from `$first`), plus the file row
- * number of each (`"row"`), less the rows listed in the last parameter (rows a later row of the same chunk
- * supersedes: encoded before that row was read, and dropped here). `inputParamCount(spec)` parameters.
+ * The CTE `input` of `upsertRows`: the rows, one array parameter per column, plus the number of each
+ * (`"row"`), as `inputParams` encodes them. (A chunk's rows reach its statement through the staging table
+ * instead: `stagedInputCte`.)
  */
-export function inputCte(spec: UpsertTable, first = 1): string {
+function inputCte(spec: UpsertTable): string {
   const names = [...spec.columns.map((c) => q(c.name)), '"row"'];
-  const params = [...spec.columns.map((c, n) => `$${first + n}::${c.type}[]`), `$${first + spec.columns.length}::int4[]`];
-  const dropped = `$${first + spec.columns.length + 1}::int4[]`;
-  return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${names.join(', ')}) WHERE i."row" <> ALL (${dropped}))`;
+  const params = [...spec.columns.map((c, n) => `$${n + 1}::${c.type}[]`), `$${spec.columns.length + 1}::int4[]`];
+  return `input AS (SELECT * FROM unnest(${params.join(', ')}) AS i(${names.join(', ')}))`;
 }
 
-export const inputParamCount = (spec: UpsertTable) => spec.columns.length + 2;
-
-/**
- * Rows encoded for `inputCte`, one read batch at a time: per column, then for the row numbers, the body of
- * an array literal (no braces). A chunk's parameters are its batches' bodies joined (`inputParams`), so
- * the rows themselves need not outlive their batch.
- */
-export function encodeInput(spec: UpsertTable, rows: readonly Record<string, unknown>[], rowNumbers: readonly number[]): string[] {
-  return [
-    ...columnBodies(
-      rows,
-      spec.columns.map((c) => c.name),
-    ),
-    rowNumbers.join(','),
-  ];
-}
-
-/** The values of `inputCte`'s parameters: the batches' encoded rows (`encodeInput`), then the dropped rows. */
-export function inputParams(spec: UpsertTable, batches: readonly (readonly string[])[], dropped: readonly number[] = []): string[] {
-  const params = new Array<string>(inputParamCount(spec) - 1);
-  for (let n = 0; n < params.length; n++) {
-    params[n] = `{${batches
-      .map((parts) => parts[n] as string)
-      .filter((body) => body !== '')
-      .join(',')}}`;
-  }
-  params.push(`{${dropped.join(',')}}`);
-  return params;
+/** The values of `inputCte`'s parameters: per column an array literal of the rows' values, then the row numbers. */
+function inputParams(spec: UpsertTable, rows: readonly Record<string, unknown>[]): string[] {
+  const bodies = columnBodies(
+    rows,
+    spec.columns.map((c) => c.name),
+  );
+  return [...bodies.map((body) => `{${body}}`), `{${rows.map((_, n) => n + 1).join(',')}}`];
 }
 
 /**
@@ -228,13 +206,7 @@ export async function upsertRows(
     () => `WITH ${inputCte(spec)}, ${writtenCte(spec, mode)}
       SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated FROM written`,
   );
-  const values = inputParams(spec, [
-    encodeInput(
-      spec,
-      rows,
-      rows.map((_, n) => n + 1),
-    ),
-  ]);
+  const values = inputParams(spec, rows);
   const { rows: result } = await db.query<UpsertCounts>({ name, text, values });
   return result[0] ?? { created: 0, updated: 0 };
 }
